@@ -1,0 +1,239 @@
+"""The one cattrs converter, configured once, and JSON encoding.
+
+Forward-compatibility policy (the opposite of cattrs' defaults, on purpose):
+
+* unknown fields are kept on the model (``model_extra``) and written back by ``to_dict()``;
+* ``Literal`` values are not checked: an enum value added by the API arrives as a string;
+* a union of models is resolved by its discriminator field (``type`` first); an unknown
+  discriminator value arrives as :class:`UnknownVariant` when the union allows it, and
+  is never silently structured as the first member;
+* scalars pass through as JSON gave them (no per-field ``int()``/``float()`` calls).
+
+Hooks are made by factories, once per type on first use, never at import.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
+
+import attrs
+import cattrs
+import orjson
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+
+from ._models import BaseModel, UnknownVariant
+from ._types import NotGiven
+
+__all__ = ["converter", "dumps", "loads", "structure"]
+
+_T = TypeVar("_T")
+_NoneType = type(None)
+_SCALARS = (str, int, float, bool)
+
+loads = orjson.loads
+
+converter = cattrs.Converter(detailed_validation=False, forbid_extra_keys=False)
+
+
+def _passthrough(value: Any, _: Any) -> Any:
+    return value
+
+
+for _scalar in _SCALARS:
+    converter.register_structure_hook(_scalar, _passthrough)
+converter.register_structure_hook_func(lambda t: get_origin(t) is Literal, _passthrough)
+
+
+def _is_model(t: Any) -> bool:
+    return isinstance(t, type) and issubclass(t, BaseModel) and attrs.has(t)
+
+
+def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseModel]:
+    inner = make_dict_structure_fn(cls, converter)
+    known = frozenset(a.name for a in attrs.fields(cls))
+    name = cls.__name__
+
+    def structure_model(data: Any, _: Any) -> BaseModel:
+        if not isinstance(data, Mapping):
+            raise TypeError(f"expected a JSON object for {name}, got {type(data).__name__}")
+        obj = inner(data, cls)
+        if not known.issuperset(data):
+            obj._extra = {k: v for k, v in data.items() if k not in known}  # type: ignore[attr-defined]
+        return obj
+
+    return structure_model
+
+
+def _unstructure_model_factory(cls: type[BaseModel]) -> Callable[[BaseModel], dict[str, Any]]:
+    inner = make_dict_unstructure_fn(cls, converter)
+
+    def unstructure_model(obj: BaseModel) -> dict[str, Any]:
+        data: dict[str, Any] = inner(obj)
+        extra = obj.model_extra
+        if extra:
+            data.update(extra)
+        return data
+
+    return unstructure_model
+
+
+converter.register_structure_hook_factory(_is_model, _structure_model_factory)
+converter.register_unstructure_hook_factory(_is_model, _unstructure_model_factory)
+converter.register_structure_hook(UnknownVariant, lambda v, _: UnknownVariant(v))
+converter.register_unstructure_hook(UnknownVariant, lambda v: v.raw)
+
+
+def _is_primitive_container(t: Any) -> bool:
+    """``list[str]``, ``list[float]``, ``dict[str, int]`` ...: no hook needed per element."""
+    origin = get_origin(t)
+    args = get_args(t)
+    if origin in (list, Sequence) and len(args) == 1:
+        return args[0] in _SCALARS or args[0] is Any
+    if origin in (dict, Mapping) and len(args) == 2:
+        return args[1] in _SCALARS or args[1] is Any
+    return False
+
+
+def _structure_primitive_container(value: Any, t: Any) -> Any:
+    expected = list if get_origin(t) in (list, Sequence) else dict
+    if not isinstance(value, expected):
+        raise TypeError(f"expected a JSON {'array' if expected is list else 'object'}, got {type(value).__name__}")
+    return value
+
+
+converter.register_structure_hook_func(_is_primitive_container, _structure_primitive_container)
+
+
+def _is_union(t: Any) -> bool:
+    origin = get_origin(t)
+    return origin is Union or origin is types.UnionType
+
+
+def _literal_values(t: Any) -> tuple[Any, ...] | None:
+    return get_args(t) if get_origin(t) is Literal else None
+
+
+def _discriminator(models: list[type[BaseModel]]) -> tuple[str, dict[Any, type[BaseModel]]] | None:
+    """The field whose single-value ``Literal`` tells the models apart (``type`` preferred)."""
+    if len(models) < 2:
+        return None
+    per_model: list[dict[str, tuple[Any, ...]]] = []
+    for cls in models:
+        attrs.resolve_types(cls)
+        per_model.append(
+            {a.name: vals for a in attrs.fields(cls) if (vals := _literal_values(a.type)) is not None}
+        )
+    common = set(per_model[0]).intersection(*per_model[1:])
+    for field in sorted(common, key=lambda f: (f != "type", f)):
+        mapping: dict[Any, type[BaseModel]] = {}
+        for cls, lits in zip(models, per_model):
+            for value in lits[field]:
+                if value in mapping:
+                    break
+                mapping[value] = cls
+            else:
+                continue
+            break
+        else:
+            return field, mapping
+    return None
+
+
+def _json_kind(t: Any) -> type | None:
+    """The JSON type (as the Python type orjson gives) that values of ``t`` arrive as."""
+    origin = get_origin(t) or t
+    if _is_model(t) or origin in (dict, Mapping):
+        return dict
+    if origin in (list, Sequence):
+        return list
+    if get_origin(t) is Literal:
+        kinds = {type(v) for v in get_args(t)}
+        return kinds.pop() if len(kinds) == 1 else None
+    if t in _SCALARS:
+        return t  # type: ignore[no-any-return]
+    return None
+
+
+def _structure_union_factory(t: Any) -> Callable[[Any, Any], Any]:
+    args = get_args(t)
+    nullable = _NoneType in args
+    members = [a for a in args if a is not _NoneType]
+    allow_unknown = UnknownVariant in members
+    members = [a for a in members if a is not UnknownVariant]
+
+    if len(members) == 1 and not allow_unknown:
+        only = members[0]
+        hook = converter.get_structure_hook(only)
+
+        def structure_optional(value: Any, _: Any) -> Any:
+            return None if value is None else hook(value, only)
+
+        return structure_optional
+
+    models = [m for m in members if _is_model(m)]
+    disc = _discriminator(models)
+    by_kind: dict[type, list[Any]] = {}
+    for m in members:
+        kind = _json_kind(m)
+        if kind is not None:
+            by_kind.setdefault(kind, []).append(m)
+    # JSON ints are valid where floats are expected, and bools are not ints here.
+    if float in by_kind and int not in by_kind:
+        by_kind[int] = by_kind[float]
+    name = repr(t)
+
+    def structure_union(value: Any, _: Any) -> Any:
+        if value is None and nullable:
+            return None
+        if disc is not None and isinstance(value, dict):
+            field, mapping = disc
+            cls = mapping.get(value.get(field))
+            if cls is not None:
+                return converter.structure(value, cls)
+            if allow_unknown:
+                return UnknownVariant(value)
+        candidates = by_kind.get(type(value), ())
+        if len(candidates) == 1 and not (disc is not None and _is_model(candidates[0])):
+            return converter.structure(value, candidates[0])
+        if allow_unknown:
+            return UnknownVariant(value)
+        raise TypeError(f"{_short(value)} matches no member of {name}")
+
+    return structure_union
+
+
+converter.register_structure_hook_factory(_is_union, _structure_union_factory)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def structure(data: Any, cls: type[_T]) -> _T:
+    """Structure decoded JSON into ``cls`` with the SDK's converter."""
+    return converter.structure(data, cls)
+
+
+def _default(obj: Any) -> Any:
+    if isinstance(obj, BaseModel):
+        return obj.to_dict(exclude_none=True)
+    if isinstance(obj, UnknownVariant):
+        return obj.raw
+    if isinstance(obj, NotGiven):
+        raise TypeError("NOT_GIVEN cannot be sent; leave the parameter out instead")
+    if attrs.has(type(obj)):
+        return converter.unstructure(obj)
+    if isinstance(obj, Mapping):
+        return dict(obj)
+    if isinstance(obj, Iterable) and not isinstance(obj, (str, bytes, bytearray)):
+        return list(obj)
+    raise TypeError(f"Type is not JSON serializable: {type(obj).__name__}")
+
+
+def dumps(obj: Any, *, indent: bool = False) -> bytes:
+    """JSON bytes of ``obj``; attrs models and any sequence or mapping are accepted."""
+    option = orjson.OPT_NON_STR_KEYS | (orjson.OPT_INDENT_2 if indent else 0)
+    return orjson.dumps(obj, default=_default, option=option)

@@ -1,0 +1,265 @@
+"""Every error the SDK raises.
+
+::
+
+    OpenAIError                         base of everything raised on purpose
+    ├── ConfigurationError (ValueError) bad client settings (no API key, bad timeout)
+    ├── InvalidRequestError (ValueError) arguments that cannot be sent (body not encodable)
+    ├── SyncInAsyncContextError (RuntimeError) sync facade called from a running event loop
+    └── APIError                        the server, or the way to it, failed
+        ├── APIStatusError              HTTP status >= 400 (status_code, code, type, param, ...)
+        │   ├── BadRequestError             400
+        │   ├── AuthenticationError         401
+        │   ├── PermissionDeniedError       403
+        │   ├── NotFoundError               404
+        │   ├── ConflictError               409
+        │   ├── UnprocessableEntityError    422
+        │   ├── RateLimitError              429
+        │   └── InternalServerError         >= 500
+        ├── APIConnectionError          no response: refused, reset, DNS, TLS
+        │   └── APITimeoutError             a connect, read, idle or total limit ran out
+        ├── APIResponseValidationError  a response body we cannot decode (raw text kept)
+        ├── APIStreamError              an error delivered inside a stream (``event: error``)
+        └── IncompleteStreamError       a stream that ended before its terminal marker
+
+Every :class:`APIError` carries the request id, response headers and rate-limit info
+of the response that caused it, when there was one. Messages never contain credentials.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._response import RateLimitInfo, ResponseInfo
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APIStreamError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "IncompleteStreamError",
+    "InternalServerError",
+    "InvalidRequestError",
+    "NotFoundError",
+    "OpenAIError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "SyncInAsyncContextError",
+    "UnprocessableEntityError",
+]
+
+
+class OpenAIError(Exception):
+    """Base class of every error raised by openai_async."""
+
+
+class ConfigurationError(OpenAIError, ValueError):
+    """The client was configured in a way that cannot work (missing key, bad option)."""
+
+
+class InvalidRequestError(OpenAIError, ValueError):
+    """The arguments of a call cannot be turned into a request."""
+
+
+class SyncInAsyncContextError(OpenAIError, RuntimeError):
+    """A method of the sync :class:`Client` was called from a thread running an event loop."""
+
+
+class APIError(OpenAIError):
+    """The API, or the connection to it, failed.
+
+    ``code``, ``type`` and ``param`` come from the error object of the body when the
+    server sent one; ``body`` is the decoded JSON (or the raw text when it was not JSON).
+    """
+
+    message: str
+    body: object | None
+    code: str | None
+    type: str | None
+    param: str | None
+    response_info: ResponseInfo | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        body: object | None = None,
+        response_info: ResponseInfo | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.body = body
+        self.response_info = response_info
+        err = _error_object(body)
+        self.code = _str_or_none(err.get("code"))
+        self.type = _str_or_none(err.get("type"))
+        self.param = _str_or_none(err.get("param"))
+
+    @property
+    def request_id(self) -> str | None:
+        """The ``x-request-id`` of the response, to quote when reporting a problem."""
+        return self.response_info.request_id if self.response_info else None
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """Response headers (empty when no response arrived)."""
+        return self.response_info.headers if self.response_info else {}
+
+    @property
+    def rate_limit(self) -> RateLimitInfo | None:
+        """Typed ``x-ratelimit-*`` headers of the response, when it had any."""
+        return self.response_info.rate_limit if self.response_info else None
+
+    def __str__(self) -> str:
+        rid = self.request_id
+        return f"{self.message} (request id: {rid})" if rid else self.message
+
+
+class APIStatusError(APIError):
+    """The server answered with an HTTP status of 400 or more."""
+
+    status_code: int
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: object | None = None,
+        response_info: ResponseInfo | None = None,
+    ) -> None:
+        super().__init__(message, body=body, response_info=response_info)
+        self.status_code = status_code
+
+
+class BadRequestError(APIStatusError):
+    """HTTP 400."""
+
+
+class AuthenticationError(APIStatusError):
+    """HTTP 401: the API key or token was refused."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """HTTP 403."""
+
+
+class NotFoundError(APIStatusError):
+    """HTTP 404."""
+
+
+class ConflictError(APIStatusError):
+    """HTTP 409."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """HTTP 422."""
+
+
+class RateLimitError(APIStatusError):
+    """HTTP 429: too many requests or tokens, or (``code == "insufficient_quota"``) no quota."""
+
+
+class InternalServerError(APIStatusError):
+    """HTTP 500 or above."""
+
+
+class APIConnectionError(APIError):
+    """No usable response arrived: the connection failed or broke."""
+
+    def __init__(
+        self, message: str = "Connection error.", *, response_info: ResponseInfo | None = None
+    ) -> None:
+        super().__init__(message, response_info=response_info)
+
+
+class APITimeoutError(APIConnectionError):
+    """A connect, read, stream-idle or total time limit ran out."""
+
+    def __init__(
+        self, message: str = "Request timed out.", *, response_info: ResponseInfo | None = None
+    ) -> None:
+        super().__init__(message, response_info=response_info)
+
+
+class APIResponseValidationError(APIError):
+    """The response could not be decoded into the expected type; ``raw`` keeps the text."""
+
+    raw: str
+
+    def __init__(
+        self, message: str, *, raw: str, response_info: ResponseInfo | None = None
+    ) -> None:
+        super().__init__(message, body=raw, response_info=response_info)
+        self.raw = raw
+
+
+class APIStreamError(APIError):
+    """The server reported an error inside a stream (``event: error`` or an ``error`` object)."""
+
+
+class IncompleteStreamError(APIError):
+    """The stream closed before its terminal marker (``[DONE]`` or a finish reason).
+
+    The chunks that did arrive were delivered before this was raised.
+    """
+
+
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status: int) -> type[APIStatusError]:
+    """The exception class for an HTTP error status."""
+    if status >= 500:
+        return InternalServerError
+    return _STATUS_CLASSES.get(status, APIStatusError)
+
+
+def error_message(body: object, fallback: str) -> str:
+    """The human-readable message from an error body of any of the shapes servers use."""
+    err = _error_object(body)
+    msg = err.get("message")
+    if isinstance(msg, str) and msg:
+        return msg
+    if isinstance(body, Mapping):
+        for key in ("error", "message", "detail"):
+            val = body.get(key)
+            if isinstance(val, str) and val:
+                return val
+        detail = body.get("detail")
+        if detail is not None:
+            return str(detail)
+    return fallback
+
+
+def _error_object(body: object) -> Mapping[str, Any]:
+    """The ``{"message", "type", "param", "code"}`` object of an error body, if any."""
+    if isinstance(body, Mapping):
+        inner = body.get("error")
+        if isinstance(inner, Mapping):
+            return inner
+        if "message" in body or "code" in body:
+            return body
+    return {}
+
+
+def _str_or_none(value: object) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
