@@ -1,0 +1,71 @@
+"""openai_async: an async-first client for the OpenAI API and compatible servers."""
+
+from ._client import AsyncClient
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APIStreamError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    ConflictError,
+    IncompleteStreamError,
+    InternalServerError,
+    InvalidRequestError,
+    NotFoundError,
+    OpenAIError,
+    PermissionDeniedError,
+    RateLimitError,
+    SyncInAsyncContextError,
+    UnprocessableEntityError,
+)
+from ._models import BaseModel, UnknownVariant
+from ._options import RetryPolicy, Timeout
+from ._pagination import AsyncPage, AsyncPaginator
+from ._response import RateLimitInfo, ResponseInfo
+from ._streaming import AsyncStream
+from ._sync.client import Client
+from ._syncbase import Stream, SyncPage
+from ._types import NOT_GIVEN, NotGiven
+from ._version import __version__
+
+__all__ = [
+    "NOT_GIVEN",
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APIStreamError",
+    "APITimeoutError",
+    "AsyncClient",
+    "AsyncPage",
+    "AsyncPaginator",
+    "AsyncStream",
+    "AuthenticationError",
+    "BadRequestError",
+    "BaseModel",
+    "Client",
+    "ConfigurationError",
+    "ConflictError",
+    "IncompleteStreamError",
+    "InternalServerError",
+    "InvalidRequestError",
+    "NotFoundError",
+    "NotGiven",
+    "OpenAIError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RateLimitInfo",
+    "ResponseInfo",
+    "RetryPolicy",
+    "Stream",
+    "SyncInAsyncContextError",
+    "SyncPage",
+    "Timeout",
+    "UnknownVariant",
+    "UnprocessableEntityError",
+    "__version__",
+]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Literal, TypeVar, Union, get_args, get_origin
+from typing import Any, Literal, TypeVar, Union, cast, get_args, get_origin
 
 import attrs
 import cattrs
@@ -43,7 +43,13 @@ def _passthrough(value: Any, _: Any) -> Any:
 
 for _scalar in _SCALARS:
     converter.register_structure_hook(_scalar, _passthrough)
-converter.register_structure_hook_func(lambda t: get_origin(t) is Literal, _passthrough)
+
+
+def _is_literal(t: Any) -> bool:
+    return get_origin(t) is Literal
+
+
+converter.register_structure_hook_func(_is_literal, _passthrough)
 
 
 def _is_model(t: Any) -> bool:
@@ -52,7 +58,7 @@ def _is_model(t: Any) -> bool:
 
 def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseModel]:
     inner = make_dict_structure_fn(cls, converter)
-    known = frozenset(a.name for a in attrs.fields(cls))
+    known = frozenset(a.name for a in attrs.fields(cast(Any, cls)))
     name = cls.__name__
 
     def structure_model(data: Any, _: Any) -> BaseModel:
@@ -60,7 +66,7 @@ def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseM
             raise TypeError(f"expected a JSON object for {name}, got {type(data).__name__}")
         obj = inner(data, cls)
         if not known.issuperset(data):
-            obj._extra = {k: v for k, v in data.items() if k not in known}  # type: ignore[attr-defined]
+            obj._extra = {k: v for k, v in data.items() if k not in known}
         return obj
 
     return structure_model
@@ -99,7 +105,9 @@ def _is_primitive_container(t: Any) -> bool:
 def _structure_primitive_container(value: Any, t: Any) -> Any:
     expected = list if get_origin(t) in (list, Sequence) else dict
     if not isinstance(value, expected):
-        raise TypeError(f"expected a JSON {'array' if expected is list else 'object'}, got {type(value).__name__}")
+        raise TypeError(
+            f"expected a JSON {'array' if expected is list else 'object'}, got {type(value).__name__}"
+        )
     return value
 
 
@@ -115,20 +123,30 @@ def _literal_values(t: Any) -> tuple[Any, ...] | None:
     return get_args(t) if get_origin(t) is Literal else None
 
 
-def _discriminator(models: list[type[BaseModel]]) -> tuple[str, dict[Any, type[BaseModel]]] | None:
-    """The field whose single-value ``Literal`` tells the models apart (``type`` preferred)."""
-    if len(models) < 2:
+def _discriminator(
+    models: list[type[BaseModel]], allow_unknown: bool
+) -> tuple[str, dict[Any, type[BaseModel]]] | None:
+    """The field whose single-value ``Literal`` tells the models apart (``type`` preferred).
+
+    With one model, only when the union also allows an unknown variant: the field then
+    tells the known variant from a new one.
+    """
+    if not models or (len(models) < 2 and not allow_unknown):
         return None
     per_model: list[dict[str, tuple[Any, ...]]] = []
     for cls in models:
-        attrs.resolve_types(cls)
+        attrs.resolve_types(cast(Any, cls))
         per_model.append(
-            {a.name: vals for a in attrs.fields(cls) if (vals := _literal_values(a.type)) is not None}
+            {
+                a.name: vals
+                for a in attrs.fields(cast(Any, cls))
+                if (vals := _literal_values(a.type)) is not None
+            }
         )
     common = set(per_model[0]).intersection(*per_model[1:])
     for field in sorted(common, key=lambda f: (f != "type", f)):
         mapping: dict[Any, type[BaseModel]] = {}
-        for cls, lits in zip(models, per_model):
+        for cls, lits in zip(models, per_model, strict=True):
             for value in lits[field]:
                 if value in mapping:
                     break
@@ -173,7 +191,7 @@ def _structure_union_factory(t: Any) -> Callable[[Any, Any], Any]:
         return structure_optional
 
     models = [m for m in members if _is_model(m)]
-    disc = _discriminator(models)
+    disc = _discriminator(models, allow_unknown)
     by_kind: dict[type, list[Any]] = {}
     for m in members:
         kind = _json_kind(m)

@@ -25,6 +25,9 @@ class BaseModel:
     """Base of the attrs response models (``@attrs.define(slots=True, kw_only=True)``)."""
 
     __slots__ = ("_extra", "_response_info")
+    if TYPE_CHECKING:  # kept out of get_type_hints(), which attrs and cattrs call
+        _extra: dict[str, Any]
+        _response_info: ResponseInfo | None
 
     if not TYPE_CHECKING:
         # At run time unknown fields read like attributes; type checkers do not see
@@ -41,7 +44,7 @@ class BaseModel:
     def model_extra(self) -> Mapping[str, Any]:
         """Fields of the JSON that this class does not declare, as received."""
         try:
-            return self._extra  # type: ignore[no-any-return]
+            return self._extra
         except AttributeError:
             return _EMPTY
 
@@ -49,7 +52,7 @@ class BaseModel:
     def response_info(self) -> ResponseInfo | None:
         """Status, headers, request id and rate limits of the response (top-level results)."""
         try:
-            return self._response_info  # type: ignore[no-any-return]
+            return self._response_info
         except AttributeError:
             return None
 
@@ -72,12 +75,25 @@ class BaseModel:
 
         return dumps(self.to_dict(exclude_none=exclude_none), indent=indent).decode()
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # attrs' slotted __getstate__ knows only declared fields; keep the unknown ones too.
+        state = self.__getstate__()  # type: ignore[attr-defined]
+        return (_restore, (type(self), state, dict(self.model_extra)))
+
     @classmethod
     def from_dict(cls: type[_M], data: Mapping[str, Any]) -> _M:
         """Build an instance from decoded JSON with the SDK's converter."""
         from ._converter import converter
 
         return converter.structure(data, cls)
+
+
+def _restore(cls: type[_M], state: Any, extra: dict[str, Any]) -> _M:
+    obj = cls.__new__(cls)
+    obj.__setstate__(state)  # type: ignore[attr-defined]
+    if extra:
+        obj._extra = extra
+    return obj
 
 
 @attrs.define(slots=True)

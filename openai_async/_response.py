@@ -88,7 +88,9 @@ class ResponseInfo:
 
     __slots__ = ("_rate_limit", "headers", "method", "status_code", "url")
 
-    def __init__(self, *, status_code: int, headers: Mapping[str, str], method: str, url: str) -> None:
+    def __init__(
+        self, *, status_code: int, headers: Mapping[str, str], method: str, url: str
+    ) -> None:
         self.status_code = status_code
         self.headers = headers
         self.method = method

@@ -1,0 +1,46 @@
+"""Entry point for humans and CI: `nox` runs lint, types, the generated-code check and tests."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["lint", "types", "generated", "tests"]
+nox.options.error_on_missing_interpreters = True
+
+PYTHON = None  # the interpreter running nox (3.10+)
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The test suite: unit tests and every feature through a real socket to the local server."""
+    session.install("-e", ".[test]")
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff: lint rules and formatting."""
+    session.install("ruff>=0.5")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def types(session: nox.Session) -> None:
+    """mypy --strict on the package and the examples."""
+    session.install("-e", ".", "mypy>=1.10")
+    session.run("mypy", "--strict", "openai_async", "examples")
+
+
+@nox.session(python=PYTHON)
+def generated(session: nox.Session) -> None:
+    """Generated code (the sync facade) must match what the generator writes now."""
+    session.install("-e", ".", "ruff>=0.5")
+    session.run("python", "scripts/gen_sync.py", "--check")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks against a raw aiohttp baseline (ratios printed, no pass/fail)."""
+    session.install("-e", ".")
+    session.run("python", "benchmarks/bench_client.py", *session.posargs)

@@ -1,0 +1,467 @@
+"""AsyncClient: settings, lazily created resources, the request loop, aclose / async with."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import os
+from collections.abc import Awaitable, Callable, Mapping
+from functools import cached_property
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar, Union
+
+import orjson
+
+from ._compat import deadline_scope
+from ._converter import converter
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    ConfigurationError,
+    error_message,
+    status_error_class,
+)
+from ._models import BaseModel
+from ._options import DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT, RetryPolicy, Timeout
+from ._request import (
+    PreparedRequest,
+    build_url,
+    encode_json,
+    merge_headers,
+    normalize_base_url,
+    user_agent,
+)
+from ._response import ResponseInfo
+from ._retry import retry_delay
+from ._streaming import AsyncStream, ChoicesTracker, StreamTracker
+from ._types import NOT_GIVEN, Headers, NotGiven, Query
+
+if TYPE_CHECKING:
+    import aiohttp
+
+    from ._transport import RawResponse, Transport
+    from .resources.chat import AsyncChat
+    from .resources.completions import AsyncCompletions
+    from .resources.embeddings import AsyncEmbeddings
+    from .resources.models import AsyncModels
+
+__all__ = ["DEFAULT_BASE_URL", "ApiKey", "AsyncClient"]
+
+log = logging.getLogger("openai_async")
+_T = TypeVar("_T")
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_MAX_RETRIES = 2
+
+#: An API key, or a callable (sync or async) returning the key to use for each request.
+ApiKey = Union[str, Callable[[], str], Callable[[], Awaitable[str]]]
+
+_RESOURCES = ("chat", "completions", "embeddings", "models")
+
+
+class AsyncClient:
+    """The async OpenAI client: one aiohttp session, shared by every resource.
+
+    Reads ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``, ``OPENAI_ORG_ID`` and
+    ``OPENAI_PROJECT_ID`` for settings left out. Close it with ``await client.aclose()``
+    or ``async with``; a client dropped unclosed is cleaned up by its event loop.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: ApiKey | None = None,
+        organization: str | None = None,
+        project: str | None = None,
+        base_url: str | None = None,
+        timeout: float | Timeout | None = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        if api_key is None:
+            api_key = os.environ.get("OPENAI_API_KEY") or None
+        if api_key is None:
+            raise ConfigurationError(
+                "no API key: pass api_key=... (a string, or a callable returning one) "
+                "or set the OPENAI_API_KEY environment variable"
+            )
+        from ._transport import Transport
+
+        self._transport: Transport = Transport(session)
+        self._configure(
+            api_key=api_key,
+            organization=organization
+            if organization is not None
+            else os.environ.get("OPENAI_ORG_ID"),
+            project=project if project is not None else os.environ.get("OPENAI_PROJECT_ID"),
+            base_url=base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            default_headers=default_headers or {},
+            default_query=default_query or {},
+        )
+
+    def _configure(
+        self,
+        *,
+        api_key: ApiKey,
+        organization: str | None,
+        project: str | None,
+        base_url: str,
+        timeout: float | Timeout | None,
+        max_retries: int,
+        retry_policy: RetryPolicy,
+        default_headers: Mapping[str, str],
+        default_query: Mapping[str, object],
+    ) -> None:
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ConfigurationError(f"max_retries must be an int >= 0, not {max_retries!r}")
+        if not isinstance(retry_policy, RetryPolicy):
+            raise ConfigurationError("retry_policy must be an openai_async.RetryPolicy")
+        if isinstance(api_key, str) and not api_key:
+            raise ConfigurationError("api_key is empty")
+        self._api_key = api_key
+        self.organization = organization
+        self.project = project
+        self.base_url = normalize_base_url(base_url)
+        self.timeout = Timeout.of(timeout)
+        self.max_retries = max_retries
+        self.retry_policy = retry_policy
+        self.default_headers = dict(default_headers)
+        self.default_query = dict(default_query)
+        headers = {"User-Agent": user_agent(), "Accept": "application/json"}
+        if organization:
+            headers["OpenAI-Organization"] = organization
+        if project:
+            headers["OpenAI-Project"] = project
+        if isinstance(api_key, str):
+            headers["Authorization"] = f"Bearer {api_key}"
+        headers.update(self.default_headers)
+        self._base_headers = headers
+
+    def with_options(
+        self,
+        *,
+        api_key: ApiKey | NotGiven = NOT_GIVEN,
+        organization: str | None | NotGiven = NOT_GIVEN,
+        project: str | None | NotGiven = NOT_GIVEN,
+        base_url: str | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
+        default_query: Mapping[str, object] | NotGiven = NOT_GIVEN,
+    ) -> AsyncClient:
+        """A copy with some settings changed that shares this client's connections.
+
+        Cheap enough to call per request. Closing either closes the shared connections.
+        """
+        new = object.__new__(type(self))
+        new.__dict__.update({k: v for k, v in self.__dict__.items() if k not in _RESOURCES})
+        new._configure(
+            api_key=self._api_key if isinstance(api_key, NotGiven) else api_key,
+            organization=self.organization if isinstance(organization, NotGiven) else organization,
+            project=self.project if isinstance(project, NotGiven) else project,
+            base_url=self.base_url if isinstance(base_url, NotGiven) else base_url,
+            timeout=self.timeout if isinstance(timeout, NotGiven) else timeout,
+            max_retries=self.max_retries if isinstance(max_retries, NotGiven) else max_retries,
+            retry_policy=self.retry_policy if isinstance(retry_policy, NotGiven) else retry_policy,
+            default_headers=self.default_headers
+            if isinstance(default_headers, NotGiven)
+            else default_headers,
+            default_query=self.default_query
+            if isinstance(default_query, NotGiven)
+            else default_query,
+        )
+        return new
+
+    # Resources are created on first use; their modules load then too.
+
+    @cached_property
+    def chat(self) -> AsyncChat:
+        from .resources.chat import AsyncChat
+
+        return AsyncChat(self)
+
+    @cached_property
+    def completions(self) -> AsyncCompletions:
+        from .resources.completions import AsyncCompletions
+
+        return AsyncCompletions(self)
+
+    @cached_property
+    def embeddings(self) -> AsyncEmbeddings:
+        from .resources.embeddings import AsyncEmbeddings
+
+        return AsyncEmbeddings(self)
+
+    @cached_property
+    def models(self) -> AsyncModels:
+        from .resources.models import AsyncModels
+
+        return AsyncModels(self)
+
+    # Lifecycle
+
+    async def aclose(self) -> None:
+        """Close the connections this client opened (a session passed in is left open)."""
+        await self._transport.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, organization={self.organization!r})"
+        )
+
+    # The request path: build -> send -> retry decision -> decode.
+
+    async def request(
+        self,
+        cast_to: type[_T],
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        query: Query | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> _T:
+        """Send a request and decode the JSON response into ``cast_to``."""
+        data, info = await self.request_json(
+            method,
+            path,
+            body=body,
+            query=query,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+        return structure_response(data, cast_to, info)
+
+    async def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        query: Query | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> tuple[Any, ResponseInfo]:
+        """Send a request; return the decoded JSON body and the response info."""
+        response, raw = await self._send(
+            method,
+            path,
+            body=body,
+            query=query,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            max_retries=max_retries,
+            stream=False,
+        )
+        try:
+            return orjson.loads(raw), response.info
+        except orjson.JSONDecodeError as exc:
+            raise APIResponseValidationError(
+                f"the response is not valid JSON ({exc})",
+                raw=raw.decode("utf-8", "replace"),
+                response_info=response.info,
+            ) from None
+
+    async def request_stream(
+        self,
+        cast_to: type[_T],
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        query: Query | None = None,
+        tracker: StreamTracker | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> AsyncStream[_T]:
+        """Send a request and return its server-sent events as a stream of ``cast_to``.
+
+        HTTP errors are raised here, before any iteration.
+        """
+        headers = merge_headers({"Accept": "text/event-stream"}, extra_headers)
+        response, _ = await self._send(
+            method,
+            path,
+            body=body,
+            query=query,
+            extra_headers=headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            max_retries=max_retries,
+            stream=True,
+        )
+        idle = (self.timeout if isinstance(timeout, NotGiven) else Timeout.of(timeout)).stream_idle
+        return AsyncStream(
+            response, cast_to=cast_to, tracker=tracker or ChoicesTracker(), idle_timeout=idle
+        )
+
+    async def _auth_headers(self) -> dict[str, str]:
+        key = self._api_key
+        if isinstance(key, str):
+            return {}
+        value = key()
+        if inspect.isawaitable(value):
+            value = await value
+        if not isinstance(value, str) or not value:
+            raise ConfigurationError("the api_key provider must return a non-empty string")
+        return {"Authorization": f"Bearer {value}"}
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None,
+        query: Query | None,
+        extra_headers: Headers | None,
+        extra_query: Query | None,
+        extra_body: Mapping[str, Any] | None,
+        timeout: float | Timeout | None | NotGiven,
+        max_retries: int | NotGiven,
+        stream: bool,
+    ) -> tuple[RawResponse, bytes]:
+        """The retry loop: returns a successful response (and its body unless streaming)."""
+        limits = self.timeout if isinstance(timeout, NotGiven) else Timeout.of(timeout)
+        retries = self.max_retries if isinstance(max_retries, NotGiven) else max_retries
+        if self.default_query or extra_query:
+            query = {**self.default_query, **(query or {}), **(extra_query or {})}
+        url = build_url(self.base_url, path, query)
+        content = encode_json(body, extra_body)
+        base = self._base_headers
+        if content is not None:
+            base = {**base, "Content-Type": "application/json"}
+        loop = asyncio.get_running_loop()
+        deadline = None if limits.total is None else loop.time() + limits.total
+        attempt = 0
+        while True:
+            auth = await self._auth_headers()
+            headers = merge_headers({**base, **auth} if auth else base, extra_headers)
+            request = PreparedRequest(method, url, headers, content)
+            error: APIError
+            try:
+                response = await self._transport.send(request, timeout=limits, deadline=deadline)
+                if response.status < 400:
+                    if stream:
+                        return response, b""
+                    return response, await _read_body(response, deadline)
+                error = _status_error(response, await _read_error_body(response, deadline))
+                status: int | None = response.status
+                headers_in: Mapping[str, str] | None = response.info.headers
+            except APIConnectionError as exc:
+                error, status, headers_in = exc, None, None
+            remaining = None if deadline is None else deadline - loop.time()
+            if remaining is not None and remaining <= 0 and isinstance(error, APIConnectionError):
+                raise APITimeoutError(
+                    f"{method} {path}: the total deadline of {limits.total} s ran out"
+                    f" after {attempt + 1} attempt(s)"
+                ) from error
+            delay = retry_delay(
+                attempt=attempt,
+                max_retries=retries,
+                policy=self.retry_policy,
+                status=status,
+                headers=headers_in,
+                error_code=error.code,
+                remaining=remaining,
+            )
+            if delay is None:
+                raise error
+            log.info(
+                "retrying %s %s in %.3f s (retry %d of %d) after: %s",
+                method,
+                path,
+                delay,
+                attempt + 1,
+                retries,
+                error,
+            )
+            await asyncio.sleep(delay)
+            attempt += 1
+
+
+async def _read_body(response: RawResponse, deadline: float | None) -> bytes:
+    try:
+        async with deadline_scope(deadline):
+            return await response.read()
+    except asyncio.TimeoutError:
+        response.close()
+        raise APITimeoutError("reading the response body ran past the total deadline") from None
+
+
+async def _read_error_body(response: RawResponse, deadline: float | None) -> bytes:
+    """The body of an error response; an unreadable one counts as empty."""
+    try:
+        return await _read_body(response, deadline)
+    except APIConnectionError:
+        return b""
+
+
+def _status_error(response: RawResponse, raw: bytes) -> APIStatusError:
+    text = raw.decode("utf-8", "replace")
+    body: object
+    try:
+        body = orjson.loads(raw) if raw else None
+    except orjson.JSONDecodeError:
+        body = text
+    status = response.status
+    fallback = text.strip()[:300] or "no error body"
+    message = error_message(body, fallback)
+    return status_error_class(status)(
+        f"Error code: {status} - {message}",
+        status_code=status,
+        body=body,
+        response_info=response.info,
+    )
+
+
+def structure_response(data: Any, cast_to: type[_T], info: ResponseInfo) -> _T:
+    """Structure a decoded JSON body into ``cast_to``, attaching the response info."""
+    try:
+        result: _T = converter.structure(data, cast_to)
+    except Exception as exc:
+        raise APIResponseValidationError(
+            f"the response does not match {getattr(cast_to, '__name__', cast_to)}: {exc!r}",
+            raw=orjson.dumps(data).decode(),
+            response_info=info,
+        ) from None
+    if isinstance(result, BaseModel):
+        result._response_info = info
+    return result

@@ -1,0 +1,111 @@
+"""Turning a call into a request: URL, headers and body (no I/O)."""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from ._converter import dumps
+from ._exceptions import ConfigurationError, InvalidRequestError
+from ._types import NotGiven
+from ._version import __version__
+
+__all__ = [
+    "PreparedRequest",
+    "build_url",
+    "encode_json",
+    "merge_headers",
+    "path_param",
+    "user_agent",
+]
+
+
+class PreparedRequest:
+    """Everything the transport needs to send one attempt."""
+
+    __slots__ = ("body", "headers", "method", "url")
+
+    def __init__(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> None:
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+
+    def __repr__(self) -> str:
+        # Headers are left out: they hold credentials.
+        return f"PreparedRequest({self.method} {self.url.split('?', 1)[0]})"
+
+
+def user_agent() -> str:
+    return f"openai_async/{__version__} (Python {platform.python_version()})"
+
+
+def normalize_base_url(base_url: str) -> str:
+    """``base_url`` without a trailing slash; must be absolute http(s)."""
+    if not base_url.startswith(("http://", "https://")):
+        raise ConfigurationError(f"base_url must start with http:// or https://, got {base_url!r}")
+    return base_url.rstrip("/")
+
+
+def path_param(value: str, name: str) -> str:
+    """A path segment, percent-encoded; empty values are refused (they would change the route)."""
+    if not isinstance(value, str) or not value:
+        raise InvalidRequestError(f"{name} must be a non-empty string, got {value!r}")
+    return quote(value, safe="")
+
+
+def _query_value(value: object) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return str(value)
+
+
+def build_url(base_url: str, path: str, query: Mapping[str, object] | None = None) -> str:
+    """``base_url`` + ``path`` + the query string (``None`` and omitted values dropped)."""
+    url = base_url + path
+    if query:
+        pairs: list[tuple[str, str]] = []
+        for key, value in query.items():
+            if value is None or isinstance(value, NotGiven):
+                continue
+            if isinstance(value, (list, tuple)):
+                pairs.extend((key, _query_value(v)) for v in value)
+            else:
+                pairs.append((key, _query_value(value)))
+        if pairs:
+            url += ("&" if "?" in url else "?") + urlencode(pairs)
+    return url
+
+
+def merge_headers(
+    base: Mapping[str, str], extra: Mapping[str, str | NotGiven] | None
+) -> dict[str, str]:
+    """``base`` updated with ``extra``; a ``NOT_GIVEN`` value removes a header (case-insensitive)."""
+    headers = dict(base)
+    if extra:
+        for key, value in extra.items():
+            lower = key.lower()
+            for existing in [k for k in headers if k.lower() == lower]:
+                del headers[existing]
+            if not isinstance(value, NotGiven):
+                headers[key] = value
+    return headers
+
+
+def encode_json(
+    body: Mapping[str, Any] | None, extra_body: Mapping[str, Any] | None
+) -> bytes | None:
+    """JSON bytes of ``body`` with ``extra_body`` merged over it (``extra_body`` wins)."""
+    if body is None and not extra_body:
+        return None
+    merged = dict(body or {})
+    if extra_body:
+        merged.update(extra_body)
+    try:
+        return dumps(merged)
+    except TypeError as exc:
+        raise InvalidRequestError(f"the request body cannot be encoded as JSON: {exc}") from exc

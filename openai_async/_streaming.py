@@ -1,0 +1,268 @@
+"""AsyncStream[T]: bytes from the transport -> SSE events -> typed chunks.
+
+Ending rules: ``data: [DONE]`` ends a stream; a stream that closes without it is
+complete only when every choice seen has a ``finish_reason``, otherwise
+:class:`IncompleteStreamError` is raised after the chunks that did arrive. Events with
+empty data, ``retry:``/``id:``-only blocks and comments are skipped; ``event: error``
+or a payload carrying an ``error`` object raises :class:`APIStreamError`.
+
+The connection is released as soon as the stream ends, fails, is closed, is
+cancelled, or its ``async for`` loop is left early (the iterator is dropped).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+from collections.abc import AsyncIterator, Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+import orjson
+
+from ._compat import deadline_scope
+from ._converter import converter
+from ._exceptions import (
+    APIError,
+    APIResponseValidationError,
+    APIStreamError,
+    APITimeoutError,
+    IncompleteStreamError,
+    error_message,
+)
+from ._response import ResponseInfo
+from ._sse import ServerSentEvent, SSEDecoder
+
+if TYPE_CHECKING:
+    from ._transport import RawResponse
+
+__all__ = ["AsyncStream", "ChoicesTracker", "StreamTracker"]
+
+log = logging.getLogger("openai_async")
+_T = TypeVar("_T")
+_DONE = object()
+_DRAIN_SECONDS = 1.0
+
+
+class StreamTracker(Protocol):
+    """Decides when a stream of one kind is complete."""
+
+    #: ``data`` that ends the stream (``"[DONE]"``), or ``None`` when the kind has none.
+    done_marker: str | None
+
+    def observe(self, item: Any) -> None: ...
+
+    def complete_without_marker(self) -> bool:
+        """Whether a stream that closed without ``done_marker`` still delivered everything."""
+        ...
+
+
+class ChoicesTracker:
+    """Chat and text completions: complete at ``[DONE]`` or when every choice finished."""
+
+    __slots__ = ("_finished", "_seen")
+    done_marker: str | None = "[DONE]"
+
+    def __init__(self) -> None:
+        self._seen: set[int] = set()
+        self._finished: set[int] = set()
+
+    def observe(self, item: Any) -> None:
+        for choice in getattr(item, "choices", None) or ():
+            self._seen.add(choice.index)
+            if choice.finish_reason is not None:
+                self._finished.add(choice.index)
+
+    def complete_without_marker(self) -> bool:
+        return bool(self._seen) and self._seen == self._finished
+
+
+class AsyncStream(Generic[_T]):
+    """An ``async for`` over the typed chunks of a streamed response.
+
+    Use it as ``async with`` (or call :meth:`aclose`) to release the connection when you
+    stop early; leaving an ``async for`` loop early releases it too.
+    """
+
+    def __init__(
+        self,
+        response: RawResponse,
+        *,
+        cast_to: type[_T],
+        tracker: StreamTracker,
+        idle_timeout: float | None,
+    ) -> None:
+        self._response = response
+        self._cast_to = cast_to
+        self._structure: Callable[[Any, Any], _T] = converter.get_structure_hook(cast_to)
+        self._tracker = tracker
+        self._idle_timeout = idle_timeout
+        self._decoder = SSEDecoder()
+        self._pending: collections.deque[ServerSentEvent] = collections.deque()
+        self._finished = False
+
+    @property
+    def response_info(self) -> ResponseInfo:
+        """Status, headers, request id and rate limits of the response."""
+        return self._response.info
+
+    @property
+    def request_id(self) -> str | None:
+        return self._response.info.request_id
+
+    def __aiter__(self) -> AsyncIterator[_T]:
+        return _StreamIterator(self)
+
+    async def __anext__(self) -> _T:
+        if self._finished:
+            raise StopAsyncIteration
+        try:
+            return await self._next()
+        except BaseException:
+            # StopAsyncIteration, errors and cancellation all end the stream here.
+            self._finish()
+            raise
+
+    async def _next(self) -> _T:
+        pending = self._pending
+        deadline: float | None = None
+        while True:
+            while pending:
+                item = self._decode(pending.popleft())
+                if item is _DONE:
+                    await self._drain()
+                    raise StopAsyncIteration
+                if item is not None:
+                    return item  # type: ignore[return-value]
+            if self._finished:
+                raise StopAsyncIteration
+            if deadline is None and self._idle_timeout is not None:
+                deadline = asyncio.get_running_loop().time() + self._idle_timeout
+            chunk = await self._read(deadline)
+            if chunk:
+                pending.extend(self._decoder.feed(chunk))
+            else:
+                pending.extend(self._decoder.finish())
+                if not pending:
+                    self._end_of_body()
+
+    async def _read(self, deadline: float | None) -> bytes:
+        try:
+            async with deadline_scope(deadline):
+                return await self._response.read_chunk()
+        except asyncio.TimeoutError:
+            raise APITimeoutError(
+                f"no stream event arrived for {self._idle_timeout} s (stream_idle timeout)",
+                response_info=self._response.info,
+            ) from None
+        except APIError as exc:
+            exc.response_info = self._response.info
+            raise
+
+    def _end_of_body(self) -> None:
+        """The body ended without the done marker: complete, or not?"""
+        self._finish()
+        if self._tracker.complete_without_marker() and not self._decoder.truncated:
+            raise StopAsyncIteration
+        cut = " in the middle of an event" if self._decoder.truncated else ""
+        raise IncompleteStreamError(
+            f"the stream ended{cut} before its end marker and before every choice had a finish_reason",
+            response_info=self._response.info,
+        )
+
+    async def _drain(self) -> None:
+        """After the end marker: read to the end of the body so the connection can be reused."""
+        try:
+            async with deadline_scope(asyncio.get_running_loop().time() + _DRAIN_SECONDS):
+                while await self._response.read_chunk():
+                    pass
+        except (APIError, asyncio.TimeoutError):
+            pass
+        self._finish()
+
+    def _decode(self, event: ServerSentEvent) -> _T | object | None:
+        """The typed chunk of an event, ``_DONE``, or ``None`` for events that carry nothing."""
+        data = event.data
+        if data == self._tracker.done_marker:
+            return _DONE
+        if not data or data.isspace():
+            return None
+        try:
+            obj = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise APIResponseValidationError(
+                f"a stream event is not valid JSON ({exc})",
+                raw=data,
+                response_info=self._response.info,
+            ) from None
+        if event.event == "error" or (isinstance(obj, dict) and isinstance(obj.get("error"), dict)):
+            raise APIStreamError(
+                error_message(obj, f"the server reported an error in the stream: {data[:200]}"),
+                body=obj,
+                response_info=self._response.info,
+            )
+        try:
+            item = self._structure(obj, self._cast_to)
+        except Exception as exc:
+            raise APIResponseValidationError(
+                f"a stream event does not match {self._cast_to.__name__}: {exc!r}",
+                raw=data,
+                response_info=self._response.info,
+            ) from None
+        self._tracker.observe(item)
+        return item
+
+    def _finish(self) -> None:
+        if not self._finished:
+            self._finished = True
+            self._pending.clear()
+        if not self._response.closed:
+            self._response.release()
+
+    def close_now(self) -> None:
+        """Close the connection at once (synchronous)."""
+        self._finished = True
+        self._pending.clear()
+        self._response.close()
+
+    async def aclose(self) -> None:
+        """Stop reading and release the connection."""
+        if not self._finished or not self._response.closed:
+            self.close_now()
+
+    async def __aenter__(self) -> AsyncStream[_T]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __del__(self) -> None:
+        response = getattr(self, "_response", None)
+        if response is not None and not response.closed:
+            response.close()
+
+
+class _StreamIterator(AsyncIterator[_T]):
+    """What ``async for`` holds: dropping it before the end (``break``) closes the stream."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: AsyncStream[_T]) -> None:
+        self._stream = stream
+
+    def __aiter__(self) -> _StreamIterator[_T]:
+        return self
+
+    async def __anext__(self) -> _T:
+        return await self._stream.__anext__()
+
+    def __del__(self) -> None:
+        stream = self._stream
+        if not stream._finished:
+            stream.close_now()

@@ -1,0 +1,250 @@
+"""Runtime of the sync facade: one portal thread per client, sync streams and pages.
+
+The facade classes themselves are generated (``openai_async/_sync/``); they call the
+async methods through :class:`Portal`, so behaviour lives in one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import weakref
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AbstractContextManager
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from ._exceptions import SyncInAsyncContextError
+from ._pagination import AsyncPage, AsyncPaginator
+from ._streaming import AsyncStream
+
+if TYPE_CHECKING:
+    from anyio.from_thread import BlockingPortal
+
+    from ._client import AsyncClient
+    from ._response import ResponseInfo
+
+__all__ = ["Portal", "Stream", "SyncAPIResource", "SyncClientBase", "SyncPage"]
+
+_T = TypeVar("_T")
+
+
+class Portal:
+    """One event-loop thread (anyio ``BlockingPortal``, asyncio backend), started on first use."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cm: AbstractContextManager[BlockingPortal] | None = None
+        self._portal: BlockingPortal | None = None
+        self._closed = False
+
+    def _get(self) -> BlockingPortal:
+        portal = self._portal
+        if portal is not None:
+            return portal
+        with self._lock:
+            if self._closed:
+                from ._exceptions import ConfigurationError
+
+                raise ConfigurationError("the client is closed; create a new client")
+            if self._portal is None:
+                from anyio.from_thread import start_blocking_portal
+
+                cm = start_blocking_portal(backend="asyncio")
+                self._portal = cm.__enter__()
+                self._cm = cm
+            return self._portal
+
+    def call(self, fn: Callable[..., Awaitable[_T]], *args: Any) -> _T:
+        """Run ``fn(*args)`` on the portal's loop and wait for its result."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            raise SyncInAsyncContextError(
+                "the sync openai_async.Client was called from a thread that runs an event loop; "
+                "use openai_async.AsyncClient (and await its methods) there instead"
+            )
+        return self._get().call(fn, *args)
+
+    def call_soon(self, fn: Callable[[], object]) -> None:
+        """Schedule the plain callable ``fn`` on the portal's loop without waiting (safe in __del__)."""
+        portal = self._portal
+        if portal is None or self._closed:
+            return
+
+        async def run() -> None:
+            fn()
+
+        # RuntimeError: the portal is shutting down; its loop closes the connection anyway.
+        with contextlib.suppress(RuntimeError):
+            portal.start_task_soon(run)
+
+    def close(self, before: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Run ``before`` on the loop (typically ``aclose``), then stop the thread."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            portal, cm = self._portal, self._cm
+            self._portal = self._cm = None
+        if portal is None or cm is None:
+            return
+        try:
+            if before is not None:
+                portal.call(before)
+        finally:
+            cm.__exit__(None, None, None)
+
+
+class SyncClientBase:
+    """Lifecycle shared by the generated sync clients: ``close()`` and ``with``."""
+
+    _async: AsyncClient
+    _portal: Portal
+
+    def _init_portal(self, portal: Portal | None = None) -> None:
+        if portal is None:
+            portal = Portal()
+            weakref.finalize(self, portal.close, self._async.aclose)
+        self._portal = portal
+
+    def close(self) -> None:
+        """Close the connections and stop the client's event-loop thread."""
+        self._portal.close(self._async.aclose)
+
+    def __enter__(self: _Self) -> _Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self._async.base_url!r}, organization={self._async.organization!r})"
+
+
+_Self = TypeVar("_Self", bound=SyncClientBase)
+
+
+class SyncAPIResource:
+    """A sync resource: forwards each call to its async twin through the portal."""
+
+    def __init__(self, portal: Portal, async_resource: Any) -> None:
+        self._portal = portal
+        self._async = async_resource
+
+
+async def _first_page(paginator: AsyncPaginator[_T]) -> AsyncPage[_T]:
+    return await paginator
+
+
+class Stream(Generic[_T]):
+    """A ``for`` loop over the typed chunks of a streamed response.
+
+    Use ``with`` (or :meth:`close`) to release the connection when you stop early;
+    leaving a ``for`` loop early releases it too.
+    """
+
+    def __init__(self, portal: Portal, stream: AsyncStream[_T]) -> None:
+        self._portal = portal
+        self._stream = stream
+
+    @property
+    def response_info(self) -> ResponseInfo:
+        return self._stream.response_info
+
+    @property
+    def request_id(self) -> str | None:
+        return self._stream.request_id
+
+    def __iter__(self) -> Iterator[_T]:
+        return _SyncStreamIterator(self)
+
+    def __next__(self) -> _T:
+        try:
+            return self._portal.call(self._stream.__anext__)
+        except StopAsyncIteration:
+            raise StopIteration from None
+
+    def close(self) -> None:
+        self._portal.call(self._stream.aclose)
+
+    def __enter__(self) -> Stream[_T]:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class _SyncStreamIterator(Iterator[_T]):
+    """What ``for`` holds: dropping it before the end (``break``) closes the stream."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: Stream[_T]) -> None:
+        self._stream = stream
+
+    def __next__(self) -> _T:
+        return self._stream.__next__()
+
+    def __del__(self) -> None:
+        inner = self._stream._stream
+        if not inner._finished:
+            self._stream._portal.call_soon(inner.close_now)
+
+
+class SyncPage(Generic[_T]):
+    """One page of a list; iterating it walks every item of every page."""
+
+    def __init__(self, portal: Portal, page: AsyncPage[_T]) -> None:
+        self._portal = portal
+        self._page = page
+
+    @classmethod
+    def first(cls, portal: Portal, paginator: AsyncPaginator[_T]) -> SyncPage[_T]:
+        """Fetch the first page of ``paginator``."""
+        return cls(portal, portal.call(_first_page, paginator))
+
+    @property
+    def data(self) -> list[_T]:
+        return self._page.data
+
+    @property
+    def has_more(self) -> bool:
+        return self._page.has_more
+
+    @property
+    def response_info(self) -> ResponseInfo | None:
+        return self._page.response_info
+
+    def has_next_page(self) -> bool:
+        return self._page.has_next_page()
+
+    def get_next_page(self) -> SyncPage[_T]:
+        return SyncPage(self._portal, self._portal.call(self._page.get_next_page))
+
+    def __iter__(self) -> Iterator[_T]:
+        page: SyncPage[_T] = self
+        while True:
+            yield from page.data
+            if not page.has_next_page():
+                return
+            page = page.get_next_page()
+
+    def __len__(self) -> int:
+        return len(self._page.data)
+
+    def __repr__(self) -> str:
+        return f"SyncPage(items={len(self.data)}, has_more={self.has_more})"

@@ -1,0 +1,641 @@
+"""The local OpenAI-compatible server: routing, responses, fault injection and lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import attrs
+import orjson
+from aiohttp import web
+from anyio.from_thread import start_blocking_portal
+from multidict import CIMultiDict
+
+from ._fake import (
+    count_tokens,
+    default_chat_text,
+    default_completion_text,
+    embedding,
+    split_text,
+    text_of,
+    to_base64,
+    token_logprob,
+)
+from ._faults import Fault, Reply
+
+DEFAULT_MODELS = ("gpt-4o-mini", "gpt-4o", "gpt-3.5-turbo-instruct", "text-embedding-3-small")
+DEFAULT_RATE_LIMIT_HEADERS = {
+    "x-ratelimit-limit-requests": "10000",
+    "x-ratelimit-limit-tokens": "30000000",
+    "x-ratelimit-remaining-requests": "9999",
+    "x-ratelimit-remaining-tokens": "29999000",
+    "x-ratelimit-reset-requests": "6ms",
+    "x-ratelimit-reset-tokens": "1m0s",
+}
+_KEEPALIVE = b": keep-alive\n\n"
+_MALFORMED = b'{"id": "chatcmpl-broken", "choices": ['
+_DONE = b"[DONE]"
+
+
+@attrs.frozen
+class RecordedRequest:
+    """A request as the server received it."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: CIMultiDict[str]
+    body: bytes
+
+    def json(self) -> Any:
+        """The body decoded as JSON."""
+        return orjson.loads(self.body)
+
+
+class _ApiError(Exception):
+    """Raised by handlers; answered with an OpenAI-shaped error body."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        error_type: str = "invalid_request_error",
+        param: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = {
+            "error": {"message": message, "type": error_type, "param": param, "code": code}
+        }
+
+
+@attrs.define
+class _Exchange:
+    """One request being answered."""
+
+    request: web.Request
+    number: int
+    headers: dict[str, str]
+    body: bytes
+    stream: bool
+    fault: Fault | None = None
+
+    def json(self, *required: str) -> dict[str, Any]:
+        """The JSON object body, checked for `required` parameters."""
+        try:
+            payload = orjson.loads(self.body)
+        except orjson.JSONDecodeError:
+            raise _ApiError(
+                400,
+                "We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.",
+            ) from None
+        if not isinstance(payload, dict):
+            raise _ApiError(400, "The request body must be a JSON object.")
+        for name in required:
+            if name not in payload:
+                raise _ApiError(
+                    400,
+                    f"Missing required parameter: '{name}'.",
+                    param=name,
+                    code="missing_required_parameter",
+                )
+        return payload
+
+
+def _wants_stream(body: bytes) -> bool:
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(payload, dict) and payload.get("stream") is True
+
+
+def _int_param(payload: dict[str, Any], name: str, default: int, low: int, high: int) -> int:
+    value = payload.get(name)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _ApiError(
+            400,
+            f"Invalid '{name}': expected an integer between {low} and {high}.",
+            param=name,
+            code="invalid_value",
+        )
+    return value
+
+
+def _include_usage(payload: dict[str, Any]) -> bool:
+    options = payload.get("stream_options")
+    return isinstance(options, dict) and options.get("include_usage") is True
+
+
+def _usage(prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "completion_tokens_details": {
+            "reasoning_tokens": 0,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        },
+    }
+
+
+def _json(ex: _Exchange, payload: Any, status: int = 200) -> web.Response:
+    return web.Response(
+        body=orjson.dumps(payload),
+        status=status,
+        content_type="application/json",
+        headers=ex.headers,
+    )
+
+
+async def _abort(request: web.Request) -> None:
+    """Close the connection abruptly (no HTTP-level end of body)."""
+    transport = request.transport
+    if transport is None:
+        return
+    # abort() discards the write buffer: let the events already written reach the socket.
+    for _ in range(200):
+        if transport.get_write_buffer_size() == 0:
+            break
+        await asyncio.sleep(0.005)
+    transport.abort()
+
+
+async def _stall(response: web.StreamResponse, fault: Fault) -> None:
+    interval = fault.keepalive_interval
+    if interval is None or interval <= 0:
+        await asyncio.sleep(fault.seconds)
+        return
+    deadline = asyncio.get_running_loop().time() + fault.seconds
+    while (remaining := deadline - asyncio.get_running_loop().time()) > interval:
+        await asyncio.sleep(interval)
+        await response.write(_KEEPALIVE)
+    await asyncio.sleep(max(remaining, 0.0))
+
+
+class LocalServer:
+    """An OpenAI-compatible HTTP server on localhost, serving scripted replies and faults.
+
+    Use `async with LocalServer() as server`, or `with LocalServer.threaded() as server` from
+    sync code. Routes live under `server.base_url` ("http://127.0.0.1:PORT/v1").
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        models: Sequence[str] = DEFAULT_MODELS,
+    ) -> None:
+        self.api_key = api_key
+        self.host = host
+        self.requests: list[RecordedRequest] = []
+        self.rate_limit_headers: dict[str, str] = dict(DEFAULT_RATE_LIMIT_HEADERS)
+        self._requested_port = port
+        self._port: int | None = None
+        self._runner: web.AppRunner | None = None
+        self._replies: deque[Reply] = deque()
+        self._faults: list[Fault] = []
+        self._numbers = itertools.count(1)
+        self._models = {
+            name: {"id": name, "object": "model", "created": 1700000000, "owned_by": "openai"}
+            for name in models
+        }
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Bind the socket and start serving."""
+        if self._runner is not None:
+            raise RuntimeError("LocalServer is already started")
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        # A short shutdown_timeout: close() must not wait for a stalled or delayed handler.
+        runner = web.AppRunner(
+            app, access_log=None, handler_cancellation=True, shutdown_timeout=0.1
+        )
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self.host, self._requested_port).start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        self._port = runner.addresses[0][1]
+
+    async def close(self) -> None:
+        """Stop serving and close every connection (in-flight handlers are cancelled)."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def __aenter__(self) -> LocalServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    @classmethod
+    @contextmanager
+    def threaded(
+        cls,
+        api_key: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        models: Sequence[str] = DEFAULT_MODELS,
+    ) -> Iterator[LocalServer]:
+        """Run the server on a background thread with its own event loop, for sync code."""
+        server = cls(api_key, host, port, models)
+        with start_blocking_portal(backend="asyncio") as portal:
+            portal.call(server.start)
+            try:
+                yield server
+            finally:
+                portal.call(server.close)
+
+    @property
+    def port(self) -> int:
+        """The bound port."""
+        if self._port is None:
+            raise RuntimeError("LocalServer is not started")
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        """The API root, e.g. "http://127.0.0.1:PORT/v1"."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/v1"
+
+    # -- scripting -----------------------------------------------------------------------
+
+    def add_reply(self, reply: Reply) -> None:
+        """Queue the answer to a later chat or text completion (FIFO)."""
+        self._replies.append(reply)
+
+    def add_fault(self, fault: Fault) -> None:
+        """Queue a fault; the first request matching its path consumes it (FIFO)."""
+        self._faults.append(fault)
+
+    def reset(self) -> None:
+        """Forget queued replies and faults and recorded requests."""
+        self._replies.clear()
+        self._faults.clear()
+        self.requests.clear()
+
+    def _take_fault(self, path: str) -> Fault | None:
+        for i, fault in enumerate(self._faults):
+            if fault.matches(path):
+                del self._faults[i]
+                return fault
+        return None
+
+    def _take_reply(self, default_text: str) -> Reply:
+        try:
+            return self._replies.popleft()
+        except IndexError:
+            return Reply(default_text)
+
+    # -- dispatch ------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        number = next(self._numbers)
+        body = await request.read()
+        self.requests.append(
+            RecordedRequest(
+                request.method,
+                request.path,
+                dict(request.query),
+                CIMultiDict(request.headers),
+                body,
+            )
+        )
+        headers = {**self.rate_limit_headers, "x-request-id": f"req_{number}"}
+        ex = _Exchange(request, number, headers, body, _wants_stream(body))
+        try:
+            return await self._dispatch(ex)
+        except _ApiError as error:
+            return _json(ex, error.body, error.status)
+
+    async def _dispatch(self, ex: _Exchange) -> web.StreamResponse:
+        request = ex.request
+        fault = self._take_fault(request.path)
+        if fault is not None:
+            if fault.kind == "status":
+                return self._fault_response(ex, fault)
+            if fault.kind == "delay":
+                await asyncio.sleep(fault.seconds)
+            elif ex.stream:
+                ex.fault = fault
+            elif fault.kind == "drop":
+                await _abort(request)
+                return web.Response()
+            elif fault.kind == "malformed":
+                return web.Response(
+                    body=_MALFORMED, content_type="application/json", headers=ex.headers
+                )
+            # Other stream faults do not apply to a non-stream request: it is answered normally.
+
+        if self.api_key is not None and (
+            request.headers.get("Authorization") != f"Bearer {self.api_key}"
+        ):
+            raise _ApiError(401, "Incorrect API key provided.", code="invalid_api_key")
+
+        method, path = request.method, request.path
+        if method == "POST" and path == "/v1/chat/completions":
+            return await self._chat(ex)
+        if method == "POST" and path == "/v1/completions":
+            return await self._completions(ex)
+        if method == "POST" and path == "/v1/embeddings":
+            return self._embeddings(ex)
+        if method == "GET" and path == "/v1/models":
+            return _json(ex, {"object": "list", "data": list(self._models.values())})
+        model = path.removeprefix("/v1/models/")
+        if model and model != path and method in ("GET", "DELETE"):
+            if model not in self._models:
+                raise _ApiError(
+                    404,
+                    f"The model '{model}' does not exist",
+                    param="model",
+                    code="model_not_found",
+                )
+            if method == "GET":
+                return _json(ex, self._models[model])
+            del self._models[model]
+            return _json(ex, {"id": model, "object": "model", "deleted": True})
+        raise _ApiError(404, f"Invalid URL ({method} {path})")
+
+    def _fault_response(self, ex: _Exchange, fault: Fault) -> web.Response:
+        headers = CIMultiDict({**ex.headers, **fault.headers})
+        if fault.body is None:
+            headers.setdefault("Content-Type", "application/json")
+            body = orjson.dumps(fault.error_body())
+        else:
+            headers.setdefault("Content-Type", fault.content_type or "text/plain")
+            body = fault.body
+        return web.Response(status=fault.status_code, body=body, headers=headers)
+
+    # -- endpoints -----------------------------------------------------------------------
+
+    async def _chat(self, ex: _Exchange) -> web.StreamResponse:
+        payload = ex.json("model", "messages")
+        messages = payload["messages"]
+        if not isinstance(messages, list):
+            raise _ApiError(400, "'messages' must be an array.", param="messages")
+        n = _int_param(payload, "n", 1, 1, 128)
+        top_logprobs = _int_param(payload, "top_logprobs", 0, 0, 20)
+        logprobs = payload.get("logprobs") is True
+        reply = self._take_reply(default_chat_text(messages))
+        text = reply.text
+        tool_calls = reply.tool_calls or ()
+        call_ids = [call.id or f"call_local{ex.number}x{i}" for i, call in enumerate(tool_calls)]
+        pieces = (
+            list(reply.chunks)
+            if reply.chunks is not None
+            else split_text(text or "", reply.chunk_size)
+        )
+        prompt_tokens = sum(
+            count_tokens(text_of(m.get("content"))) + 3 for m in messages if isinstance(m, dict)
+        )
+        completion_tokens = n * sum(
+            map(count_tokens, [text or "", reply.refusal or ""] + [c.arguments for c in tool_calls])
+        )
+        usage = (
+            dict(reply.usage)
+            if reply.usage is not None
+            else _usage(prompt_tokens, completion_tokens)
+        )
+        base: dict[str, Any] = {
+            "id": f"chatcmpl-local{ex.number}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": reply.model or payload["model"],
+            "service_tier": "default",
+            "system_fingerprint": "fp_local",
+        }
+
+        if not ex.stream:
+            message: dict[str, Any] = {
+                "role": "assistant",
+                "content": text,
+                "refusal": reply.refusal,
+                "annotations": [],
+            }
+            if tool_calls:
+                message["tool_calls"] = [
+                    {
+                        "id": call_id,
+                        "type": "function",
+                        "function": {"name": call.name, "arguments": call.arguments},
+                    }
+                    for call_id, call in zip(call_ids, tool_calls, strict=True)
+                ]
+            choice_logprobs = (
+                {"content": [token_logprob(p, top_logprobs) for p in pieces], "refusal": None}
+                if logprobs
+                else None
+            )
+            choices = [
+                {
+                    "index": i,
+                    "message": message,
+                    "logprobs": choice_logprobs,
+                    "finish_reason": reply.finish,
+                }
+                for i in range(n)
+            ]
+            return _json(ex, {**base, "choices": choices, "usage": usage, **reply.extra_fields})
+
+        base["object"] = "chat.completion.chunk"
+        include_usage = _include_usage(payload)
+        if include_usage:
+            base["usage"] = None
+        deltas: list[tuple[dict[str, Any], Any]] = [
+            ({"role": "assistant", "content": None if text is None else ""}, None)
+        ]
+        for piece in pieces:
+            piece_logprobs = (
+                {"content": [token_logprob(piece, top_logprobs)], "refusal": None}
+                if logprobs
+                else None
+            )
+            deltas.append(({"content": piece}, piece_logprobs))
+        for piece in split_text(reply.refusal or "", reply.chunk_size):
+            deltas.append(({"refusal": piece}, None))
+        for k, (call_id, call) in enumerate(zip(call_ids, tool_calls, strict=True)):
+            first = {"index": k, "id": call_id, "type": "function"}
+            deltas.append(
+                (
+                    {"tool_calls": [{**first, "function": {"name": call.name, "arguments": ""}}]},
+                    None,
+                )
+            )
+            for piece in split_text(call.arguments, reply.chunk_size):
+                deltas.append(
+                    ({"tool_calls": [{"index": k, "function": {"arguments": piece}}]}, None)
+                )
+
+        def chunk(index: int, delta: dict[str, Any], lp: Any, finish: str | None) -> bytes:
+            choice = {"index": index, "delta": delta, "logprobs": lp, "finish_reason": finish}
+            return orjson.dumps({**base, "choices": [choice], **reply.extra_fields})
+
+        events = [chunk(i, delta, lp, None) for delta, lp in deltas for i in range(n)]
+        events += [chunk(i, {}, None, reply.finish) for i in range(n)]
+        if include_usage:
+            events.append(
+                orjson.dumps({**base, "choices": [], "usage": usage, **reply.extra_fields})
+            )
+        return await self._stream(ex, events, reply)
+
+    async def _completions(self, ex: _Exchange) -> web.StreamResponse:
+        payload = ex.json("model", "prompt")
+        n = _int_param(payload, "n", 1, 1, 128)
+        reply = self._take_reply(default_completion_text(payload["prompt"]))
+        text = reply.text or ""
+        pieces = (
+            list(reply.chunks) if reply.chunks is not None else split_text(text, reply.chunk_size)
+        )
+        prompt = payload["prompt"]
+        prompt_tokens = (
+            count_tokens(prompt) if isinstance(prompt, str) else len(orjson.dumps(prompt)) // 4
+        )
+        usage = (
+            dict(reply.usage)
+            if reply.usage is not None
+            else _usage(prompt_tokens, n * count_tokens(text))
+        )
+        base: dict[str, Any] = {
+            "id": f"cmpl-local{ex.number}",
+            "object": "text_completion",
+            "created": int(time.time()),
+            "model": reply.model or payload["model"],
+            "system_fingerprint": "fp_local",
+        }
+
+        def choice(index: int, piece: str, finish: str | None) -> dict[str, Any]:
+            return {"text": piece, "index": index, "logprobs": None, "finish_reason": finish}
+
+        if not ex.stream:
+            choices = [choice(i, text, reply.finish) for i in range(n)]
+            return _json(ex, {**base, "choices": choices, "usage": usage, **reply.extra_fields})
+
+        include_usage = _include_usage(payload)
+        if include_usage:
+            base["usage"] = None
+
+        def chunk(*choices: dict[str, Any]) -> bytes:
+            return orjson.dumps({**base, "choices": list(choices), **reply.extra_fields})
+
+        events = [chunk(choice(i, piece, None)) for piece in pieces for i in range(n)]
+        events += [chunk(choice(i, "", reply.finish)) for i in range(n)]
+        if include_usage:
+            events.append(
+                orjson.dumps({**base, "choices": [], "usage": usage, **reply.extra_fields})
+            )
+        return await self._stream(ex, events, reply)
+
+    def _embeddings(self, ex: _Exchange) -> web.Response:
+        payload = ex.json("model", "input")
+        raw = payload["input"]
+
+        def is_tokens(value: Any) -> bool:
+            return (
+                isinstance(value, list)
+                and bool(value)
+                and all(isinstance(t, int) and not isinstance(t, bool) for t in value)
+            )
+
+        inputs: list[Any]
+        if isinstance(raw, str) or is_tokens(raw):
+            inputs = [raw]
+        elif isinstance(raw, list) and raw and all(isinstance(x, str) or is_tokens(x) for x in raw):
+            inputs = raw
+        else:
+            raise _ApiError(
+                400,
+                "'input' must be a string, an array of strings, an array of tokens or an array of token arrays.",
+                param="input",
+            )
+        dimensions = _int_param(payload, "dimensions", 8, 1, 8192)
+        encoding = payload.get("encoding_format", "float")
+        if encoding not in ("float", "base64"):
+            raise _ApiError(
+                400, "'encoding_format' must be 'float' or 'base64'.", param="encoding_format"
+            )
+        data = []
+        for index, item in enumerate(inputs):
+            key = item.encode() if isinstance(item, str) else orjson.dumps(item)
+            vector = embedding(key, dimensions)
+            data.append(
+                {
+                    "object": "embedding",
+                    "index": index,
+                    "embedding": to_base64(vector) if encoding == "base64" else vector,
+                }
+            )
+        tokens = sum(count_tokens(x) if isinstance(x, str) else len(x) for x in inputs)
+        return _json(
+            ex,
+            {
+                "object": "list",
+                "data": data,
+                "model": payload["model"],
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            },
+        )
+
+    # -- streaming -----------------------------------------------------------------------
+
+    async def _stream(self, ex: _Exchange, events: list[bytes], reply: Reply) -> web.StreamResponse:
+        """Write `events` (then [DONE]) as SSE, applying the exchange's stream fault."""
+        events = [*events, _DONE]
+        response = web.StreamResponse(
+            headers={
+                **ex.headers,
+                "Content-Type": "text/event-stream; charset=utf-8",
+                "Cache-Control": "no-cache",
+            }
+        )
+        await response.prepare(ex.request)
+        fault = ex.fault
+        for i in range(len(events) + 1):
+            data = events[i] if i < len(events) else None
+            if fault is not None and i == fault.after_events:
+                if fault.kind == "drop":
+                    await _abort(ex.request)
+                    return response
+                if fault.kind == "truncate":
+                    break
+                if fault.kind in ("error_event", "error_payload"):
+                    name = b"event: error\n" if fault.kind == "error_event" else b""
+                    await response.write(
+                        name + b"data: " + orjson.dumps(fault.error_body()) + b"\n\n"
+                    )
+                    break
+                if fault.kind == "stall":
+                    await _stall(response, fault)
+                elif fault.kind == "empty_events":
+                    await response.write(b"data: \n\n" * fault.count + b"retry: 1000\n\nid: 5\n\n")
+                elif fault.kind == "malformed" and data is not None:
+                    data = _MALFORMED
+            if data is None:
+                break
+            if i > 0 and reply.delay_between_chunks > 0:
+                await asyncio.sleep(reply.delay_between_chunks)
+            if i > 0 and reply.keepalive_comments:
+                await response.write(_KEEPALIVE)
+            await response.write(b"data: " + data + b"\n\n")
+        await response.write_eof()
+        return response
