@@ -14,6 +14,7 @@ Hooks are made by factories, once per type on first use, never at import.
 
 from __future__ import annotations
 
+import linecache
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal, TypeVar, Union, cast, get_args, get_origin
@@ -21,7 +22,7 @@ from typing import Any, Literal, TypeVar, Union, cast, get_args, get_origin
 import attrs
 import cattrs
 import orjson
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+from cattrs.gen import make_dict_unstructure_fn
 
 from ._models import BaseModel, UnknownVariant
 from ._types import NotGiven
@@ -56,20 +57,95 @@ def _is_model(t: Any) -> bool:
     return isinstance(t, type) and issubclass(t, BaseModel) and attrs.has(t)
 
 
+def _is_passthrough(t: Any) -> bool:
+    """Types whose JSON value is already the Python value: no hook call needed."""
+    if t in _SCALARS or t is Any or _is_literal(t) or _is_primitive_container(t):
+        return True
+    if _is_union(t):
+        return all(a is _NoneType or _is_passthrough(a) for a in get_args(t))
+    return False
+
+
+def _optional_member(t: Any) -> Any | None:
+    """``X`` for ``X | None`` (and ``None`` for anything else)."""
+    if _is_union(t):
+        args = get_args(t)
+        if len(args) == 2 and _NoneType in args:
+            return args[0] if args[1] is _NoneType else args[1]
+    return None
+
+
+_building: set[type] = set()
+
+
 def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseModel]:
-    inner = make_dict_structure_fn(cls, converter)
-    known = frozenset(a.name for a in attrs.fields(cast(Any, cls)))
-    name = cls.__name__
+    """Generate, once per class, a function that builds ``cls`` from a JSON object.
 
-    def structure_model(data: Any, _: Any) -> BaseModel:
-        if not isinstance(data, Mapping):
-            raise TypeError(f"expected a JSON object for {name}, got {type(data).__name__}")
-        obj = inner(data, cls)
-        if not known.issuperset(data):
-            obj._extra = {k: v for k, v in data.items() if k not in known}
-        return obj
+    Scalar and ``Literal`` fields are read straight from the dict; nested types call
+    their own hook; keys the class does not declare are kept in ``model_extra``.
+    """
+    attrs.resolve_types(cast(Any, cls))
+    fields = attrs.fields(cast(Any, cls))
+    ns: dict[str, Any] = {
+        "__cl": cls,
+        "_known": frozenset(a.name for a in fields),
+        "_Mapping": Mapping,
+        "_TypeError": TypeError,
+    }
+    args: list[str] = []
+    _building.add(cls)
+    try:
+        for i, a in enumerate(fields):
+            key = repr(a.name)
+            optional = a.default is not attrs.NOTHING
+            if optional and a.default is not None:
+                ns[f"_d{i}"] = a.default
+                read = f"(o[{key}] if {key} in o else _d{i})"
+            else:
+                read = f"o.get({key})" if optional else f"o[{key}]"
+            if _is_passthrough(a.type):
+                value = read
+            else:
+                inner = _optional_member(a.type)
+                target = inner if inner is not None else a.type
+                ns[f"_t{i}"] = target
+                ns[f"_s{i}"] = _hook_for(target)
+                if inner is not None or optional:
+                    value = f"(None if (v{i} := {read}) is None else _s{i}(v{i}, _t{i}))"
+                else:
+                    value = f"_s{i}({read}, _t{i})"
+            args.append(f"        {a.name}={value},")
+    finally:
+        _building.discard(cls)
+    name = f"structure_{cls.__name__}"
+    source = "\n".join(
+        [
+            f"def {name}(o, _=None):",
+            "    if type(o) is not dict:",
+            "        if not isinstance(o, _Mapping):",
+            f"            raise _TypeError('expected a JSON object for {cls.__name__}, got ' + type(o).__name__)",
+            "        o = dict(o)",
+            "    obj = __cl(",
+            *args,
+            "    )",
+            "    if not _known.issuperset(o):",
+            "        obj._extra = {k: v for k, v in o.items() if k not in _known}",
+            "    return obj",
+        ]
+    )
+    filename = f"<openai_async structure {cls.__module__}.{cls.__qualname__}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), ns)
+    fn: Callable[[Any, Any], BaseModel] = ns[name]
+    return fn
 
-    return structure_model
+
+def _hook_for(t: Any) -> Callable[[Any, Any], Any]:
+    """The structure hook of ``t``; late-bound for classes being built (recursive schemas)."""
+    if isinstance(t, type) and t in _building:
+        return lambda value, typ: converter.structure(value, typ)
+    hook: Callable[[Any, Any], Any] = converter.get_structure_hook(t)
+    return hook
 
 
 def _unstructure_model_factory(cls: type[BaseModel]) -> Callable[[BaseModel], dict[str, Any]]:
