@@ -9,6 +9,7 @@ import asyncio
 import inspect
 import logging
 import os
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from functools import cached_property
 from types import TracebackType
@@ -41,6 +42,7 @@ from .._options import DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT, RetryPolicy, Timeo
 from .._request import (
     PreparedRequest,
     build_url,
+    check_api_key,
     encode_json,
     merge_headers,
     normalize_base_url,
@@ -129,7 +131,7 @@ class Client(SyncClientBase):
             default_headers=default_headers,
             default_query=default_query,
         )
-        new._init_portal(self._portal)
+        new._init_portal(self)
         return new
 
     @cached_property

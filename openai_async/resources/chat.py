@@ -251,8 +251,8 @@ class AsyncChatCompletions(AsyncAPIResource):
     ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
         """Create a model response for the given chat conversation.
 
-        With ``stream=True`` returns an :class:`AsyncStream` of chunks; HTTP errors are
-        raised by this call, before any iteration.
+        With ``stream=True`` returns the chunks as they arrive (:class:`AsyncStream`); HTTP
+        errors are raised by this call, before any iteration.
         """
         body = strip_not_given(
             {

@@ -134,7 +134,8 @@ class AsyncCompletions(AsyncAPIResource):
     ) -> Completion | AsyncStream[Completion]:
         """Create a completion for the provided prompt (legacy text completions).
 
-        With ``stream=True`` returns an :class:`AsyncStream` of :class:`Completion` chunks.
+        With ``stream=True`` returns the :class:`Completion` chunks as they arrive
+        (:class:`AsyncStream`).
         """
         body = strip_not_given(
             {

@@ -255,8 +255,8 @@ class ChatCompletions(SyncAPIResource):
     ) -> ChatCompletion | Stream[ChatCompletionChunk]:
         """Create a model response for the given chat conversation.
 
-        With ``stream=True`` returns an :class:`AsyncStream` of chunks; HTTP errors are
-        raised by this call, before any iteration.
+        With ``stream=True`` returns the chunks as they arrive (:class:`Stream`); HTTP
+        errors are raised by this call, before any iteration.
         """
         result = self._portal.call(
             partial(

@@ -142,7 +142,8 @@ class Completions(SyncAPIResource):
     ) -> Completion | Stream[Completion]:
         """Create a completion for the provided prompt (legacy text completions).
 
-        With ``stream=True`` returns an :class:`AsyncStream` of :class:`Completion` chunks.
+        With ``stream=True`` returns the :class:`Completion` chunks as they arrive
+        (:class:`Stream`).
         """
         result = self._portal.call(
             partial(
