@@ -6,6 +6,7 @@ import asyncio
 import inspect
 import logging
 import os
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from functools import cached_property
 from types import TracebackType
@@ -30,6 +31,7 @@ from ._options import DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT, RetryPolicy, Timeou
 from ._request import (
     PreparedRequest,
     build_url,
+    check_api_key,
     encode_json,
     merge_headers,
     normalize_base_url,
@@ -122,12 +124,13 @@ class AsyncClient:
         default_headers: Mapping[str, str],
         default_query: Mapping[str, object],
     ) -> None:
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ConfigurationError(f"max_retries must be an int >= 0, not {max_retries!r}")
+        _check_max_retries(max_retries)
         if not isinstance(retry_policy, RetryPolicy):
             raise ConfigurationError("retry_policy must be an openai_async.RetryPolicy")
-        if isinstance(api_key, str) and not api_key:
-            raise ConfigurationError("api_key is empty")
+        if isinstance(api_key, str):
+            check_api_key(api_key)
+        elif not callable(api_key):
+            raise ConfigurationError("api_key must be a string or a callable returning one")
         self._api_key = api_key
         self.organization = organization
         self.project = project
@@ -248,7 +251,7 @@ class AsyncClient:
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> _T:
         """Send a request and decode the JSON response into ``cast_to``."""
-        data, info = await self.request_json(
+        response, raw = await self._send(
             method,
             path,
             body=body,
@@ -258,8 +261,10 @@ class AsyncClient:
             extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
+            stream=False,
         )
-        return structure_response(data, cast_to, info)
+        data = _decode_json(raw, response.info)
+        return structure_response(data, cast_to, response.info, raw=raw)
 
     async def request_json(
         self,
@@ -287,14 +292,7 @@ class AsyncClient:
             max_retries=max_retries,
             stream=False,
         )
-        try:
-            return orjson.loads(raw), response.info
-        except orjson.JSONDecodeError as exc:
-            raise APIResponseValidationError(
-                f"the response is not valid JSON ({exc})",
-                raw=raw.decode("utf-8", "replace"),
-                response_info=response.info,
-            ) from None
+        return _decode_json(raw, response.info), response.info
 
     async def request_stream(
         self,
@@ -340,9 +338,7 @@ class AsyncClient:
         value = key()
         if inspect.isawaitable(value):
             value = await value
-        if not isinstance(value, str) or not value:
-            raise ConfigurationError("the api_key provider must return a non-empty string")
-        return {"Authorization": f"Bearer {value}"}
+        return {"Authorization": f"Bearer {check_api_key(value)}"}
 
     async def _send(
         self,
@@ -361,6 +357,7 @@ class AsyncClient:
         """The retry loop: returns a successful response (and its body unless streaming)."""
         limits = self.timeout if isinstance(timeout, NotGiven) else Timeout.of(timeout)
         retries = self.max_retries if isinstance(max_retries, NotGiven) else max_retries
+        _check_max_retries(retries)
         if self.default_query or extra_query:
             query = {**self.default_query, **(query or {}), **(extra_query or {})}
         url = build_url(self.base_url, path, query)
@@ -400,10 +397,16 @@ class AsyncClient:
                 status=status,
                 headers=headers_in,
                 error_code=error.code,
-                remaining=remaining,
             )
             if delay is None:
                 raise error
+            if remaining is not None and delay >= remaining:
+                # Retryable, but the next attempt could not finish in time: never sleep past it.
+                raise APITimeoutError(
+                    f"{method} {path}: the total deadline of {limits.total} s leaves no time"
+                    f" to retry after: {error.message}",
+                    response_info=error.response_info,
+                ) from error
             log.info(
                 "retrying %s %s in %.3f s (retry %d of %d) after: %s",
                 method,
@@ -412,9 +415,26 @@ class AsyncClient:
                 attempt + 1,
                 retries,
                 error,
+                extra={"retry_delay": delay, "retry_attempt": attempt + 1},
             )
             await asyncio.sleep(delay)
             attempt += 1
+
+
+def _check_max_retries(value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigurationError(f"max_retries must be an int >= 0, not {value!r}")
+
+
+def _decode_json(raw: bytes, info: ResponseInfo) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise APIResponseValidationError(
+            f"the response is not valid JSON ({exc})",
+            raw=raw.decode("utf-8", "replace"),
+            response_info=info,
+        ) from None
 
 
 async def _read_body(response: RawResponse, deadline: float | None) -> bytes:
@@ -442,7 +462,7 @@ def _status_error(response: RawResponse, raw: bytes) -> APIStatusError:
     except orjson.JSONDecodeError:
         body = text
     status = response.status
-    fallback = text.strip()[:300] or "no error body"
+    fallback = _plain_text(text)[:300] or "no error body"
     message = error_message(body, fallback)
     return status_error_class(status)(
         f"Error code: {status} - {message}",
@@ -452,14 +472,33 @@ def _status_error(response: RawResponse, raw: bytes) -> APIStatusError:
     )
 
 
-def structure_response(data: Any, cast_to: type[_T], info: ResponseInfo) -> _T:
-    """Structure a decoded JSON body into ``cast_to``, attaching the response info."""
+_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(r"<[^>]*>")
+
+
+def _plain_text(text: str) -> str:
+    """A one-line summary of a non-JSON error body: an HTML page's title or text, else the text."""
+    if text.lstrip().startswith("<"):
+        match = _HTML_TITLE.search(text)
+        text = match.group(1) if match else _HTML_TAG.sub(" ", text)
+    return " ".join(text.split())
+
+
+def structure_response(
+    data: Any, cast_to: type[_T], info: ResponseInfo, *, raw: bytes | None = None
+) -> _T:
+    """Structure a decoded JSON body into ``cast_to``, attaching the response info.
+
+    ``raw`` (the body as received) is what a validation error keeps; without it the
+    decoded data is serialized again.
+    """
     try:
         result: _T = converter.structure(data, cast_to)
     except Exception as exc:
+        text = raw.decode("utf-8", "replace") if raw is not None else orjson.dumps(data).decode()
         raise APIResponseValidationError(
             f"the response does not match {getattr(cast_to, '__name__', cast_to)}: {exc!r}",
-            raw=orjson.dumps(data).decode(),
+            raw=text,
             response_info=info,
         ) from None
     if isinstance(result, BaseModel):

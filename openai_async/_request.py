@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from ._converter import dumps
 from ._exceptions import ConfigurationError, InvalidRequestError
@@ -15,6 +15,7 @@ from ._version import __version__
 __all__ = [
     "PreparedRequest",
     "build_url",
+    "check_api_key",
     "encode_json",
     "merge_headers",
     "path_param",
@@ -43,16 +44,39 @@ def user_agent() -> str:
 
 
 def normalize_base_url(base_url: str) -> str:
-    """``base_url`` without a trailing slash; must be absolute http(s)."""
-    if not base_url.startswith(("http://", "https://")):
+    """``base_url`` without a trailing slash; must be absolute http(s) with a host."""
+    if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
         raise ConfigurationError(f"base_url must start with http:// or https://, got {base_url!r}")
+    try:
+        host = urlsplit(base_url).hostname
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise ConfigurationError(f"base_url is not a valid URL ({exc}): {base_url!r}") from None
+    if not host:
+        raise ConfigurationError(f"base_url has no host: {base_url!r}")
+    if "?" in base_url or "#" in base_url:
+        # Paths are appended to base_url: they would land inside the query string.
+        raise ConfigurationError(
+            f"base_url must not have a query or fragment (use default_query=...): {base_url!r}"
+        )
     return base_url.rstrip("/")
 
 
+def check_api_key(key: object) -> str:
+    """``key`` if it can be sent in a header; the message never repeats the key."""
+    if not isinstance(key, str) or not key:
+        raise ConfigurationError("the API key must be a non-empty string")
+    if not key.isprintable() or key != key.strip():
+        raise ConfigurationError(
+            "the API key has whitespace at its ends or control characters in it "
+            "(a trailing newline copied from a file?)"
+        )
+    return key
+
+
 def path_param(value: str, name: str) -> str:
-    """A path segment, percent-encoded; empty values are refused (they would change the route)."""
-    if not isinstance(value, str) or not value:
-        raise InvalidRequestError(f"{name} must be a non-empty string, got {value!r}")
+    """A path segment, percent-encoded; values that would change the route are refused."""
+    if not isinstance(value, str) or value in ("", ".", ".."):
+        raise InvalidRequestError(f"{name} must be a non-empty path segment, got {value!r}")
     return quote(value, safe="")
 
 

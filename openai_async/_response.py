@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 
@@ -24,9 +25,11 @@ def parse_duration(text: str | None) -> float | None:
     if not text:
         return None
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         pass
+    else:
+        return value if math.isfinite(value) and value >= 0 else None
     pos = 0
     total = 0.0
     for match in _DURATION_PART.finditer(text):

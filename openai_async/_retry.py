@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -19,26 +20,33 @@ def retry_after(
 ) -> float | None:
     """Seconds the server asked us to wait: ``retry-after-ms``, else ``Retry-After``
     (seconds or an HTTP date). ``None`` when absent or unreadable."""
-    ms = headers.get("retry-after-ms")
+    ms = _seconds(headers.get("retry-after-ms"))
     if ms is not None:
-        try:
-            value = float(ms) / 1000.0
-        except ValueError:
-            value = -1.0
-        if value >= 0:
-            return value
+        return ms / 1000.0
     text = headers.get("retry-after")
+    if text is None:
+        return None
+    seconds = _seconds(text)
+    if seconds is not None or not text.strip():
+        return seconds
+    try:
+        parsed = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):  # Python >= 3.10 raises on an unreadable date
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return max(parsed.timestamp() - now(), 0.0)
+
+
+def _seconds(text: str | None) -> float | None:
+    """A finite, non-negative number, else ``None``."""
     if text is None:
         return None
     try:
         value = float(text)
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(text) if text.strip() else None
-        if parsed is None or parsed.tzinfo is None:
-            return None
-        value = parsed.timestamp() - now()
-        return max(value, 0.0)
-    return value if value >= 0 else None
+        return None
+    return value if math.isfinite(value) and value >= 0 else None
 
 
 def backoff_delay(
@@ -57,13 +65,13 @@ def retry_delay(
     status: int | None,
     headers: Mapping[str, str] | None = None,
     error_code: str | None = None,
-    remaining: float | None = None,
     rand: Callable[[], float] = random.random,
 ) -> float | None:
     """Seconds to wait before retrying, or ``None`` when the failure must be raised.
 
-    ``status`` is ``None`` for a connection error or timeout; ``remaining`` is the time
-    left before the call's total deadline (``None``: no deadline).
+    ``status`` is ``None`` for a connection error or timeout. Whether the wait fits in
+    the call's total deadline is the caller's check: running out of time is a timeout,
+    not the server's failure.
     """
     if attempt >= max_retries:
         return None
@@ -77,12 +85,6 @@ def retry_delay(
         if status < 500 and status not in RETRYABLE_STATUSES:
             return None
     requested = retry_after(headers)
-    if requested is not None:
-        if requested > policy.max_retry_after:
-            return None
-        delay = requested
-    else:
-        delay = backoff_delay(attempt, policy, rand=rand)
-    if remaining is not None and delay >= remaining:
-        return None
-    return delay
+    if requested is None:
+        return backoff_delay(attempt, policy, rand=rand)
+    return requested if requested <= policy.max_retry_after else None

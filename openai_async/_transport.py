@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from functools import lru_cache
 
@@ -20,7 +21,12 @@ import aiohttp
 from yarl import URL
 
 from ._compat import deadline_scope
-from ._exceptions import APIConnectionError, APITimeoutError, ConfigurationError
+from ._exceptions import (
+    APIConnectionError,
+    APITimeoutError,
+    ConfigurationError,
+    InvalidRequestError,
+)
 from ._options import Timeout
 from ._request import PreparedRequest
 from ._response import ResponseInfo
@@ -52,7 +58,7 @@ def _mapped_errors(what: str) -> Iterator[None]:
 class RawResponse:
     """An HTTP response whose body has not been read yet."""
 
-    __slots__ = ("_resp", "info")
+    __slots__ = ("__weakref__", "_resp", "info")
 
     def __init__(self, resp: aiohttp.ClientResponse, info: ResponseInfo) -> None:
         self._resp = resp
@@ -93,13 +99,32 @@ class RawResponse:
             self._resp.close()
 
 
-async def _session_keeper(session: aiohttp.ClientSession) -> AsyncGenerator[None, None]:
-    """Closes ``session`` when closed by the loop (shutdown, or garbage collection)."""
+# Sessions created by a Transport and not yet closed. Holding them here keeps them out
+# of the garbage when a dropped client sits in a reference cycle: the collector would
+# otherwise run the session's and connector's ``__del__`` ("Unclosed ...") in the same
+# pass as the keeper's finalizer, before the keeper had a chance to close them.
+_open_sessions: set[aiohttp.ClientSession] = set()
+
+
+async def _session_keeper(
+    session: aiohttp.ClientSession, responses: weakref.WeakSet[RawResponse]
+) -> AsyncGenerator[None, None]:
+    """Closes ``session`` when closed by the loop (shutdown, or garbage collection).
+
+    Responses still open (streams nobody finished) are closed first: closing the session
+    does not release connections that are checked out.
+    """
+    _open_sessions.add(session)
     try:
         yield
     finally:
-        if not session.closed:
-            await session.close()
+        try:
+            for response in list(responses):
+                response.close()
+            if not session.closed:
+                await session.close()
+        finally:
+            _open_sessions.discard(session)
 
 
 class Transport:
@@ -114,6 +139,7 @@ class Transport:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._keeper: AsyncGenerator[None, None] | None = None
         self._closed = False
+        self._responses: weakref.WeakSet[RawResponse] = weakref.WeakSet()
 
     async def _get_session(self) -> aiohttp.ClientSession:
         session = self._session
@@ -134,7 +160,7 @@ class Transport:
             timeout=_client_timeout(None, None),
             auto_decompress=True,
         )
-        keeper = _session_keeper(session)
+        keeper = _session_keeper(session, self._responses)
         await keeper.asend(None)
         self._session, self._loop, self._keeper = session, loop, keeper
         return session
@@ -147,14 +173,19 @@ class Transport:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("request %r", request)
         with _mapped_errors(f"sending {request.method} {request.url.split('?', 1)[0]}"):
-            async with deadline_scope(deadline):
-                resp = await session.request(
-                    request.method,
-                    URL(request.url, encoded=True),
-                    data=request.body,
-                    headers=request.headers,
-                    timeout=_client_timeout(timeout.connect, timeout.read),
-                )
+            try:
+                async with deadline_scope(deadline):
+                    resp = await session.request(
+                        request.method,
+                        URL(request.url, encoded=True),
+                        data=request.body,
+                        headers=request.headers,
+                        timeout=_client_timeout(timeout.connect, timeout.read),
+                    )
+            except aiohttp.ClientError:
+                raise
+            except ValueError as exc:  # a header or URL aiohttp refuses to send
+                raise InvalidRequestError(f"the request cannot be sent: {exc}") from None
         info = ResponseInfo(
             status_code=resp.status,
             headers=resp.headers,
@@ -169,11 +200,15 @@ class Transport:
                 resp.status,
                 info.request_id,
             )
-        return RawResponse(resp, info)
+        response = RawResponse(resp, info)
+        self._responses.add(response)
+        return response
 
     async def aclose(self) -> None:
         """Close the session if this transport created it; the transport is unusable after."""
         self._closed = True
+        for response in list(self._responses):  # streams left open (a borrowed session too)
+            response.close()
         keeper, self._keeper = self._keeper, None
         if keeper is not None:
             await keeper.aclose()
