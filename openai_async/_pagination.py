@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import orjson
 
 from ._converter import converter
-from ._exceptions import APIResponseValidationError
+from ._exceptions import APIResponseValidationError, InvalidRequestError
 from ._response import ResponseInfo
 from ._types import Query
 
@@ -52,7 +52,7 @@ class AsyncPage(Generic[_T]):
     async def get_next_page(self) -> AsyncPage[_T]:
         query = self._request._next_query(self)
         if not self.has_more or query is None:
-            raise StopAsyncIteration("no next page")
+            raise InvalidRequestError("this is the last page; check has_next_page() first")
         return await self._request._fetch(query)
 
     def __repr__(self) -> str:

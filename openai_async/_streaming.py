@@ -42,7 +42,7 @@ __all__ = ["AsyncStream", "ChoicesTracker", "StreamTracker"]
 log = logging.getLogger("openai_async")
 _T = TypeVar("_T")
 _DONE = object()
-_DRAIN_SECONDS = 1.0
+_DRAIN_SECONDS = 0.25  # past this, closing the connection is cheaper than waiting
 
 
 class StreamTracker(Protocol):

@@ -37,7 +37,14 @@ class Portal:
         self._lock = threading.Lock()
         self._cm: AbstractContextManager[BlockingPortal] | None = None
         self._portal: BlockingPortal | None = None
+        self._thread_id: int | None = None
         self._closed = False
+        # Streams still open when the portal stops are closed on its loop first: after the
+        # loop has gone, nothing could close their connections without a warning.
+        self._streams: weakref.WeakSet[AsyncStream[Any]] = weakref.WeakSet()
+
+    def _in_loop_thread(self) -> bool:
+        return self._thread_id == threading.get_ident()
 
     def _get(self) -> BlockingPortal:
         portal = self._portal
@@ -52,8 +59,9 @@ class Portal:
                 from anyio.from_thread import start_blocking_portal
 
                 cm = start_blocking_portal(backend="asyncio")
-                self._portal = cm.__enter__()
-                self._cm = cm
+                portal = cm.__enter__()
+                self._thread_id = portal.call(threading.get_ident)
+                self._portal, self._cm = portal, cm
             return self._portal
 
     def call(self, fn: Callable[..., Awaitable[_T]], *args: Any) -> _T:
@@ -69,18 +77,27 @@ class Portal:
             )
         return self._get().call(fn, *args)
 
-    def call_soon(self, fn: Callable[[], object]) -> None:
-        """Schedule the plain callable ``fn`` on the portal's loop without waiting (safe in __del__)."""
+    def run_now(self, fn: Callable[[], object]) -> None:
+        """Run the plain callable ``fn`` on the portal's loop, at once (safe in ``__del__``).
+
+        Waits for it, except on a thread that runs an event loop (the portal's own thread
+        runs it directly; another loop's thread only schedules it, to never block a loop).
+        Does nothing once the portal has stopped: its loop closed every connection.
+        """
         portal = self._portal
         if portal is None or self._closed:
             return
-
-        async def run() -> None:
+        if self._in_loop_thread():
             fn()
-
+            return
         # RuntimeError: the portal is shutting down; its loop closes the connection anyway.
         with contextlib.suppress(RuntimeError):
-            portal.start_task_soon(run)
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                portal.call(fn)
+            else:
+                portal.start_task_soon(_run_sync, fn)
 
     def close(self, before: Callable[[], Awaitable[None]] | None = None) -> None:
         """Run ``before`` on the loop (typically ``aclose``), then stop the thread."""
@@ -90,13 +107,36 @@ class Portal:
             self._closed = True
             portal, cm = self._portal, self._cm
             self._portal = self._cm = None
+            streams = list(self._streams)
         if portal is None or cm is None:
             return
-        try:
-            if before is not None:
-                portal.call(before)
-        finally:
-            cm.__exit__(None, None, None)
+        if self._in_loop_thread():
+            # A finalizer run by the garbage collector on the loop's own thread: that
+            # thread cannot wait for itself to stop, so another one does it.
+            threading.Thread(
+                target=_stop, args=(portal, cm, before, streams), name="openai_async-portal-close"
+            ).start()
+            return
+        _stop(portal, cm, before, streams)
+
+
+async def _run_sync(fn: Callable[[], object]) -> None:
+    fn()
+
+
+def _stop(
+    portal: BlockingPortal,
+    cm: AbstractContextManager[BlockingPortal],
+    before: Callable[[], Awaitable[None]] | None,
+    streams: list[AsyncStream[Any]],
+) -> None:
+    try:
+        for stream in streams:
+            portal.call(stream.close_now)
+        if before is not None:
+            portal.call(before)
+    finally:
+        cm.__exit__(None, None, None)
 
 
 class SyncClientBase:
@@ -104,11 +144,19 @@ class SyncClientBase:
 
     _async: AsyncClient
     _portal: Portal
+    _parent: SyncClientBase | None
 
-    def _init_portal(self, portal: Portal | None = None) -> None:
-        if portal is None:
-            portal = Portal()
-            weakref.finalize(self, portal.close, self._async.aclose)
+    def _init_portal(self, parent: SyncClientBase | None = None) -> None:
+        """Start a portal of our own, or share ``parent``'s (``with_options`` copies).
+
+        A copy keeps its parent alive: the parent's finalizer stops the shared portal.
+        """
+        self._parent = parent
+        if parent is not None:
+            self._portal = parent._portal
+            return
+        portal = Portal()
+        weakref.finalize(self, portal.close, self._async.aclose)
         self._portal = portal
 
     def close(self) -> None:
@@ -155,6 +203,7 @@ class Stream(Generic[_T]):
     def __init__(self, portal: Portal, stream: AsyncStream[_T]) -> None:
         self._portal = portal
         self._stream = stream
+        portal._streams.add(stream)
 
     @property
     def response_info(self) -> ResponseInfo:
@@ -187,6 +236,13 @@ class Stream(Generic[_T]):
     ) -> None:
         self.close()
 
+    def __del__(self) -> None:
+        # Close on the portal's loop: the AsyncStream's own __del__ would touch the
+        # connection from whatever thread collects it.
+        stream = getattr(self, "_stream", None)
+        if stream is not None and not stream._response.closed:
+            self._portal.run_now(stream.close_now)
+
 
 class _SyncStreamIterator(Iterator[_T]):
     """What ``for`` holds: dropping it before the end (``break``) closes the stream."""
@@ -202,7 +258,7 @@ class _SyncStreamIterator(Iterator[_T]):
     def __del__(self) -> None:
         inner = self._stream._stream
         if not inner._finished:
-            self._stream._portal.call_soon(inner.close_now)
+            self._stream._portal.run_now(inner.close_now)
 
 
 class SyncPage(Generic[_T]):
