@@ -15,7 +15,7 @@ RUFF = "ruff==0.17.6"
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """The test suite: unit tests and every feature through a real socket to the local server."""
-    session.install("-e", ".[test]")
+    session.install("-e", ".[test]", RUFF)  # ruff: the generator tests run the generator
     session.run("python", "-m", "pytest", *session.posargs)
 
 
