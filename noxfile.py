@@ -15,7 +15,8 @@ RUFF = "ruff==0.17.6"
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """The test suite: unit tests and every feature through a real socket to the local server."""
-    session.install("-e", ".[test]", RUFF)  # ruff: the generator tests run the generator
+    # The generator tests run the generators, which format with ruff.
+    session.install("-e", ".[test]", RUFF)
     session.run("python", "-m", "pytest", *session.posargs)
 
 
