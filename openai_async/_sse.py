@@ -157,9 +157,10 @@ class SSEDecoder:
                 data.append(line[5:])
             elif not line:
                 if data:
+                    raw = data[0] if len(data) == 1 else b"\n".join(data)
                     events.append(
                         ServerSentEvent(
-                            data=_decode(b"\n".join(data)),
+                            data=raw.decode("utf-8", "replace"),
                             event=self._event,
                             id=self._last_event_id,
                             retry=self._block_retry,

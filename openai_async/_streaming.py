@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
@@ -115,30 +115,31 @@ class AsyncStream(Generic[_T]):
         return _StreamIterator(self)
 
     async def __anext__(self) -> _T:
-        if self._finished:
-            raise StopAsyncIteration
+        # One coroutine per chunk: this is the hot path of every stream.
+        pending = self._pending
         try:
-            return await self._next()
+            while pending:
+                item = self._decode(pending.popleft())
+                if item is not None:
+                    if item is _DONE:
+                        await self._drain()
+                        raise StopAsyncIteration
+                    return item  # type: ignore[return-value]
+            if self._finished:
+                raise StopAsyncIteration
+            return await self._next_from_network()
         except BaseException:
             # StopAsyncIteration, errors and cancellation all end the stream here.
             self._finish()
             raise
 
-    async def _next(self) -> _T:
+    async def _next_from_network(self) -> _T:
+        """Read until an event with data arrives, within one ``stream_idle`` limit."""
         pending = self._pending
-        deadline: float | None = None
+        deadline = None
+        if self._idle_timeout is not None:
+            deadline = asyncio.get_running_loop().time() + self._idle_timeout
         while True:
-            while pending:
-                item = self._decode(pending.popleft())
-                if item is _DONE:
-                    await self._drain()
-                    raise StopAsyncIteration
-                if item is not None:
-                    return item  # type: ignore[return-value]
-            if self._finished:
-                raise StopAsyncIteration
-            if deadline is None and self._idle_timeout is not None:
-                deadline = asyncio.get_running_loop().time() + self._idle_timeout
             chunk = await self._read(deadline)
             if chunk:
                 pending.extend(self._decoder.feed(chunk))
@@ -146,6 +147,13 @@ class AsyncStream(Generic[_T]):
                 pending.extend(self._decoder.finish())
                 if not pending:
                     self._end_of_body()
+            while pending:
+                item = self._decode(pending.popleft())
+                if item is not None:
+                    if item is _DONE:
+                        await self._drain()
+                        raise StopAsyncIteration
+                    return item  # type: ignore[return-value]
 
     async def _read(self, deadline: float | None) -> bytes:
         try:
@@ -259,8 +267,8 @@ class _StreamIterator(AsyncIterator[_T]):
     def __aiter__(self) -> _StreamIterator[_T]:
         return self
 
-    async def __anext__(self) -> _T:
-        return await self._stream.__anext__()
+    def __anext__(self) -> Awaitable[_T]:
+        return self._stream.__anext__()  # the stream's coroutine itself: no extra frame
 
     def __del__(self) -> None:
         stream = self._stream

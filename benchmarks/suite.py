@@ -1,0 +1,219 @@
+"""The benchmark suite: openai_async against the official SDK and a raw floor, same run.
+
+    python benchmarks/suite.py [--repeat 3] [--clients openai_async,openai,openai_aiohttp,floor]
+
+Every (scenario, client) pair runs ``--repeat`` times, each in a fresh process, against
+``fast_server.py`` in its own process; the table shows medians and each client's ratio
+to the floor (higher is better; 1.0 = as fast as raw aiohttp + orjson). The server's CPU
+share (of one core) is recorded per scenario so a saturated server would show. Results
+go to ``benchmarks/results/`` as JSON, and as a PNG chart when matplotlib is installed.
+Clients that are not installed (the official ``openai``) are skipped and said so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+SCENARIOS = {
+    "a_chat": "(a) 2,000 chats, concurrency 64 (req/s)",
+    "b_embed_float": "(b) 500 embeddings x16x1536, float (req/s)",
+    "b2_embed_base64": "(b') the same, base64 (req/s)",
+    "c_one_stream": "(c) one stream of 20,000 chunks (chunks/s)",
+    "d_many_streams": "(d) 200 streams x 200 chunks (chunks/s)",
+    "e_sync_chat": "(e) 500 sequential sync chats (req/s)",
+}
+ALL_CLIENTS = ("openai_async", "openai", "openai_aiohttp", "floor")
+IMPORTS = {
+    "openai_async": "import openai_async",
+    "openai": "import openai",
+    "openai_aiohttp": "import openai",
+    "floor": "import aiohttp, orjson",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _available(client: str) -> bool:
+    return (
+        client not in ("openai", "openai_aiohttp") or importlib.util.find_spec("openai") is not None
+    )
+
+
+def _run(client: str, scenario: str, base: str) -> dict[str, float] | None:
+    out = subprocess.run(
+        [sys.executable, str(HERE / "clients.py"), client, scenario, base],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if out.returncode != 0:
+        print(f"{client} {scenario} failed (left out of the table):\n{out.stderr[-1500:]}")
+        return None
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def _import_ms(statement: str, runs: int = 7) -> float:
+    times = []
+    for _ in range(runs):
+        code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        times.append(float(out.stdout) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--clients", default=",".join(ALL_CLIENTS))
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    args = parser.parse_args()
+    wanted = [c for c in args.clients.split(",") if c]
+    clients = [c for c in wanted if _available(c)]
+    for c in sorted(set(wanted) - set(clients)):
+        print(f"skipped {c}: not installed (the bench nox session installs it)")
+    scenarios = [s for s in args.scenarios.split(",") if s]
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, str(HERE / "fast_server.py"), str(port)], stdout=subprocess.PIPE, text=True
+    )
+    assert server.stdout is not None
+    server.stdout.readline()  # "ready"
+    base = f"http://127.0.0.1:{port}/v1"
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    server_share: dict[str, float] = {}
+    started = time.perf_counter()
+    try:
+        for scenario in scenarios:
+            results[scenario] = {}
+            cpu0, wall0 = _cpu_seconds(server.pid), time.perf_counter()
+            for client in clients:
+                if scenario == "e_sync_chat" and client == "openai_aiohttp":
+                    continue
+                runs = [r for _ in range(args.repeat) if (r := _run(client, scenario, base))]
+                if not runs:
+                    continue
+                results[scenario][client] = {
+                    "rate": statistics.median(r["rate"] for r in runs),
+                    "max_rss_kb": statistics.median(r["max_rss_kb"] for r in runs),
+                }
+            server_share[scenario] = (_cpu_seconds(server.pid) - cpu0) / (
+                time.perf_counter() - wall0
+            )
+    finally:
+        server.terminate()
+        server.wait()
+    imports = {c: _import_ms(IMPORTS[c]) for c in clients if c != "openai_aiohttp"}
+    elapsed = time.perf_counter() - started
+
+    header = f"{'scenario':<46}" + "".join(f"{c:>16}" for c in clients) + f"{'server cpu':>12}"
+    lines = [header, "-" * len(header)]
+    for scenario in scenarios:
+        floor = results[scenario].get("floor", {}).get("rate")
+        cells = []
+        for c in clients:
+            r = results[scenario].get(c)
+            if r is None:
+                cells.append(f"{'-':>16}")
+            elif floor and c != "floor":
+                cells.append(f"{r['rate']:>9,.0f} {r['rate'] / floor:>5.2f}x")
+            else:
+                cells.append(f"{r['rate']:>16,.0f}")
+        lines.append(
+            f"{SCENARIOS[scenario]:<46}" + "".join(cells) + f"{server_share[scenario]:>11.0%}"
+        )
+    lines.append(
+        f"{'(f) import time (ms, median of 7)':<46}"
+        + "".join(f"{imports[c]:>16.0f}" if c in imports else f"{'-':>16}" for c in clients)
+    )
+    if "d_many_streams" in results:
+        d = results["d_many_streams"]
+        floor_rss = d.get("floor", {}).get("max_rss_kb")
+        lines.append(
+            f"{'(f) peak RSS during (d) (MB, x floor)':<46}"
+            + "".join(
+                f"{d[c]['max_rss_kb'] / 1024:>9.0f} {d[c]['max_rss_kb'] / floor_rss:>5.2f}x"
+                if c in d and floor_rss
+                else f"{'-':>16}"
+                for c in clients
+            )
+        )
+    table = "\n".join(lines)
+    print(table)
+    print(f"\n{elapsed:.0f} s on {os.cpu_count()} cores, Python {platform.python_version()}")
+
+    RESULTS.mkdir(exist_ok=True)
+    payload = {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "repeat": args.repeat,
+        "results": results,
+        "server_cpu_share": server_share,
+        "import_ms": imports,
+        "table": table,
+    }
+    (RESULTS / "latest.json").write_text(json.dumps(payload, indent=2) + "\n")
+    _chart(results, scenarios, clients)
+
+
+def _chart(
+    results: dict[str, dict[str, dict[str, float]]], scenarios: list[str], clients: list[str]
+) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("(matplotlib not installed: no chart)")
+        return
+    others = [c for c in clients if c != "floor"]
+    fig, ax = plt.subplots(figsize=(10, 5))
+    width = 0.8 / max(len(others), 1)
+    for i, c in enumerate(others):
+        ratios = [
+            results[s][c]["rate"] / results[s]["floor"]["rate"]
+            if c in results[s] and "floor" in results[s]
+            else 0
+            for s in scenarios
+        ]
+        ax.bar([x + i * width for x in range(len(scenarios))], ratios, width, label=c)
+    ax.axhline(1.0, color="grey", linewidth=0.8)
+    ax.set_xticks([x + width * (len(others) - 1) / 2 for x in range(len(scenarios))])
+    ax.set_xticklabels([s.split("_", 1)[0] for s in scenarios])
+    ax.set_ylabel("throughput / raw floor")
+    ax.set_title("openai_async vs the official SDK (ratio to the raw aiohttp/http.client floor)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(RESULTS / "latest.png", dpi=100)
+    print(f"chart: {RESULTS / 'latest.png'}")
+
+
+if __name__ == "__main__":
+    main()
