@@ -4,9 +4,13 @@ Forward-compatibility policy (the opposite of cattrs' defaults, on purpose):
 
 * unknown fields are kept on the model (``model_extra``) and written back by ``to_dict()``;
 * ``Literal`` values are not checked: an enum value added by the API arrives as a string;
-* a union of models is resolved by its discriminator field (``type`` first); an unknown
-  discriminator value arrives as :class:`UnknownVariant` when the union allows it, and
-  is never silently structured as the first member;
+* a union of models is resolved by its discriminator fields (``type`` first, then
+  another ``Literal`` field such as ``role`` where ``type`` values repeat), else by
+  which member's required keys are all present; an unknown discriminator value arrives
+  as :class:`UnknownVariant` when the union allows it, and is never silently structured
+  as the first member;
+* a field whose JSON key is not a Python name keeps the key in its metadata
+  (``attrs.field(metadata={"json": "self-harm/intent"})``), read and written back;
 * scalars pass through as JSON gave them (no per-field ``int()``/``float()`` calls).
 
 Hooks are made by factories, once per type on first use, never at import.
@@ -22,7 +26,7 @@ from typing import Any, Literal, TypeVar, Union, cast, get_args, get_origin
 import attrs
 import cattrs
 import orjson
-from cattrs.gen import make_dict_unstructure_fn
+from cattrs.gen import make_dict_unstructure_fn, override
 
 from ._models import BaseModel, UnknownVariant
 from ._types import NotGiven
@@ -75,7 +79,20 @@ def _optional_member(t: Any) -> Any | None:
     return None
 
 
+def json_key(a: attrs.Attribute[Any]) -> str:
+    """The JSON key of an attrs field: its name, unless its metadata says otherwise."""
+    key: str = a.metadata.get("json", a.name)
+    return key
+
+
 _building: set[type] = set()
+
+
+def _mentions_building(t: Any) -> bool:
+    """Whether ``t`` is, or contains, a class whose hook is being made (a recursive schema)."""
+    if isinstance(t, type) and t in _building:
+        return True
+    return any(_mentions_building(a) for a in get_args(t))
 
 
 def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseModel]:
@@ -88,7 +105,7 @@ def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseM
     fields = attrs.fields(cast(Any, cls))
     ns: dict[str, Any] = {
         "__cl": cls,
-        "_known": frozenset(a.name for a in fields),
+        "_known": frozenset(json_key(a) for a in fields),
         "_Mapping": Mapping,
         "_TypeError": TypeError,
     }
@@ -96,7 +113,7 @@ def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseM
     _building.add(cls)
     try:
         for i, a in enumerate(fields):
-            key = repr(a.name)
+            key = repr(json_key(a))
             optional = a.default is not attrs.NOTHING
             if optional and a.default is not None:
                 ns[f"_d{i}"] = a.default
@@ -141,15 +158,22 @@ def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseM
 
 
 def _hook_for(t: Any) -> Callable[[Any, Any], Any]:
-    """The structure hook of ``t``; late-bound for classes being built (recursive schemas)."""
-    if isinstance(t, type) and t in _building:
+    """The structure hook of ``t``; late-bound when it involves a class being built
+    (recursive schemas: the hook would need itself)."""
+    if _mentions_building(t):
         return lambda value, typ: converter.structure(value, typ)
     hook: Callable[[Any, Any], Any] = converter.get_structure_hook(t)
     return hook
 
 
 def _unstructure_model_factory(cls: type[BaseModel]) -> Callable[[BaseModel], dict[str, Any]]:
-    inner = make_dict_unstructure_fn(cls, converter)
+    renames = {
+        a.name: override(rename=json_key(a))
+        for a in attrs.fields(cast(Any, cls))
+        if json_key(a) != a.name
+    }
+    make: Callable[..., Callable[[BaseModel], dict[str, Any]]] = make_dict_unstructure_fn
+    inner = make(cls, converter, **renames)
 
     def unstructure_model(obj: BaseModel) -> dict[str, Any]:
         data: dict[str, Any] = inner(obj)
@@ -196,42 +220,90 @@ def _is_union(t: Any) -> bool:
 
 
 def _literal_values(t: Any) -> tuple[Any, ...] | None:
+    """The values of ``Literal[...]`` or ``Literal[...] | None``."""
+    inner = _optional_member(t)
+    t = inner if inner is not None else t
     return get_args(t) if get_origin(t) is Literal else None
 
 
-def _discriminator(
-    models: list[type[BaseModel]], allow_unknown: bool
-) -> tuple[str, dict[Any, type[BaseModel]]] | None:
-    """The field whose single-value ``Literal`` tells the models apart (``type`` preferred).
+@attrs.frozen
+class _Shape:
+    """What a model's JSON object must look like: required keys, ``Literal`` values."""
+
+    cls: type[BaseModel]
+    required: frozenset[str]
+    literals: Mapping[str, tuple[Any, ...]]
+    optional_literals: frozenset[str]
+
+    @classmethod
+    def of(cls, model: type[BaseModel]) -> _Shape:
+        attrs.resolve_types(cast(Any, model))
+        fields = attrs.fields(cast(Any, model))
+        literals = {json_key(a): v for a in fields if (v := _literal_values(a.type)) is not None}
+        return cls(
+            model,
+            frozenset(json_key(a) for a in fields if a.default is attrs.NOTHING),
+            literals,
+            frozenset(json_key(a) for a in fields if a.default is not attrs.NOTHING)
+            & literals.keys(),
+        )
+
+    def matches(self, obj: dict[str, Any]) -> bool:
+        if not self.required.issubset(obj):
+            return False
+        return all(
+            obj[k] in values if k in obj else k in self.optional_literals
+            for k, values in self.literals.items()
+        )
+
+
+def _best(shapes: Sequence[_Shape], obj: dict[str, Any]) -> type[BaseModel] | None:
+    """The one model the object fits (the most required keys wins a tie), else None."""
+    fits = sorted((s for s in shapes if s.matches(obj)), key=lambda s: -len(s.required))
+    if len(fits) == 1 or (len(fits) > 1 and len(fits[0].required) > len(fits[1].required)):
+        return fits[0].cls
+    return None
+
+
+@attrs.frozen
+class _Discriminator:
+    """Tells union members apart by one ``Literal`` field (``type`` preferred)."""
+
+    key: str
+    table: Mapping[Any, tuple[_Shape, ...]]  # value -> the members that allow it
+    rest: tuple[_Shape, ...]  # members for objects without the key
+
+    def pick(self, obj: dict[str, Any]) -> type[BaseModel] | None:
+        if self.key not in obj:
+            return _best(self.rest, obj)
+        try:
+            group = self.table.get(obj[self.key], ())
+        except TypeError:  # an unhashable value
+            return None
+        return group[0].cls if len(group) == 1 else _best(group, obj)
+
+
+def _discriminator(shapes: list[_Shape], allow_unknown: bool) -> _Discriminator | None:
+    """The ``Literal`` field most members have that tells them apart (``type`` first).
 
     With one model, only when the union also allows an unknown variant: the field then
-    tells the known variant from a new one.
+    tells the known variant from a new one. Values shared by several members (``type:
+    "message"`` for input and output messages) are told apart by their other fields.
     """
-    if not models or (len(models) < 2 and not allow_unknown):
+    if not shapes or (len(shapes) < 2 and not allow_unknown):
         return None
-    per_model: list[dict[str, tuple[Any, ...]]] = []
-    for cls in models:
-        attrs.resolve_types(cast(Any, cls))
-        per_model.append(
-            {
-                a.name: vals
-                for a in attrs.fields(cast(Any, cls))
-                if (vals := _literal_values(a.type)) is not None
-            }
-        )
-    common = set(per_model[0]).intersection(*per_model[1:])
-    for field in sorted(common, key=lambda f: (f != "type", f)):
-        mapping: dict[Any, type[BaseModel]] = {}
-        for cls, lits in zip(models, per_model, strict=True):
-            for value in lits[field]:
-                if value in mapping:
-                    break
-                mapping[value] = cls
-            else:
-                continue
-            break
-        else:
-            return field, mapping
+    counts: dict[str, int] = {}
+    for s in shapes:
+        for key in s.literals:
+            counts[key] = counts.get(key, 0) + 1
+    for key in sorted(counts, key=lambda k: (k != "type", -counts[k], k)):
+        table: dict[Any, tuple[_Shape, ...]] = {}
+        for s in shapes:
+            for value in s.literals.get(key, ()):
+                table[value] = (*table.get(value, ()), s)
+        if len(table) > 1 or len(shapes) == 1:
+            rest = tuple(s for s in shapes if key not in s.required)
+            return _Discriminator(key, table, rest)
     return None
 
 
@@ -259,20 +331,23 @@ def _structure_union_factory(t: Any) -> Callable[[Any, Any], Any]:
 
     if len(members) == 1 and not allow_unknown:
         only = members[0]
-        hook = converter.get_structure_hook(only)
+        hook = _hook_for(only)
 
         def structure_optional(value: Any, _: Any) -> Any:
             return None if value is None else hook(value, only)
 
         return structure_optional
 
-    models = [m for m in members if _is_model(m)]
-    disc = _discriminator(models, allow_unknown)
+    shapes = [_Shape.of(m) for m in members if _is_model(m)]
+    disc = _discriminator(shapes, allow_unknown)
     by_kind: dict[type, list[Any]] = {}
     for m in members:
         kind = _json_kind(m)
         if kind is not None:
             by_kind.setdefault(kind, []).append(m)
+    for kind, candidates in by_kind.items():
+        if len(candidates) > 1 and all(_is_passthrough(c) for c in candidates):
+            by_kind[kind] = [Any]  # ``str | Literal["a", "b"]``: the string as it came
     # JSON ints are valid where floats are expected, and bools are not ints here.
     if float in by_kind and int not in by_kind:
         by_kind[int] = by_kind[float]
@@ -281,15 +356,16 @@ def _structure_union_factory(t: Any) -> Callable[[Any, Any], Any]:
     def structure_union(value: Any, _: Any) -> Any:
         if value is None and nullable:
             return None
-        if disc is not None and isinstance(value, dict):
-            field, mapping = disc
-            cls = mapping.get(value.get(field))
+        candidates = by_kind.get(type(value), ())
+        if shapes and isinstance(value, dict):
+            cls = disc.pick(value) if disc is not None else _best(shapes, value)
             if cls is not None:
                 return converter.structure(value, cls)
-            if allow_unknown:
-                return UnknownVariant(value)
-        candidates = by_kind.get(type(value), ())
-        if len(candidates) == 1 and not (disc is not None and _is_model(candidates[0])):
+            # no model fits: a free-form object member, else an unknown variant
+            free = [c for c in candidates if not _is_model(c)]
+            if free or disc is not None or len(shapes) > 1:
+                candidates = free
+        if len(candidates) == 1:
             return converter.structure(value, candidates[0])
         if allow_unknown:
             return UnknownVariant(value)

@@ -8,29 +8,158 @@ from typing import Any, Literal, TypeAlias, TypedDict
 
 import attrs
 
-from .._models import BaseModel
+from .._models import BaseModel, UnknownVariant
 
 __all__ = [
     "ChatCompletionStreamOptions",
     "ChatCompletionTool",
+    "ChatCompletionToolParam",
+    "ComparisonFilter",
+    "ComparisonFilterParam",
     "CompletionUsage",
     "CompletionUsageCompletionTokensDetails",
     "CompletionUsagePromptTokensDetails",
+    "CompoundFilter",
+    "CompoundFilterParam",
+    "ContainerFileCitationParam",
+    "CreateModelResponseProperties",
+    "Error",
+    "ErrorPayload",
+    "ErrorResponse",
+    "FileCitationParam",
+    "FileExpirationAfter",
+    "FileObject",
     "FunctionObject",
+    "FunctionObjectParam",
     "FunctionParameters",
+    "InputFidelity",
+    "InputTextContent",
+    "InputTextContentParam2",
+    "LogProbProperties",
     "Metadata",
+    "ModelIdsShared",
+    "ModelResponseProperties",
+    "ModelResponsePropertiesParam",
+    "ModerationConfigParam",
     "ModerationInputType",
+    "ModerationMode",
+    "ModerationParam",
+    "ModerationPolicyParam",
     "ModerationResultBody",
+    "OpenAIFile",
+    "OrderEnum",
+    "ParallelToolCalls",
+    "PromptCacheBreakpointConfig",
+    "PromptCacheBreakpointConfigParam",
     "PromptCacheBreakpointParam",
+    "PromptCacheBreakpointParamParam",
+    "PromptCacheModeEnum",
+    "PromptCacheOptionsParam",
+    "PromptCacheTTLEnum",
+    "ReasoningEffort",
     "ResponseFormatJsonObject",
+    "ResponseFormatJsonObjectParam",
     "ResponseFormatJsonSchema",
     "ResponseFormatJsonSchemaJsonSchema",
+    "ResponseFormatJsonSchemaJsonSchemaParam",
+    "ResponseFormatJsonSchemaParam",
     "ResponseFormatJsonSchemaSchema",
     "ResponseFormatText",
+    "ResponseFormatTextParam",
+    "StopConfiguration",
+    "UrlCitationParam",
+    "VectorStoreFileAttributes",
+    "Verbosity",
+    "VoiceIdsOrCustomVoice",
+    "VoiceIdsOrCustomVoiceVariant1",
+    "VoiceIdsShared",
 ]
 
 
-@attrs.define(slots=True, kw_only=True)
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class FunctionObject(BaseModel):
+    description: str | None = None
+    """A description of what the function does, used by the model to choose when and how to call the function."""
+
+    name: str
+    """The name of the function to be called. Must be a-z, A-Z, 0-9, or contain underscores and dashes, with a maximum length of 64."""
+
+    parameters: FunctionParameters | None = None
+
+    strict: bool | None = None
+    """Whether to enable strict schema adherence when generating the function call. If set to true, the model will follow the exact schema defined in the `parameters` field. Only a subset of JSON Schema is supported when `strict` is `true`. Learn more about Structured Outputs in the [function calling guide](/docs/guides/function-calling)."""
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class ResponseFormatText(BaseModel):
+    """Default response format. Used to generate text responses."""
+
+    type: Literal["text"]
+    """The type of response format being defined. Always `text`."""
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class ResponseFormatJsonObject(BaseModel):
+    """JSON object response format. An older method of generating JSON responses.
+    Using `json_schema` is recommended for models that support it. Note that the
+    model will not generate JSON without a system or user message instructing it
+    to do so.
+    """
+
+    type: Literal["json_object"]
+    """The type of response format being defined. Always `json_object`."""
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class ResponseFormatJsonSchema(BaseModel):
+    """JSON Schema response format. Used to generate structured JSON responses.
+    Learn more about [Structured Outputs](/docs/guides/structured-outputs).
+    """
+
+    type: Literal["json_schema"]
+    """The type of response format being defined. Always `json_schema`."""
+
+    json_schema: ResponseFormatJsonSchemaJsonSchema
+    """Structured Outputs configuration options, including a JSON Schema."""
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class ResponseFormatJsonSchemaJsonSchema(BaseModel):
+    """Structured Outputs configuration options, including a JSON Schema."""
+
+    description: str | None = None
+    """A description of what the response format is for, used by the model to
+    determine how to respond in the format.
+    """
+
+    name: str
+    """The name of the response format. Must be a-z, A-Z, 0-9, or contain
+    underscores and dashes, with a maximum length of 64.
+    """
+
+    schema: ResponseFormatJsonSchemaSchema | None = None
+
+    strict: bool | None = None
+    """Whether to enable strict schema adherence when generating the output.
+    If set to true, the model will always follow the exact schema defined
+    in the `schema` field. Only a subset of JSON Schema is supported when
+    `strict` is `true`. To learn more, read the [Structured Outputs
+    guide](/docs/guides/structured-outputs).
+    """
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class Error(BaseModel):
+    code: str | None = None
+
+    message: str
+
+    param: str | None = None
+
+    type: str
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
 class CompletionUsage(BaseModel):
     """Usage statistics for the completion request."""
 
@@ -50,7 +179,7 @@ class CompletionUsage(BaseModel):
     """Breakdown of tokens used in the prompt."""
 
 
-@attrs.define(slots=True, kw_only=True)
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
 class CompletionUsageCompletionTokensDetails(BaseModel):
     """Breakdown of tokens used in a completion."""
 
@@ -77,7 +206,7 @@ class CompletionUsageCompletionTokensDetails(BaseModel):
     """
 
 
-@attrs.define(slots=True, kw_only=True)
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
 class CompletionUsagePromptTokensDetails(BaseModel):
     """Breakdown of tokens used in the prompt."""
 
@@ -97,7 +226,7 @@ class CompletionUsagePromptTokensDetails(BaseModel):
     """The unadjusted number of prompt tokens written to cache."""
 
 
-@attrs.define(slots=True, kw_only=True)
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
 class ModerationResultBody(BaseModel):
     """A moderation result produced for the response input or output."""
 
@@ -120,14 +249,16 @@ class ModerationResultBody(BaseModel):
     """Which modalities of input are reflected by the score for each category."""
 
 
-class PromptCacheBreakpointParam(TypedDict):
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class PromptCacheBreakpointParam(BaseModel):
     """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
 
     mode: Literal["explicit"]
     """The breakpoint mode. Always `explicit`."""
 
 
-class ChatCompletionTool(TypedDict):
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class ChatCompletionTool(BaseModel):
     """A function tool that can be used to generate a response."""
 
     type: Literal["function"]
@@ -136,12 +267,188 @@ class ChatCompletionTool(TypedDict):
     function: FunctionObject
 
 
-class _FunctionObjectRequired(TypedDict):
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class ComparisonFilter(BaseModel):
+    """A filter used to compare a specified attribute key to a given value using a defined comparison operation."""
+
+    type: Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin"]
+    """Specifies the comparison operator: `eq`, `ne`, `gt`, `gte`, `lt`, `lte`, `in`, `nin`.
+    - `eq`: equals
+    - `ne`: not equal
+    - `gt`: greater than
+    - `gte`: greater than or equal
+    - `lt`: less than
+    - `lte`: less than or equal
+    - `in`: in
+    - `nin`: not in
+    """
+
+    key: str
+    """The key to compare against the value."""
+
+    value: str | float | bool | list[str | float]
+    """The value to compare against the attribute key; supports string, number, or boolean types."""
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class CompoundFilter(BaseModel):
+    """Combine multiple filters using `and` or `or`."""
+
+    type: Literal["and", "or"]
+    """Type of operation: `and` or `or`."""
+
+    filters: list[ComparisonFilter | CompoundFilter | UnknownVariant]
+    """Array of filters to combine. Items can be `ComparisonFilter` or `CompoundFilter`."""
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class InputTextContent(BaseModel):
+    """A text input to the model."""
+
+    type: Literal["input_text"]
+    """The type of the input item. Always `input_text`."""
+
+    text: str
+    """The text input to the model."""
+
+    prompt_cache_breakpoint: PromptCacheBreakpointConfig | None = None
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class PromptCacheBreakpointConfig(BaseModel):
+    """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
+
+    mode: Literal["explicit"]
+    """The breakpoint mode. Always `explicit`."""
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class ErrorResponse(BaseModel):
+    error: Error
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class OpenAIFile(BaseModel):
+    """The `File` object represents a document that has been uploaded to OpenAI."""
+
+    id: str
+    """The file identifier, which can be referenced in the API endpoints."""
+
+    bytes: int
+    """The size of the file, in bytes."""
+
+    created_at: int
+    """The Unix timestamp (in seconds) for when the file was created."""
+
+    expires_at: int | None = None
+    """The Unix timestamp (in seconds) for when the file will expire."""
+
+    filename: str
+    """The name of the file."""
+
+    object: Literal["file"]
+    """The object type, which is always `file`."""
+
+    purpose: Literal[
+        "assistants",
+        "assistants_output",
+        "batch",
+        "batch_output",
+        "fine-tune",
+        "fine-tune-results",
+        "vision",
+        "user_data",
+    ]
+    """The intended purpose of the file. Supported values are `assistants`, `assistants_output`, `batch`, `batch_output`, `fine-tune`, `fine-tune-results`, `vision`, and `user_data`."""
+
+    status: Literal["uploaded", "processed", "error"]
+    """Deprecated. The current status of the file, which can be either `uploaded`, `processed`, or `error`."""
+
+    status_details: str | None = None
+    """Deprecated. For details on why a fine-tuning training file failed validation, see the `error` field on `fine_tuning.job`."""
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class LogProbProperties(BaseModel):
+    """A log probability object."""
+
+    token: str
+    """The token that was used to generate the log probability."""
+
+    logprob: float
+    """The log probability of the token."""
+
+    bytes: list[int]
+    """The bytes that were used to generate the log probability."""
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class ModelResponseProperties(BaseModel):
+    metadata: Metadata | None = None
+
+    top_logprobs: int | None = None
+    """An integer between 0 and 20 specifying the maximum number of most likely
+    tokens to return at each token position, each with an associated log
+    probability. In some cases, the number of returned tokens may be fewer than
+    requested.
+    """
+
+    temperature: float | None = None
+    """What sampling temperature to use, between 0 and 2. Higher values like 0.8 will make the output more random, while lower values like 0.2 will make it more focused and deterministic.
+    We generally recommend altering this or `top_p` but not both.
+    """
+
+    top_p: float | None = None
+    """An alternative to sampling with temperature, called nucleus sampling,
+    where the model considers the results of the tokens with top_p probability
+    mass. So 0.1 means only the tokens comprising the top 10% probability mass
+    are considered.
+    """
+
+    user: str | None = None
+    """Deprecated. This field is being replaced by `safety_identifier` and `prompt_cache_key`. Use `prompt_cache_key` instead to maintain caching optimizations.
+    A stable identifier for your end-users.
+    Used to boost cache hit rates by better bucketing similar requests and  to help OpenAI detect and prevent abuse. [Learn more](/docs/guides/safety-best-practices#safety-identifiers).
+    """
+
+    safety_identifier: str | None = None
+    """A stable identifier used to help detect users of your application that may be violating OpenAI's usage policies.
+    The IDs should be a string that uniquely identifies each user, with a maximum length of 64 characters. We recommend hashing their username or email address, in order to avoid sending us any identifying information. [Learn more](/docs/guides/safety-best-practices#safety-identifiers).
+    """
+
+    prompt_cache_key: str | None = None
+    """Used by OpenAI to cache responses for similar requests to optimize your cache hit rates. Replaces the `user` field. [Learn more](/docs/guides/prompt-caching)."""
+
+    prompt_cache_retention: Literal["in_memory", "24h"] | None = None
+    """Deprecated. Use `prompt_cache_options.ttl` instead."""
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class ErrorPayload(BaseModel):
+    """An error payload that was emitted for a streaming error event."""
+
+    type: str
+    """The error type that was emitted."""
+
+    code: str | None = None
+    """The error code that was emitted, if any."""
+
+    message: str
+    """The human-readable error message that was emitted."""
+
+    param: str | None = None
+    """The parameter name that was associated with the error, if any."""
+
+    headers: dict[str, str] | None = None
+    """The response headers that were emitted with the error, if any."""
+
+
+class _FunctionObjectParamRequired(TypedDict):
     name: str
     """The name of the function to be called. Must be a-z, A-Z, 0-9, or contain underscores and dashes, with a maximum length of 64."""
 
 
-class FunctionObject(_FunctionObjectRequired, total=False):
+class FunctionObjectParam(_FunctionObjectParamRequired, total=False):
     description: str
     """A description of what the function does, used by the model to choose when and how to call the function."""
 
@@ -151,14 +458,14 @@ class FunctionObject(_FunctionObjectRequired, total=False):
     """Whether to enable strict schema adherence when generating the function call. If set to true, the model will follow the exact schema defined in the `parameters` field. Only a subset of JSON Schema is supported when `strict` is `true`. Learn more about Structured Outputs in the [function calling guide](/docs/guides/function-calling)."""
 
 
-class ResponseFormatText(TypedDict):
+class ResponseFormatTextParam(TypedDict):
     """Default response format. Used to generate text responses."""
 
     type: Literal["text"]
     """The type of response format being defined. Always `text`."""
 
 
-class ResponseFormatJsonObject(TypedDict):
+class ResponseFormatJsonObjectParam(TypedDict):
     """JSON object response format. An older method of generating JSON responses.
     Using `json_schema` is recommended for models that support it. Note that the
     model will not generate JSON without a system or user message instructing it
@@ -169,7 +476,7 @@ class ResponseFormatJsonObject(TypedDict):
     """The type of response format being defined. Always `json_object`."""
 
 
-class ResponseFormatJsonSchema(TypedDict):
+class ResponseFormatJsonSchemaParam(TypedDict):
     """JSON Schema response format. Used to generate structured JSON responses.
     Learn more about [Structured Outputs](/docs/guides/structured-outputs).
     """
@@ -177,18 +484,20 @@ class ResponseFormatJsonSchema(TypedDict):
     type: Literal["json_schema"]
     """The type of response format being defined. Always `json_schema`."""
 
-    json_schema: ResponseFormatJsonSchemaJsonSchema
+    json_schema: ResponseFormatJsonSchemaJsonSchemaParam
     """Structured Outputs configuration options, including a JSON Schema."""
 
 
-class _ResponseFormatJsonSchemaJsonSchemaRequired(TypedDict):
+class _ResponseFormatJsonSchemaJsonSchemaParamRequired(TypedDict):
     name: str
     """The name of the response format. Must be a-z, A-Z, 0-9, or contain
     underscores and dashes, with a maximum length of 64.
     """
 
 
-class ResponseFormatJsonSchemaJsonSchema(_ResponseFormatJsonSchemaJsonSchemaRequired, total=False):
+class ResponseFormatJsonSchemaJsonSchemaParam(
+    _ResponseFormatJsonSchemaJsonSchemaParamRequired, total=False
+):
     """Structured Outputs configuration options, including a JSON Schema."""
 
     description: str
@@ -205,6 +514,13 @@ class ResponseFormatJsonSchemaJsonSchema(_ResponseFormatJsonSchemaJsonSchemaRequ
     `strict` is `true`. To learn more, read the [Structured Outputs
     guide](/docs/guides/structured-outputs).
     """
+
+
+class PromptCacheBreakpointParamParam(TypedDict):
+    """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
+
+    mode: Literal["explicit"]
+    """The breakpoint mode. Always `explicit`."""
 
 
 class ChatCompletionStreamOptions(TypedDict, total=False):
@@ -228,6 +544,260 @@ class ChatCompletionStreamOptions(TypedDict, total=False):
     """
 
 
+class ChatCompletionToolParam(TypedDict):
+    """A function tool that can be used to generate a response."""
+
+    type: Literal["function"]
+    """The type of the tool. Currently, only `function` is supported."""
+
+    function: FunctionObjectParam
+
+
+class ComparisonFilterParam(TypedDict):
+    """A filter used to compare a specified attribute key to a given value using a defined comparison operation."""
+
+    type: Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin"]
+    """Specifies the comparison operator: `eq`, `ne`, `gt`, `gte`, `lt`, `lte`, `in`, `nin`.
+    - `eq`: equals
+    - `ne`: not equal
+    - `gt`: greater than
+    - `gte`: greater than or equal
+    - `lt`: less than
+    - `lte`: less than or equal
+    - `in`: in
+    - `nin`: not in
+    """
+
+    key: str
+    """The key to compare against the value."""
+
+    value: str | float | bool | list[str | float]
+    """The value to compare against the attribute key; supports string, number, or boolean types."""
+
+
+class CompoundFilterParam(TypedDict):
+    """Combine multiple filters using `and` or `or`."""
+
+    type: Literal["and", "or"]
+    """Type of operation: `and` or `or`."""
+
+    filters: list[ComparisonFilterParam | CompoundFilterParam]
+    """Array of filters to combine. Items can be `ComparisonFilter` or `CompoundFilter`."""
+
+
+class PromptCacheOptionsParam(TypedDict, total=False):
+    """Options for prompt caching. Supported for `gpt-5.6` and later models. By default, OpenAI automatically chooses one implicit cache breakpoint. You can add explicit breakpoints to content blocks with `prompt_cache_breakpoint`. Each request can write up to four breakpoints. For cache matching, OpenAI considers up to the latest 80 breakpoints in the conversation, without a content-block lookback limit. Set `mode` to `explicit` to disable the implicit breakpoint. The `ttl` defaults to `30m`, which is currently the only supported value. See the [prompt caching guide](/docs/guides/prompt-caching) for current details."""
+
+    ttl: PromptCacheTTLEnum
+    """The minimum lifetime applied to every implicit and explicit cache breakpoint written by the request. Defaults to `30m`, which is currently the only supported value. The backend may retain cache entries for longer."""
+
+    mode: PromptCacheModeEnum
+    """Controls whether OpenAI automatically creates an implicit cache breakpoint. Defaults to `implicit`. With `implicit`, OpenAI creates one implicit breakpoint and writes up to the latest three explicit breakpoints in the request. With `explicit`, OpenAI does not create an implicit breakpoint and writes up to the latest four explicit breakpoints. If there are no explicit breakpoints, the request does not use prompt caching."""
+
+
+class VoiceIdsOrCustomVoiceVariant1(TypedDict):
+    """Custom voice reference."""
+
+    id: str
+    """The custom voice ID, e.g. `voice_1234`."""
+
+
+class _ModerationParamRequired(TypedDict):
+    model: str
+    """The moderation model to use for moderated completions, e.g. 'omni-moderation-latest'."""
+
+
+class ModerationParam(_ModerationParamRequired, total=False):
+    """Configuration for running moderation on the input and output of this response."""
+
+    policy: ModerationPolicyParam | None
+    """The policy to apply to moderated response input and output."""
+
+
+class ModerationPolicyParam(TypedDict, total=False):
+    """The policy to apply to moderated response input and output."""
+
+    input: ModerationConfigParam | None
+    """The moderation policy for the response input."""
+
+    output: ModerationConfigParam | None
+    """The moderation policy for the response output."""
+
+
+class ModerationConfigParam(TypedDict):
+    """The moderation policy for the response input."""
+
+    mode: ModerationMode
+
+
+class _InputTextContentParam2Required(TypedDict):
+    type: Literal["input_text"]
+    """The type of the input item. Always `input_text`."""
+
+    text: str
+    """The text input to the model."""
+
+
+class InputTextContentParam2(_InputTextContentParam2Required, total=False):
+    """A text input to the model."""
+
+    prompt_cache_breakpoint: PromptCacheBreakpointConfigParam
+
+
+class PromptCacheBreakpointConfigParam(TypedDict):
+    """Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block."""
+
+    mode: Literal["explicit"]
+    """The breakpoint mode. Always `explicit`."""
+
+
+class FileExpirationAfter(TypedDict):
+    """The expiration policy for a file. By default, files with `purpose=batch` expire after 30 days and all other files are persisted until they are manually deleted."""
+
+    anchor: Literal["created_at"]
+    """Anchor timestamp after which the expiration policy applies. Supported anchors: `created_at`."""
+
+    seconds: int
+    """The number of seconds after the anchor time that the file will expire. Must be between 3600 (1 hour) and 2592000 (30 days)."""
+
+
+class CreateModelResponseProperties(TypedDict, total=False):
+    metadata: Metadata | None
+
+    top_logprobs: int
+    """An integer between 0 and 20 specifying the maximum number of most likely
+    tokens to return at each token position, each with an associated log
+    probability. In some cases, the number of returned tokens may be fewer than
+    requested.
+    """
+
+    temperature: float | None
+    """What sampling temperature to use, between 0 and 2. Higher values like 0.8 will make the output more random, while lower values like 0.2 will make it more focused and deterministic.
+    We generally recommend altering this or `top_p` but not both.
+    """
+
+    top_p: float | None
+    """An alternative to sampling with temperature, called nucleus sampling,
+    where the model considers the results of the tokens with top_p probability
+    mass. So 0.1 means only the tokens comprising the top 10% probability mass
+    are considered.
+    """
+
+    user: str
+    """Deprecated. This field is being replaced by `safety_identifier` and `prompt_cache_key`. Use `prompt_cache_key` instead to maintain caching optimizations.
+    A stable identifier for your end-users.
+    Used to boost cache hit rates by better bucketing similar requests and  to help OpenAI detect and prevent abuse. [Learn more](/docs/guides/safety-best-practices#safety-identifiers).
+    """
+
+    safety_identifier: str | None
+    """A stable identifier used to help detect users of your application that may be violating OpenAI's usage policies.
+    The IDs should be a string that uniquely identifies each user, with a maximum length of 64 characters. We recommend hashing their username or email address, in order to avoid sending us any identifying information. [Learn more](/docs/guides/safety-best-practices#safety-identifiers).
+    """
+
+    prompt_cache_key: str | None
+    """Used by OpenAI to cache responses for similar requests to optimize your cache hit rates. Replaces the `user` field. [Learn more](/docs/guides/prompt-caching)."""
+
+    prompt_cache_retention: Literal["in_memory", "24h"] | None
+    """Deprecated. Use `prompt_cache_options.ttl` instead."""
+
+    prompt_cache_options: PromptCacheOptionsParam
+
+
+class ModelResponsePropertiesParam(TypedDict, total=False):
+    metadata: Metadata | None
+
+    top_logprobs: int | None
+    """An integer between 0 and 20 specifying the maximum number of most likely
+    tokens to return at each token position, each with an associated log
+    probability. In some cases, the number of returned tokens may be fewer than
+    requested.
+    """
+
+    temperature: float | None
+    """What sampling temperature to use, between 0 and 2. Higher values like 0.8 will make the output more random, while lower values like 0.2 will make it more focused and deterministic.
+    We generally recommend altering this or `top_p` but not both.
+    """
+
+    top_p: float | None
+    """An alternative to sampling with temperature, called nucleus sampling,
+    where the model considers the results of the tokens with top_p probability
+    mass. So 0.1 means only the tokens comprising the top 10% probability mass
+    are considered.
+    """
+
+    user: str
+    """Deprecated. This field is being replaced by `safety_identifier` and `prompt_cache_key`. Use `prompt_cache_key` instead to maintain caching optimizations.
+    A stable identifier for your end-users.
+    Used to boost cache hit rates by better bucketing similar requests and  to help OpenAI detect and prevent abuse. [Learn more](/docs/guides/safety-best-practices#safety-identifiers).
+    """
+
+    safety_identifier: str | None
+    """A stable identifier used to help detect users of your application that may be violating OpenAI's usage policies.
+    The IDs should be a string that uniquely identifies each user, with a maximum length of 64 characters. We recommend hashing their username or email address, in order to avoid sending us any identifying information. [Learn more](/docs/guides/safety-best-practices#safety-identifiers).
+    """
+
+    prompt_cache_key: str | None
+    """Used by OpenAI to cache responses for similar requests to optimize your cache hit rates. Replaces the `user` field. [Learn more](/docs/guides/prompt-caching)."""
+
+    prompt_cache_retention: Literal["in_memory", "24h"] | None
+    """Deprecated. Use `prompt_cache_options.ttl` instead."""
+
+
+class FileCitationParam(TypedDict):
+    type: Literal["file_citation"]
+    """The citation type. Always `file_citation`."""
+
+    index: int
+    """The index of the file in the list of files."""
+
+    file_id: str
+    """The ID of the file."""
+
+    filename: str
+    """The filename of the file cited."""
+
+
+class UrlCitationParam(TypedDict):
+    type: Literal["url_citation"]
+    """The citation type. Always `url_citation`."""
+
+    start_index: int
+    """The index of the first character of the citation in the message."""
+
+    end_index: int
+    """The index of the last character of the citation in the message."""
+
+    url: str
+    """The URL of the cited resource."""
+
+    title: str
+    """The title of the cited resource."""
+
+
+class ContainerFileCitationParam(TypedDict):
+    type: Literal["container_file_citation"]
+    """The citation type. Always `container_file_citation`."""
+
+    start_index: int
+    """The index of the first character of the citation in the message."""
+
+    end_index: int
+    """The index of the last character of the citation in the message."""
+
+    container_id: str
+    """The ID of the container."""
+
+    file_id: str
+    """The ID of the container file."""
+
+    filename: str
+    """The filename of the container file cited."""
+
+
+FunctionParameters: TypeAlias = dict[str, Any]
+"""The parameters the functions accepts, described as a JSON Schema object. See the [guide](/docs/guides/function-calling) for examples, and the [JSON Schema reference](https://json-schema.org/understanding-json-schema/) for documentation about the format."""
+
+
 Metadata: TypeAlias = dict[str, str] | None
 """Set of 16 key-value pairs that can be attached to an object. This can be
 useful for storing additional information about the object in a structured
@@ -235,14 +805,169 @@ format, and querying for objects via API or the dashboard.
 """
 
 
-ModerationInputType: TypeAlias = Literal["text", "image"]
-
-
-FunctionParameters: TypeAlias = dict[str, Any]
-"""The parameters the functions accepts, described as a JSON Schema object. See the [guide](/docs/guides/function-calling) for examples, and the [JSON Schema reference](https://json-schema.org/understanding-json-schema/) for documentation about the format."""
-
-
 ResponseFormatJsonSchemaSchema: TypeAlias = dict[str, Any]
 """The schema for the response format, described as a JSON Schema object.
 Learn how to build JSON schemas [here](https://json-schema.org/).
 """
+
+
+ParallelToolCalls: TypeAlias = bool
+"""Whether to enable [parallel function calling](/docs/guides/function-calling#configuring-parallel-function-calling) during tool use."""
+
+
+ModerationInputType: TypeAlias = Literal["text", "image"]
+
+
+VectorStoreFileAttributes: TypeAlias = dict[str, str | float | bool] | None
+"""Set of 16 key-value pairs that can be attached to an object. This can be
+useful for storing additional information about the object in a structured
+format, and querying for objects via API or the dashboard. Keys are strings
+with a maximum length of 64 characters. Values are strings with a maximum
+length of 512 characters, booleans, or numbers.
+"""
+
+
+InputFidelity: TypeAlias = Literal["high", "low"]
+"""Control how much effort the model will exert to match the style and features, especially facial features, of input images. This parameter is only supported for `gpt-image-1` and `gpt-image-1.5` and later models, unsupported for `gpt-image-1-mini`. Supports `high` and `low`. Defaults to `low`."""
+
+
+ReasoningEffort: TypeAlias = (
+    Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
+)
+"""Constrains effort on reasoning for reasoning models. Currently supported
+values are `none`, `minimal`, `low`, `medium`, `high`, `xhigh`, and `max`.
+Reducing reasoning effort can result in faster responses and fewer tokens
+used on reasoning in a response. Not all reasoning models support every
+value. See the
+[reasoning guide](https://platform.openai.com/docs/guides/reasoning)
+for model-specific support.
+"""
+
+
+ModelIdsShared: TypeAlias = (
+    str
+    | Literal[
+        "gpt-5.6-sol",
+        "gpt-5.6-terra",
+        "gpt-5.6-luna",
+        "gpt-5.5",
+        "gpt-5.5-2026-04-23",
+        "gpt-5.4",
+        "gpt-5.4-mini",
+        "gpt-5.4-nano",
+        "gpt-5.4-mini-2026-03-17",
+        "gpt-5.4-nano-2026-03-17",
+        "gpt-5.3-chat-latest",
+        "gpt-5.2",
+        "gpt-5.2-2025-12-11",
+        "gpt-5.2-chat-latest",
+        "gpt-5.2-pro",
+        "gpt-5.2-pro-2025-12-11",
+        "gpt-5.1",
+        "gpt-5.1-2025-11-13",
+        "gpt-5.1-codex",
+        "gpt-5.1-mini",
+        "gpt-5.1-chat-latest",
+        "gpt-5",
+        "gpt-5-mini",
+        "gpt-5-nano",
+        "gpt-5-2025-08-07",
+        "gpt-5-mini-2025-08-07",
+        "gpt-5-nano-2025-08-07",
+        "gpt-5-chat-latest",
+        "gpt-4.1",
+        "gpt-4.1-mini",
+        "gpt-4.1-nano",
+        "gpt-4.1-2025-04-14",
+        "gpt-4.1-mini-2025-04-14",
+        "gpt-4.1-nano-2025-04-14",
+        "o4-mini",
+        "o4-mini-2025-04-16",
+        "o3",
+        "o3-2025-04-16",
+        "o3-mini",
+        "o3-mini-2025-01-31",
+        "o1",
+        "o1-2024-12-17",
+        "o1-preview",
+        "o1-preview-2024-09-12",
+        "o1-mini",
+        "o1-mini-2024-09-12",
+        "gpt-4o",
+        "gpt-4o-2024-11-20",
+        "gpt-4o-2024-08-06",
+        "gpt-4o-2024-05-13",
+        "gpt-4o-audio-preview",
+        "gpt-4o-audio-preview-2024-10-01",
+        "gpt-4o-audio-preview-2024-12-17",
+        "gpt-4o-audio-preview-2025-06-03",
+        "gpt-4o-mini-audio-preview",
+        "gpt-4o-mini-audio-preview-2024-12-17",
+        "gpt-4o-search-preview",
+        "gpt-4o-mini-search-preview",
+        "gpt-4o-search-preview-2025-03-11",
+        "gpt-4o-mini-search-preview-2025-03-11",
+        "chatgpt-4o-latest",
+        "codex-mini-latest",
+        "gpt-4o-mini",
+        "gpt-4o-mini-2024-07-18",
+        "gpt-4-turbo",
+        "gpt-4-turbo-2024-04-09",
+        "gpt-4-0125-preview",
+        "gpt-4-turbo-preview",
+        "gpt-4-1106-preview",
+        "gpt-4-vision-preview",
+        "gpt-4",
+        "gpt-4-0314",
+        "gpt-4-0613",
+        "gpt-4-32k",
+        "gpt-4-32k-0314",
+        "gpt-4-32k-0613",
+        "gpt-3.5-turbo",
+        "gpt-3.5-turbo-16k",
+        "gpt-3.5-turbo-0301",
+        "gpt-3.5-turbo-0613",
+        "gpt-3.5-turbo-1106",
+        "gpt-3.5-turbo-0125",
+        "gpt-3.5-turbo-16k-0613",
+    ]
+)
+
+
+VoiceIdsShared: TypeAlias = (
+    str
+    | Literal[
+        "alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"
+    ]
+)
+
+
+Verbosity: TypeAlias = Literal["low", "medium", "high"] | None
+"""Constrains the verbosity of the model's response. Lower values will result in
+more concise responses, while higher values will result in more verbose responses.
+Currently supported values are `low`, `medium`, and `high`. The default is
+`medium`.
+"""
+
+
+PromptCacheTTLEnum: TypeAlias = Literal["30m"]
+
+
+PromptCacheModeEnum: TypeAlias = Literal["implicit", "explicit"]
+
+
+VoiceIdsOrCustomVoice: TypeAlias = VoiceIdsShared | VoiceIdsOrCustomVoiceVariant1
+"""A built-in voice name or a custom voice reference."""
+
+
+ModerationMode: TypeAlias = Literal["score", "block"]
+
+
+StopConfiguration: TypeAlias = str | list[str] | None
+"""Not supported with latest reasoning models `o3` and `o4-mini`."""
+
+
+OrderEnum: TypeAlias = Literal["asc", "desc"]
+
+
+FileObject = OpenAIFile
