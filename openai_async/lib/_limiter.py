@@ -1,0 +1,178 @@
+"""Adaptive concurrency for jobs of many requests: rate-limit budgets, 429 back-off, AIMD.
+
+No I/O: it only reads the ``x-ratelimit-*`` headers callers hand it, and waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+
+import attrs
+
+from .._response import RateLimitInfo
+
+__all__ = ["AdaptiveLimiter", "Ticket"]
+
+# Growth resumes this long after the last 429.
+_CALM_SECONDS = 2.0
+
+
+class _Budget:
+    """One budget (requests or tokens per minute) as last reported, refilled at limit / 60 per second."""
+
+    __slots__ = ("capacity", "level", "rate", "stamp")
+
+    def __init__(self, capacity: int, level: float, stamp: float) -> None:
+        self.capacity = float(capacity)
+        self.rate = capacity / 60.0
+        self.level = min(level, self.capacity)
+        self.stamp = stamp
+
+    def level_at(self, now: float) -> float:
+        return min(self.capacity, self.level + (now - self.stamp) * self.rate)
+
+    def wait_for(self, cost: float, now: float) -> float:
+        need = min(cost, self.capacity)
+        level = self.level_at(now)
+        return 0.0 if level >= need else (need - level) / self.rate
+
+    def take(self, cost: float, now: float) -> None:
+        self.level = self.level_at(now) - cost
+        self.stamp = now
+
+
+@attrs.frozen(slots=True)
+class Ticket:
+    """One admitted request: when it left and what had been sent up to and including it."""
+
+    tokens: int
+    sent_at: float
+    requests_through: int
+    tokens_through: int
+
+
+class AdaptiveLimiter:
+    """Admits requests: at most ``concurrency`` in flight, paced to the server's budgets.
+
+    Budgets come from the rate-limit headers of every response (``observe``): a request
+    waits until the requests and tokens it needs have refilled, so the job slows down
+    before the limit. A 429 halves the concurrency and pauses every request for the
+    server's ``Retry-After``; each success adds about one slot per window of successes
+    again while no 429 came lately and the budgets have room.
+    """
+
+    def __init__(
+        self, concurrency: int, max_concurrency: int, *, clock: Callable[[], float]
+    ) -> None:
+        self._limit = float(concurrency)
+        self._max = max_concurrency
+        self._clock = clock
+        self._in_flight = 0
+        self._paused_until = 0.0
+        self._last_429 = float("-inf")
+        self._requests: _Budget | None = None
+        self._tokens: _Budget | None = None
+        self._sent_requests = 0
+        self._sent_tokens = 0
+        self._changed = asyncio.Event()
+        #: Requests held back by a pause or an exhausted budget, and seconds they waited.
+        self.waits = 0
+        self.waited = 0.0
+        #: 429 responses seen.
+        self.rate_limited = 0
+
+    @property
+    def concurrency(self) -> int:
+        """Requests allowed in flight now."""
+        return int(self._limit)
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    def _delay(self, tokens: int, now: float) -> float | None:
+        """0 to go now, seconds to wait for time to pass, or ``None`` to wait for a free slot."""
+        if now < self._paused_until:
+            return self._paused_until - now
+        if self._in_flight >= self.concurrency:
+            return None
+        wait = 0.0
+        if self._requests is not None:
+            wait = self._requests.wait_for(1, now)
+        if self._tokens is not None:
+            wait = max(wait, self._tokens.wait_for(tokens, now))
+        return wait
+
+    async def acquire(self, tokens: int) -> Ticket:
+        """Wait until a request costing ``tokens`` may be sent, and count it as sent."""
+        held_since: float | None = None
+        while True:
+            now = self._clock()
+            delay = self._delay(tokens, now)
+            if delay == 0:
+                break
+            if delay is not None and held_since is None:
+                held_since = now
+                self.waits += 1
+            changed = self._changed
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(changed.wait(), delay)
+        if held_since is not None:
+            self.waited += now - held_since
+        for budget, cost in ((self._requests, 1), (self._tokens, tokens)):
+            if budget is not None:
+                budget.take(cost, now)
+        self._in_flight += 1
+        self._sent_requests += 1
+        self._sent_tokens += tokens
+        return Ticket(tokens, now, self._sent_requests, self._sent_tokens)
+
+    def release(self, ticket: Ticket, rate_limit: RateLimitInfo | None, *, ok: bool) -> None:
+        """The request has its answer: free its slot and learn the server's budgets."""
+        self._in_flight -= 1
+        now = self._clock()
+        self._observe(ticket, rate_limit)
+        if ok and now - self._last_429 > _CALM_SECONDS and self._has_room(now):
+            self._limit = min(float(self._max), self._limit + 1.0 / self._limit)
+        self._notify()
+
+    def rate_limited_for(
+        self, ticket: Ticket, rate_limit: RateLimitInfo | None, delay: float
+    ) -> None:
+        """The request got a 429: halve the concurrency and pause everything for ``delay``."""
+        self.rate_limited += 1
+        self._in_flight -= 1
+        now = self._clock()
+        self._observe(ticket, rate_limit)
+        self._last_429 = now
+        self._limit = max(1.0, self._limit / 2)
+        self._paused_until = max(self._paused_until, now + delay)
+        self._notify()
+
+    def _observe(self, ticket: Ticket, info: RateLimitInfo | None) -> None:
+        # The server counted this request and everything before it; what was sent after it
+        # is not in its numbers yet, so it is taken off again.
+        if info is None:
+            return
+        if info.limit_requests and info.remaining_requests is not None:
+            uncounted = self._sent_requests - ticket.requests_through
+            self._requests = _Budget(
+                info.limit_requests, info.remaining_requests - uncounted, ticket.sent_at
+            )
+        if info.limit_tokens and info.remaining_tokens is not None:
+            uncounted = self._sent_tokens - ticket.tokens_through
+            self._tokens = _Budget(
+                info.limit_tokens, info.remaining_tokens - uncounted, ticket.sent_at
+            )
+
+    def _has_room(self, now: float) -> bool:
+        return all(
+            budget is None or budget.level_at(now) > 0.1 * budget.capacity
+            for budget in (self._requests, self._tokens)
+        )
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
