@@ -1,10 +1,16 @@
-"""Entry point for humans and CI: `nox` runs lint, types, the generated-code check and tests."""
+"""Entry point for humans and CI: `nox` runs lint, types, the generated-code check, tests,
+and the compat tests against a real llama.cpp server."""
 
 from __future__ import annotations
 
+import hashlib
+import shutil
+import tarfile
+from pathlib import Path
+
 import nox
 
-nox.options.sessions = ["lint", "types", "generated", "tests"]
+nox.options.sessions = ["lint", "types", "generated", "tests", "compat"]
 nox.options.error_on_missing_interpreters = True
 
 PYTHON = None  # the interpreter running nox (3.10+)
@@ -18,6 +24,50 @@ def tests(session: nox.Session) -> None:
     # The generator tests run the generators, which format with ruff.
     session.install("-e", ".[test]", RUFF)
     session.run("python", "-m", "pytest", *session.posargs)
+
+
+LLAMA_CPP = "0.3.36"  # llama-cpp-python: its server, and the tokenizer the tiny model reuses
+GGUF = "gguf==0.19.0"  # make_tiny_gguf.py writes the model with it
+TINY_GGUF = Path(__file__).resolve().parent.parent / "shared" / "tools" / "make_tiny_gguf.py"
+VOCAB = "vendor/llama.cpp/models/ggml-vocab-llama-spm.gguf"
+
+
+@nox.session(python=PYTHON)
+def compat(session: nox.Session) -> None:
+    """The SDK against a real OpenAI-compatible server, llama.cpp's (tests/compat).
+
+    pip builds llama-cpp-python[server] from source the first time (about 7 minutes on 2
+    cores) and caches the wheel; the tiny random-weight model from
+    ../shared/tools/make_tiny_gguf.py is made once and kept in nox's cache directory.
+    """
+    if not TINY_GGUF.is_file():
+        session.error(f"{TINY_GGUF} is missing: the compat tests need it beside the repo")
+    session.install("-e", ".[test]", f"llama-cpp-python[server]=={LLAMA_CPP}", GGUF, "numpy")
+    script_id = hashlib.sha256(TINY_GGUF.read_bytes()).hexdigest()[:12]
+    cache = Path(session.cache_dir) / f"llama-cpp-python-{LLAMA_CPP}"
+    model = cache / f"tiny-{script_id}.gguf"
+    if not model.is_file():
+        vocab = cache / Path(VOCAB).name
+        if not vocab.is_file():
+            sdist = cache / "sdist"
+            session.run(
+                *("python", "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"),
+                *(f"llama-cpp-python=={LLAMA_CPP}", "-d", str(sdist)),
+            )
+            with tarfile.open(next(sdist.glob("*.tar.gz"))) as archive:
+                member = archive.extractfile(f"llama_cpp_python-{LLAMA_CPP}/{VOCAB}")
+                assert member is not None
+                vocab.write_bytes(member.read())
+            shutil.rmtree(sdist)
+        session.run("python", str(TINY_GGUF), str(vocab), str(model), "--pooling", "mean")
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "tests/compat",
+        *session.posargs,
+        env={"OPENAI_ASYNC_COMPAT_MODEL": str(model)},
+    )
 
 
 @nox.session(python=PYTHON)
@@ -53,3 +103,10 @@ def bench(session: nox.Session) -> None:
     """
     session.install("-e", ".", "openai[aiohttp]", "uvloop", "matplotlib")
     session.run("python", "benchmarks/suite.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench_embeddings(session: nox.Session) -> None:
+    """create_many under rate limits vs asyncio.gather over the official SDK; iter_many's RSS."""
+    session.install("-e", ".[numpy]", "openai")
+    session.run("python", "benchmarks/bench_embeddings.py", *session.posargs)

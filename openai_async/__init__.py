@@ -1,5 +1,6 @@
 """openai_async: an async-first client for the OpenAI API and compatible servers."""
 
+from ._azure import AsyncAzureClient
 from ._client import AsyncClient
 from ._exceptions import (
     APIConnectionError,
@@ -12,6 +13,8 @@ from ._exceptions import (
     BadRequestError,
     ConfigurationError,
     ConflictError,
+    ContentFilterError,
+    EmbeddingJobError,
     IncompleteStreamError,
     InternalServerError,
     InvalidRequestError,
@@ -25,8 +28,10 @@ from ._exceptions import (
 from ._models import BaseModel, UnknownVariant
 from ._options import RetryPolicy, Timeout
 from ._pagination import AsyncPage, AsyncPaginator
+from ._request_options import RequestOptions
 from ._response import RateLimitInfo, ResponseInfo
 from ._streaming import AsyncStream
+from ._sync.azure import AzureClient
 from ._sync.client import Client
 from ._syncbase import Stream, SyncPage
 from ._types import NOT_GIVEN, NotGiven
@@ -40,16 +45,20 @@ __all__ = [
     "APIStatusError",
     "APIStreamError",
     "APITimeoutError",
+    "AsyncAzureClient",
     "AsyncClient",
     "AsyncPage",
     "AsyncPaginator",
     "AsyncStream",
     "AuthenticationError",
+    "AzureClient",
     "BadRequestError",
     "BaseModel",
     "Client",
     "ConfigurationError",
     "ConflictError",
+    "ContentFilterError",
+    "EmbeddingJobError",
     "IncompleteStreamError",
     "InternalServerError",
     "InvalidRequestError",
@@ -59,6 +68,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RateLimitInfo",
+    "RequestOptions",
     "ResponseInfo",
     "RetryPolicy",
     "Stream",

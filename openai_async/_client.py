@@ -45,7 +45,8 @@ from ._types import NOT_GIVEN, Headers, NotGiven, Query
 if TYPE_CHECKING:
     import aiohttp
 
-    from ._transport import RawResponse, Transport
+    from ._request_options import RequestOptions
+    from ._transport import RawResponse, Transport, Verify
     from .resources.chat import AsyncChat
     from .resources.completions import AsyncCompletions
     from .resources.embeddings import AsyncEmbeddings
@@ -85,6 +86,11 @@ class AsyncClient:
         retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
+        proxy: str | None = None,
+        trust_env: bool = False,
+        verify: Verify = True,
+        max_connections: int | None = 100,
+        max_connections_per_host: int | None = None,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
         if api_key is None:
@@ -96,7 +102,14 @@ class AsyncClient:
             )
         from ._transport import Transport
 
-        self._transport: Transport = Transport(session)
+        self._transport: Transport = Transport(
+            session,
+            max_connections=max_connections,
+            max_connections_per_host=max_connections_per_host,
+            proxy=proxy,
+            trust_env=trust_env,
+            verify=verify,
+        )
         self._configure(
             api_key=api_key,
             organization=organization
@@ -146,7 +159,7 @@ class AsyncClient:
         if project:
             headers["OpenAI-Project"] = project
         if isinstance(api_key, str):
-            headers["Authorization"] = f"Bearer {api_key}"
+            headers.update(self._credential_headers(api_key))
         headers.update(self.default_headers)
         self._base_headers = headers
 
@@ -249,9 +262,11 @@ class AsyncClient:
         extra_body: Mapping[str, Any] | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> _T:
         """Send a request and decode the JSON response into ``cast_to``."""
-        response, raw = await self._send(
+        client, extra_headers, extra_query = self._for_call(options, extra_headers, extra_query)
+        response, raw = await client._send(
             method,
             path,
             body=body,
@@ -278,9 +293,11 @@ class AsyncClient:
         extra_body: Mapping[str, Any] | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> tuple[Any, ResponseInfo]:
         """Send a request; return the decoded JSON body and the response info."""
-        response, raw = await self._send(
+        client, extra_headers, extra_query = self._for_call(options, extra_headers, extra_query)
+        response, raw = await client._send(
             method,
             path,
             body=body,
@@ -308,13 +325,15 @@ class AsyncClient:
         extra_body: Mapping[str, Any] | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> AsyncStream[_T]:
         """Send a request and return its server-sent events as a stream of ``cast_to``.
 
         HTTP errors are raised here, before any iteration.
         """
+        client, extra_headers, extra_query = self._for_call(options, extra_headers, extra_query)
         headers = merge_headers({"Accept": "text/event-stream"}, extra_headers)
-        response, _ = await self._send(
+        response, _ = await client._send(
             method,
             path,
             body=body,
@@ -326,10 +345,28 @@ class AsyncClient:
             max_retries=max_retries,
             stream=True,
         )
-        idle = (self.timeout if isinstance(timeout, NotGiven) else Timeout.of(timeout)).stream_idle
+        idle = (
+            client.timeout if isinstance(timeout, NotGiven) else Timeout.of(timeout)
+        ).stream_idle
         return AsyncStream(
             response, cast_to=cast_to, tracker=tracker or ChoicesTracker(), idle_timeout=idle
         )
+
+    def _for_call(
+        self, options: RequestOptions | None, headers: Headers | None, query: Query | None
+    ) -> tuple[AsyncClient, Headers | None, Query | None]:
+        """The client, headers and query of one call (``options=`` applied, when given)."""
+        if options is None:
+            return self, headers, query
+        return options.apply(self, headers, query)
+
+    def _credential_headers(self, key: str) -> dict[str, str]:
+        """The header(s) that carry a key or token."""
+        return {"Authorization": f"Bearer {key}"}
+
+    def _route(self, path: str, body: Mapping[str, Any] | None) -> str:
+        """The path to request under ``base_url`` (Azure maps some to a deployment)."""
+        return path
 
     async def _auth_headers(self) -> dict[str, str]:
         key = self._api_key
@@ -338,7 +375,7 @@ class AsyncClient:
         value = key()
         if inspect.isawaitable(value):
             value = await value
-        return {"Authorization": f"Bearer {check_api_key(value)}"}
+        return self._credential_headers(check_api_key(value))
 
     async def _send(
         self,
@@ -360,7 +397,8 @@ class AsyncClient:
         _check_max_retries(retries)
         if self.default_query or extra_query:
             query = {**self.default_query, **(query or {}), **(extra_query or {})}
-        url = build_url(self.base_url, path, query)
+        route = self._route(path, {**(body or {}), **extra_body} if extra_body else body)
+        url = build_url(self.base_url, route, query)
         content = encode_json(body, extra_body)
         base = self._base_headers
         if content is not None:
@@ -464,7 +502,7 @@ def _status_error(response: RawResponse, raw: bytes) -> APIStatusError:
     status = response.status
     fallback = _plain_text(text)[:300] or "no error body"
     message = error_message(body, fallback)
-    return status_error_class(status)(
+    return status_error_class(status, body)(
         f"Error code: {status} - {message}",
         status_code=status,
         body=body,

@@ -6,9 +6,11 @@
     ├── ConfigurationError (ValueError) bad client settings (no API key, bad timeout)
     ├── InvalidRequestError (ValueError) arguments that cannot be sent (body not encodable)
     ├── SyncInAsyncContextError (RuntimeError) sync facade called from a running event loop
+    ├── EmbeddingJobError               inputs of an embedding job that failed for good
     └── APIError                        the server, or the way to it, failed
         ├── APIStatusError              HTTP status >= 400 (status_code, code, type, param, ...)
         │   ├── BadRequestError             400
+        │   │   └── ContentFilterError          a content filter blocked the request (Azure)
         │   ├── AuthenticationError         401
         │   ├── PermissionDeniedError       403
         │   ├── NotFoundError               404
@@ -33,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._response import RateLimitInfo, ResponseInfo
+    from .lib.azure import ContentFilterResults
 
 __all__ = [
     "APIConnectionError",
@@ -45,6 +48,8 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "ConflictError",
+    "ContentFilterError",
+    "EmbeddingJobError",
     "IncompleteStreamError",
     "InternalServerError",
     "InvalidRequestError",
@@ -71,6 +76,42 @@ class InvalidRequestError(OpenAIError, ValueError):
 
 class SyncInAsyncContextError(OpenAIError, RuntimeError):
     """A method of the sync :class:`Client` was called from a thread running an event loop."""
+
+
+class EmbeddingJobError(OpenAIError):
+    """Inputs of ``embeddings.create_many`` / ``iter_many`` failed for good (after retries).
+
+    ``errors`` pairs each failed index range with its error; ``results`` maps the index
+    of every input that succeeded to its vector (empty for ``iter_many``, which yielded
+    them); ``stopped`` is true when an error no input could avoid (a refused key, an
+    unknown model, no quota) ended the job early, leaving later inputs unattempted.
+    """
+
+    def __init__(
+        self,
+        errors: list[tuple[range, Exception]],
+        *,
+        results: dict[int, Any] | None = None,
+        stopped: bool = False,
+    ) -> None:
+        self.errors = sorted(errors, key=lambda pair: pair[0].start)
+        self.results: dict[int, Any] = results if results is not None else {}
+        self.stopped = stopped
+        failed = self.failed_indices
+        shown = ", ".join(map(str, failed[:20])) + (
+            f" and {len(failed) - 20} more" if len(failed) > 20 else ""
+        )
+        first = self.errors[0][1] if self.errors else None
+        super().__init__(
+            f"{len(failed)} input(s) failed (indices {shown})"
+            + (" and the job stopped early" if stopped else "")
+            + (f"; first error: {type(first).__name__}: {first}" if first is not None else "")
+        )
+
+    @property
+    def failed_indices(self) -> list[int]:
+        """Every failed input index, in order."""
+        return [i for span, _ in self.errors for i in span]
 
 
 class APIError(OpenAIError):
@@ -142,6 +183,28 @@ class APIStatusError(APIError):
 
 class BadRequestError(APIStatusError):
     """HTTP 400."""
+
+
+class ContentFilterError(BadRequestError):
+    """HTTP 400 with code ``content_filter``: a content filter (Azure OpenAI) blocked the request.
+
+    ``inner_error`` is the raw ``innererror`` object; ``content_filter_results`` its typed
+    per-category verdicts.
+    """
+
+    @property
+    def inner_error(self) -> Mapping[str, Any]:
+        inner = _error_object(self.body).get("innererror")
+        return inner if isinstance(inner, Mapping) else {}
+
+    @property
+    def content_filter_results(self) -> ContentFilterResults | None:
+        """Which categories (hate, violence, jailbreak, ...) were filtered, and how severe."""
+        from .lib.azure import ContentFilterResults, _structure
+
+        inner = self.inner_error
+        results = inner.get("content_filter_result", inner.get("content_filter_results"))
+        return None if results is None else _structure(results, ContentFilterResults)
 
 
 class AuthenticationError(APIStatusError):
@@ -224,8 +287,15 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
 }
 
 
-def status_error_class(status: int) -> type[APIStatusError]:
-    """The exception class for an HTTP error status."""
+def status_error_class(status: int, body: object = None) -> type[APIStatusError]:
+    """The exception class for an HTTP error status (and its body, for content filters)."""
+    if status == 400:
+        err = _error_object(body)
+        inner = err.get("innererror")
+        if err.get("code") == "content_filter" or (
+            isinstance(inner, Mapping) and inner.get("code") == "ResponsibleAIPolicyViolation"
+        ):
+            return ContentFilterError
     if status >= 500:
         return InternalServerError
     return _STATUS_CLASSES.get(status, APIStatusError)

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 
     from ._client import AsyncClient
     from ._response import ResponseInfo
+    from .lib.embedding_jobs import AsyncResultIterator
 
-__all__ = ["Portal", "Stream", "SyncAPIResource", "SyncClientBase", "SyncPage"]
+__all__ = ["Portal", "ResultIterator", "Stream", "SyncAPIResource", "SyncClientBase", "SyncPage"]
 
 _T = TypeVar("_T")
 
@@ -271,6 +272,46 @@ class _SyncStreamIterator(Iterator[_T]):
         inner = self._stream._stream
         if not inner._finished:
             self._stream._portal.run_now(inner.close_now)
+
+
+class ResultIterator(Generic[_T]):
+    """A ``for`` loop over an async job's results (``iter_many``); the job runs on the portal.
+
+    Its requests keep running between two steps of the loop. Leaving early with ``with``,
+    :meth:`close`, or by dropping the iterator cancels them.
+    """
+
+    def __init__(self, portal: Portal, iterator: AsyncResultIterator[_T]) -> None:
+        self._portal = portal
+        self._iterator = iterator
+
+    def __iter__(self) -> ResultIterator[_T]:
+        return self
+
+    def __next__(self) -> _T:
+        try:
+            return self._portal.call(self._iterator.__anext__)
+        except StopAsyncIteration:
+            raise StopIteration from None
+
+    def close(self) -> None:
+        self._portal.call(self._iterator.aclose)
+
+    def __enter__(self) -> ResultIterator[_T]:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        iterator = getattr(self, "_iterator", None)
+        if iterator is not None:
+            self._portal.run_now(iterator.close_now)
 
 
 class SyncPage(Generic[_T]):

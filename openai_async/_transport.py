@@ -6,6 +6,10 @@ creates belongs to the running loop it was created in and is closed by
 itself: an async generator registered with the loop closes it when the generator is
 garbage-collected or when ``asyncio.run`` shuts async generators down. So neither
 "Unclosed client session" nor "Event loop is closed" can appear.
+
+Connection options live here too: proxies (explicit, or from the environment only when
+asked), TLS verification (on unless turned off explicitly), connector limits, and
+redirects followed by hand so that credentials never reach another origin.
 """
 
 from __future__ import annotations
@@ -13,9 +17,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import ssl
 import weakref
+from base64 import b64encode
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from functools import lru_cache
+from urllib.request import getproxies_environment, proxy_bypass
 
 import aiohttp
 from yarl import URL
@@ -31,9 +39,73 @@ from ._options import Timeout
 from ._request import PreparedRequest
 from ._response import ResponseInfo
 
-__all__ = ["RawResponse", "Transport"]
+__all__ = ["MAX_REDIRECTS", "RawResponse", "Transport", "Verify"]
 
 log = logging.getLogger("openai_async")
+
+#: What ``verify=`` accepts: ``True`` (system CAs), ``False`` (no verification), the
+#: path of a CA bundle (file or directory), or a ready ``ssl.SSLContext``.
+Verify = bool | str | os.PathLike[str] | ssl.SSLContext
+
+MAX_REDIRECTS = 10
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Meant for one origin only: dropped when a redirect leads elsewhere.
+_CREDENTIAL_HEADERS = frozenset({"authorization", "api-key", "cookie", "proxy-authorization"})
+
+
+def ssl_setting(verify: Verify) -> ssl.SSLContext | bool:
+    """aiohttp's ``ssl=`` for ``verify``; a CA bundle is loaded once, here."""
+    if verify is True or verify is False or isinstance(verify, ssl.SSLContext):
+        return verify
+    if isinstance(verify, (str, os.PathLike)):
+        path = os.fspath(verify)
+        try:
+            if os.path.isdir(path):
+                return ssl.create_default_context(capath=path)
+            return ssl.create_default_context(cafile=path)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigurationError(f"the CA bundle {path!r} cannot be loaded: {exc}") from None
+    raise ConfigurationError(
+        "verify must be True, False, the path of a CA bundle or an ssl.SSLContext, "
+        f"not {type(verify).__name__}"
+    )
+
+
+def proxy_setting(proxy: str) -> tuple[URL, dict[str, str] | None]:
+    """The proxy URL without credentials, and the ``Proxy-Authorization`` they give."""
+    try:
+        url = URL(proxy)
+    except (TypeError, ValueError):
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        # The value may hold a password: never repeat it.
+        raise ConfigurationError(
+            "proxy must be an http:// or https:// URL with a host "
+            "(SOCKS proxies need a session with a SOCKS connector, passed as session=)"
+        )
+    if url.user is None and url.password is None:
+        return url, None
+    pair = f"{url.user or ''}:{url.password or ''}".encode()
+    return url.with_user(None), {"Proxy-Authorization": "Basic " + b64encode(pair).decode()}
+
+
+def _env_proxy(url: URL) -> tuple[URL, dict[str, str] | None] | None:
+    """The proxy HTTP(S)_PROXY / ALL_PROXY name for ``url``, unless NO_PROXY excludes it."""
+    proxies = getproxies_environment()
+    # With proxies in the environment, proxy_bypass reads NO_PROXY on every platform.
+    if not proxies or not url.host or proxy_bypass(url.host):
+        return None
+    proxy = proxies.get(url.scheme) or proxies.get("all")
+    return proxy_setting(proxy) if proxy else None
+
+
+def _limit(value: int | None, name: str) -> int:
+    """aiohttp's form of a connection limit (0 is "no limit")."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(f"{name} must be an int >= 1 or None, not {value!r}")
+    return value
 
 
 @lru_cache(maxsize=64)
@@ -131,11 +203,26 @@ class Transport:
     """Sends prepared requests over one aiohttp session."""
 
     def __init__(
-        self, session: aiohttp.ClientSession | None = None, *, connection_limit: int = 100
+        self,
+        session: aiohttp.ClientSession | None = None,
+        *,
+        max_connections: int | None = 100,
+        max_connections_per_host: int | None = None,
+        proxy: str | None = None,
+        trust_env: bool = False,
+        verify: Verify = True,
     ) -> None:
         self._session = session
         self._owns_session = session is None
-        self._connection_limit = connection_limit
+        self._limit = _limit(max_connections, "max_connections")
+        self._limit_per_host = _limit(max_connections_per_host, "max_connections_per_host")
+        if session is not None and (self._limit != 100 or self._limit_per_host):
+            raise ConfigurationError(
+                "connection limits belong to the session passed in: set them on its connector"
+            )
+        self._proxy = None if proxy is None else proxy_setting(proxy)
+        self._trust_env = bool(trust_env)
+        self._ssl = ssl_setting(verify)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._keeper: AsyncGenerator[None, None] | None = None
         self._closed = False
@@ -156,7 +243,7 @@ class Transport:
                 )
             # The previous loop has ended (asyncio.run shut our session down): start afresh.
         session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=self._connection_limit),
+            connector=aiohttp.TCPConnector(limit=self._limit, limit_per_host=self._limit_per_host),
             timeout=_client_timeout(None, None),
             auto_decompress=True,
         )
@@ -175,13 +262,7 @@ class Transport:
         with _mapped_errors(f"sending {request.method} {request.url.split('?', 1)[0]}"):
             try:
                 async with deadline_scope(deadline):
-                    resp = await session.request(
-                        request.method,
-                        URL(request.url, encoded=True),
-                        data=request.body,
-                        headers=request.headers,
-                        timeout=_client_timeout(timeout.connect, timeout.read),
-                    )
+                    resp = await self._follow(session, request, timeout)
             except aiohttp.ClientError:
                 raise
             except ValueError as exc:  # a header or URL aiohttp refuses to send
@@ -189,8 +270,8 @@ class Transport:
         info = ResponseInfo(
             status_code=resp.status,
             headers=resp.headers,
-            method=request.method,
-            url=request.url.split("?", 1)[0],
+            method=resp.method,
+            url=str(resp.url.with_query(None)),
         )
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
@@ -203,6 +284,56 @@ class Transport:
         response = RawResponse(resp, info)
         self._responses.add(response)
         return response
+
+    async def _follow(
+        self, session: aiohttp.ClientSession, request: PreparedRequest, timeout: Timeout
+    ) -> aiohttp.ClientResponse:
+        """Send, following redirects like aiohttp does, except that credential headers
+        (``Authorization``, ``api-key``) are dropped when a redirect changes the origin."""
+        method, url, headers, body = (
+            request.method,
+            URL(request.url, encoded=True),
+            request.headers,
+            request.body,
+        )
+        client_timeout = _client_timeout(timeout.connect, timeout.read)
+        for _ in range(MAX_REDIRECTS + 1):
+            proxy_url, proxy_headers = (
+                self._proxy or (_env_proxy(url) if self._trust_env else None) or (None, None)
+            )
+            sent = headers
+            if proxy_headers and url.scheme == "http":
+                # No CONNECT for plain HTTP: the proxy reads the request's own headers.
+                sent, proxy_headers = {**headers, **proxy_headers}, None
+            resp = await session.request(
+                method,
+                url,
+                data=body,
+                headers=sent,
+                timeout=client_timeout,
+                allow_redirects=False,
+                ssl=self._ssl,
+                proxy=proxy_url,
+                proxy_headers=proxy_headers,
+            )
+            location = resp.headers.get("Location") if resp.status in _REDIRECT_STATUSES else None
+            if location is None:
+                return resp
+            resp.release()
+            try:
+                target = url.join(URL(location))
+            except ValueError:
+                raise APIConnectionError("refused a redirect to an invalid URL") from None
+            if target.scheme not in ("http", "https"):
+                raise APIConnectionError(f"refused a redirect to a non-HTTP URL ({target.scheme}:)")
+            if target.origin() != url.origin():
+                headers = {k: v for k, v in headers.items() if k.lower() not in _CREDENTIAL_HEADERS}
+            if resp.status == 303 or (resp.status in (301, 302) and method == "POST"):
+                # As browsers and aiohttp do: the body is not sent again.
+                method, body = ("GET" if method != "HEAD" else method), None
+                headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+            url = target
+        raise APIConnectionError(f"more than {MAX_REDIRECTS} redirects")
 
     async def aclose(self) -> None:
         """Close the session if this transport created it; the transport is unusable after."""

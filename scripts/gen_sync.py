@@ -3,7 +3,8 @@
 For every async resource class (a subclass of ``AsyncAPIResource`` in
 ``openai_async/resources/``) it writes a sync class with the same methods and
 signatures, whose bodies forward to the async method through the client's portal;
-``AsyncClient`` gives ``Client`` the same way. Signatures are copied from the source
+``AsyncClient`` gives ``Client`` the same way, and ``AsyncAzureClient`` gives ``AzureClient``
+(a ``Client`` with Azure's constructor and ``with_options``). Signatures are copied from the source
 text, with ``Async*`` names mapped to their sync twins, so mypy sees real signatures.
 
     python scripts/gen_sync.py            # write openai_async/_sync/
@@ -32,6 +33,8 @@ RENAMES = {
     "AsyncPaginator": "SyncPage",
     "AsyncPage": "SyncPage",
     "AsyncClient": "Client",
+    "AsyncAzureClient": "AzureClient",
+    "AsyncResultIterator": "ResultIterator",
 }
 
 
@@ -115,6 +118,10 @@ def _method_lines(
             ]
         else:
             lines.append(f"        return {call}")
+    elif "AsyncResultIterator" in returns:
+        lines.append(
+            f"        return ResultIterator(self._portal, self._async.{fn.name}({_forward_args(fn)}))"
+        )
     elif "AsyncPaginator" in returns:
         lines.append(
             f"        return SyncPage.first(self._portal, self._async.{fn.name}({_forward_args(fn)}))"
@@ -164,6 +171,9 @@ def generate_resource_module(path: Path, resource_names: set[str]) -> str | None
     if not classes:
         return None
     module = path.stem
+    sync_base = ["Stream", "SyncAPIResource", "SyncPage"]
+    if "AsyncResultIterator" in ast.unparse(tree):
+        sync_base.insert(0, "ResultIterator")
     lines = [
         HEADER,
         f'"""Sync facade of :mod:`openai_async.resources.{module}`."""',
@@ -175,7 +185,7 @@ def generate_resource_module(path: Path, resource_names: set[str]) -> str | None
         "",
         *_imports(tree, 1),
         "from ..._streaming import AsyncStream",
-        "from ..._syncbase import Stream, SyncAPIResource, SyncPage",
+        f"from ..._syncbase import {', '.join(sync_base)}",
         f"from ...resources.{module} import {', '.join(_module_names(tree))}",
         "",
         f"__all__ = [{', '.join(repr(sync_name(c.name)) for c in sorted(classes, key=lambda c: c.name))}]",
@@ -206,9 +216,31 @@ def _module_names(tree: ast.Module) -> list[str]:
     return sorted(n for n in names if not n.startswith("_"))
 
 
-def generate_client(resource_names: set[str]) -> str:
-    tree = ast.parse((PACKAGE / "_client.py").read_text())
-    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "AsyncClient")
+CLIENT_DOC = [
+    '"""The sync client: the same resources and methods as AsyncClient, run on a portal thread."""',
+    '    """The sync OpenAI client. Same settings as :class:`AsyncClient`; close it with',
+    '    ``close()`` or ``with``. Do not call it from a thread that runs an event loop."""',
+]
+AZURE_DOC = [
+    '"""The sync Azure OpenAI client: AsyncAzureClient\'s settings, run on a portal thread."""',
+    '    """The sync Azure OpenAI client. Same settings as :class:`AsyncAzureClient`, same',
+    '    resources as :class:`Client`. Do not call it from a thread that runs an event loop."""',
+]
+
+
+def generate_client(
+    resource_names: set[str],
+    *,
+    module: str = "_client",
+    async_cls: str = "AsyncClient",
+    base: str = "SyncClientBase",
+    base_import: str = "from .._syncbase import Portal, SyncClientBase",
+    doc: list[str] = CLIENT_DOC,
+) -> str:
+    """The sync twin of the client class ``async_cls`` of ``openai_async/{module}.py``."""
+    tree = ast.parse((PACKAGE / f"{module}.py").read_text())
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == async_cls)
+    sync_cls = sync_name(async_cls)
     methods = {n.name: n for n in cls.body if isinstance(n, ast.FunctionDef)}
     init, with_options = methods["__init__"], methods["with_options"]
     resources = [
@@ -216,14 +248,14 @@ def generate_client(resource_names: set[str]) -> str:
     ]
     lines = [
         HEADER,
-        '"""The sync client: the same resources and methods as AsyncClient, run on a portal thread."""',
+        doc[0],
         "",
         "from __future__ import annotations",
         "",
         "from functools import cached_property",
         "",
-        f"from .._client import {', '.join(_module_names(tree))}",
-        "from .._syncbase import Portal, SyncClientBase",
+        f"from ..{module} import {', '.join(_module_names(tree))}",
+        base_import,
         *_imports(
             tree,
             1,
@@ -232,22 +264,22 @@ def generate_client(resource_names: set[str]) -> str:
             ],
         ),
         "",
-        '__all__ = ["Client"]',
+        f'__all__ = ["{sync_cls}"]',
         "",
         "",
-        "class Client(SyncClientBase):",
-        '    """The sync OpenAI client. Same settings as :class:`AsyncClient`; close it with',
-        '    ``close()`` or ``with``. Do not call it from a thread that runs an event loop."""',
+        f"class {sync_cls}({base}):",
+        *doc[1:],
         "",
+        *([f"    _async: {async_cls}", ""] if base != "SyncClientBase" else []),
         "    " + _signature(init, resource_names),
-        f"        self._async = AsyncClient({_forward_args(init)})",
+        f"        self._async = {async_cls}({_forward_args(init)})",
         "        self._init_portal()",
         "",
         "    " + _signature(with_options, resource_names),
     ]
     lines += _docstring(with_options, "        ")
     lines += [
-        "        new = object.__new__(Client)",
+        f"        new = object.__new__({sync_cls})",
         f"        new._async = self._async.with_options({_forward_args(with_options)})",
         "        new._init_portal(self)",
         "        return new",
@@ -276,6 +308,14 @@ def generate(out: Path) -> None:
     files: dict[str, str] = {
         "__init__.py": HEADER + '"""The sync facade, generated from the async source."""\n',
         "client.py": generate_client(resource_names),
+        "azure.py": generate_client(
+            resource_names,
+            module="_azure",
+            async_cls="AsyncAzureClient",
+            base="Client",
+            base_import="from .client import Client",
+            doc=AZURE_DOC,
+        ),
         "resources/__init__.py": HEADER,
     }
     for path in resource_files:

@@ -57,7 +57,8 @@ from .._types import NOT_GIVEN, Headers, NotGiven, Query
 if TYPE_CHECKING:
     import aiohttp
 
-    from .._transport import RawResponse, Transport
+    from .._request_options import RequestOptions
+    from .._transport import RawResponse, Transport, Verify
     from ..resources.chat import AsyncChat
     from ..resources.completions import AsyncCompletions
     from ..resources.embeddings import AsyncEmbeddings
@@ -86,6 +87,11 @@ class Client(SyncClientBase):
         retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
+        proxy: str | None = None,
+        trust_env: bool = False,
+        verify: Verify = True,
+        max_connections: int | None = 100,
+        max_connections_per_host: int | None = None,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
         self._async = AsyncClient(
@@ -98,6 +104,11 @@ class Client(SyncClientBase):
             retry_policy=retry_policy,
             default_headers=default_headers,
             default_query=default_query,
+            proxy=proxy,
+            trust_env=trust_env,
+            verify=verify,
+            max_connections=max_connections,
+            max_connections_per_host=max_connections_per_host,
             session=session,
         )
         self._init_portal()

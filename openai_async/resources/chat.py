@@ -7,6 +7,7 @@ from functools import cached_property
 from typing import Literal, TypeAlias, Union, overload
 
 from .._options import Timeout
+from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
 from .._streaming import AsyncStream
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
@@ -18,17 +19,17 @@ from ..models.chat import (
 )
 from ..models.shared import (
     ChatCompletionStreamOptions,
-    ChatCompletionTool,
-    ResponseFormatJsonObject,
-    ResponseFormatJsonSchema,
-    ResponseFormatText,
+    ChatCompletionToolParam,
+    ResponseFormatJsonObjectParam,
+    ResponseFormatJsonSchemaParam,
+    ResponseFormatTextParam,
 )
 
 __all__ = ["AsyncChat", "AsyncChatCompletions", "ResponseFormat"]
 
 #: What ``response_format`` accepts.
 ResponseFormat: TypeAlias = Union[
-    ResponseFormatText, ResponseFormatJsonSchema, ResponseFormatJsonObject
+    ResponseFormatTextParam, ResponseFormatJsonSchemaParam, ResponseFormatJsonObjectParam
 ]
 
 
@@ -82,7 +83,7 @@ class AsyncChatCompletions(AsyncAPIResource):
         stream_options: ChatCompletionStreamOptions | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         tool_choice: ChatCompletionToolChoiceOption | NotGiven = NOT_GIVEN,
-        tools: Iterable[ChatCompletionTool] | NotGiven = NOT_GIVEN,
+        tools: Iterable[ChatCompletionToolParam] | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
@@ -93,6 +94,7 @@ class AsyncChatCompletions(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> ChatCompletion: ...
 
     @overload
@@ -134,7 +136,7 @@ class AsyncChatCompletions(AsyncAPIResource):
         stream_options: ChatCompletionStreamOptions | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         tool_choice: ChatCompletionToolChoiceOption | NotGiven = NOT_GIVEN,
-        tools: Iterable[ChatCompletionTool] | NotGiven = NOT_GIVEN,
+        tools: Iterable[ChatCompletionToolParam] | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
@@ -145,6 +147,7 @@ class AsyncChatCompletions(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> AsyncStream[ChatCompletionChunk]: ...
 
     @overload
@@ -186,7 +189,7 @@ class AsyncChatCompletions(AsyncAPIResource):
         stream_options: ChatCompletionStreamOptions | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         tool_choice: ChatCompletionToolChoiceOption | NotGiven = NOT_GIVEN,
-        tools: Iterable[ChatCompletionTool] | NotGiven = NOT_GIVEN,
+        tools: Iterable[ChatCompletionToolParam] | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
@@ -197,6 +200,7 @@ class AsyncChatCompletions(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]: ...
 
     async def create(
@@ -237,7 +241,7 @@ class AsyncChatCompletions(AsyncAPIResource):
         stream_options: ChatCompletionStreamOptions | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         tool_choice: ChatCompletionToolChoiceOption | NotGiven = NOT_GIVEN,
-        tools: Iterable[ChatCompletionTool] | NotGiven = NOT_GIVEN,
+        tools: Iterable[ChatCompletionToolParam] | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
@@ -248,6 +252,7 @@ class AsyncChatCompletions(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
         """Create a model response for the given chat conversation.
 
@@ -306,6 +311,7 @@ class AsyncChatCompletions(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                options=options,
             )
         return await self._client.request(
             ChatCompletion,
@@ -317,4 +323,5 @@ class AsyncChatCompletions(AsyncAPIResource):
             extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
+            options=options,
         )

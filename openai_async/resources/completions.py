@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Literal, overload
 
 from .._options import Timeout
+from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
 from .._streaming import AsyncStream
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
@@ -45,6 +46,7 @@ class AsyncCompletions(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> Completion: ...
 
     @overload
@@ -74,6 +76,7 @@ class AsyncCompletions(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> AsyncStream[Completion]: ...
 
     @overload
@@ -103,6 +106,7 @@ class AsyncCompletions(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> Completion | AsyncStream[Completion]: ...
 
     async def create(
@@ -131,6 +135,7 @@ class AsyncCompletions(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> Completion | AsyncStream[Completion]:
         """Create a completion for the provided prompt (legacy text completions).
 
@@ -170,6 +175,7 @@ class AsyncCompletions(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                options=options,
             )
         return await self._client.request(
             Completion,
@@ -181,4 +187,5 @@ class AsyncCompletions(AsyncAPIResource):
             extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
+            options=options,
         )

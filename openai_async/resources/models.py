@@ -5,6 +5,7 @@ from __future__ import annotations
 from .._options import Timeout
 from .._pagination import AsyncPaginator
 from .._request import path_param
+from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, Headers, NotGiven, Query
 from ..models.models import DeleteModelResponse, Model
@@ -22,6 +23,7 @@ class AsyncModels(AsyncAPIResource):
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> AsyncPaginator[Model]:
         """List the models; iterating the result walks every model of every page."""
         return AsyncPaginator(
@@ -34,6 +36,7 @@ class AsyncModels(AsyncAPIResource):
                 "extra_query": extra_query,
                 "timeout": timeout,
                 "max_retries": max_retries,
+                "options": options,
             },
         )
 
@@ -45,6 +48,7 @@ class AsyncModels(AsyncAPIResource):
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> Model:
         """Retrieve a model instance: its owner and creation time."""
         return await self._client.request(
@@ -55,6 +59,7 @@ class AsyncModels(AsyncAPIResource):
             extra_query=extra_query,
             timeout=timeout,
             max_retries=max_retries,
+            options=options,
         )
 
     async def delete(
@@ -65,6 +70,7 @@ class AsyncModels(AsyncAPIResource):
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> DeleteModelResponse:
         """Delete a fine-tuned model (you need the Owner role in its organization)."""
         return await self._client.request(
@@ -75,4 +81,5 @@ class AsyncModels(AsyncAPIResource):
             extra_query=extra_query,
             timeout=timeout,
             max_retries=max_retries,
+            options=options,
         )

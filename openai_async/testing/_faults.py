@@ -9,6 +9,7 @@ from http import HTTPStatus
 from typing import Any, Literal
 
 import attrs
+import orjson
 
 FaultKind = Literal[
     "status",
@@ -61,6 +62,12 @@ class Reply:
     chunk_size: int | None = attrs.field(default=None, kw_only=True)
     keepalive_comments: bool = attrs.field(default=False, kw_only=True)
     delay_between_chunks: float = attrs.field(default=0.0, kw_only=True)
+    #: Azure content filtering: the prompts' verdicts (top level; a stream sends them first,
+    #: in a chunk without choices) and each choice's verdicts (on every streamed choice).
+    prompt_filter_results: Sequence[Mapping[str, Any]] | None = attrs.field(
+        default=None, kw_only=True
+    )
+    content_filter_results: Mapping[str, Any] | None = attrs.field(default=None, kw_only=True)
 
     @property
     def text(self) -> str | None:
@@ -193,6 +200,42 @@ class Fault:
             "</body>\r\n</html>\r\n"
         )
         return cls.status(status, body=page, content_type="text/html", path=path)
+
+    @classmethod
+    def content_filter(
+        cls, categories: Sequence[str] = ("violence",), *, path: str | None = None
+    ) -> Fault:
+        """Azure's 400 for a prompt its content filter blocked: no `type`, an `innererror`
+        with a verdict per category (the ones in `categories` filtered, severity "high")."""
+        verdicts: dict[str, Any] = {
+            name: {
+                "filtered": name in categories,
+                "severity": "high" if name in categories else "safe",
+            }
+            for name in ("hate", "self_harm", "sexual", "violence")
+        }
+        verdicts["jailbreak"] = {
+            "filtered": "jailbreak" in categories,
+            "detected": "jailbreak" in categories,
+        }
+        message = (
+            "The response was filtered due to the prompt triggering Azure OpenAI's content "
+            "management policy. Please modify your prompt and retry."
+        )
+        body = {
+            "error": {
+                "message": message,
+                "type": None,
+                "param": "prompt",
+                "code": "content_filter",
+                "status": 400,
+                "innererror": {
+                    "code": "ResponsibleAIPolicyViolation",
+                    "content_filter_result": verdicts,
+                },
+            }
+        }
+        return cls.status(400, body=orjson.dumps(body), content_type="application/json", path=path)
 
     @classmethod
     def delay(cls, seconds: float, *, path: str | None = None) -> Fault:

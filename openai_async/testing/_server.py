@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import random
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -27,6 +28,7 @@ from ._fake import (
     token_logprob,
 )
 from ._faults import Fault, Reply
+from ._ratelimit import RateLimiter, request_tokens
 
 DEFAULT_MODELS = ("gpt-4o-mini", "gpt-4o", "gpt-3.5-turbo-instruct", "text-embedding-3-small")
 DEFAULT_RATE_LIMIT_HEADERS = {
@@ -37,6 +39,19 @@ DEFAULT_RATE_LIMIT_HEADERS = {
     "x-ratelimit-reset-requests": "6ms",
     "x-ratelimit-reset-tokens": "1m0s",
 }
+# Served under /openai/deployments/{deployment}/ in Azure mode (the rest under /openai/).
+_AZURE_DEPLOYMENT_PATHS = frozenset(
+    {
+        "/chat/completions",
+        "/completions",
+        "/embeddings",
+        "/audio/transcriptions",
+        "/audio/translations",
+        "/audio/speech",
+        "/images/generations",
+        "/images/edits",
+    }
+)
 _KEEPALIVE = b": keep-alive\n\n"
 _MALFORMED = b'{"id": "chatcmpl-broken", "choices": ['
 _DONE = b"[DONE]"
@@ -71,9 +86,16 @@ class _ApiError(Exception):
     ) -> None:
         super().__init__(message)
         self.status = status
-        self.body = {
+        self.body: dict[str, Any] = {
             "error": {"message": message, "type": error_type, "param": param, "code": code}
         }
+
+    @classmethod
+    def azure(cls, status: int, code: str, message: str) -> _ApiError:
+        """An error in Azure's own shape: a code and a message, no `type`."""
+        error = cls(status, message)
+        error.body = {"error": {"code": code, "message": message}}
+        return error
 
 
 @attrs.define
@@ -151,6 +173,26 @@ def _usage(prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
     }
 
 
+def _prompt_filter(reply: Reply) -> dict[str, Any]:
+    if reply.prompt_filter_results is None:
+        return {}
+    return {"prompt_filter_results": [dict(r) for r in reply.prompt_filter_results]}
+
+
+def _prompt_filter_chunk(reply: Reply) -> list[bytes]:
+    """Azure's first stream chunk: the prompt verdicts, no choices, empty identifiers."""
+    if reply.prompt_filter_results is None:
+        return []
+    chunk = {"id": "", "object": "", "created": 0, "model": "", "choices": []}
+    return [orjson.dumps({**chunk, **_prompt_filter(reply)})]
+
+
+def _choice_filter(reply: Reply) -> dict[str, Any]:
+    if reply.content_filter_results is None:
+        return {}
+    return {"content_filter_results": dict(reply.content_filter_results)}
+
+
 def _json(ex: _Exchange, payload: Any, status: int = 200) -> web.Response:
     return web.Response(
         body=orjson.dumps(payload),
@@ -198,8 +240,12 @@ class LocalServer:
         host: str = "127.0.0.1",
         port: int = 0,
         models: Sequence[str] = DEFAULT_MODELS,
+        *,
+        azure: bool = False,
     ) -> None:
         self.api_key = api_key
+        #: Azure OpenAI mode: see `azure_endpoint`.
+        self.azure = azure
         self.host = host
         self.requests: list[RecordedRequest] = []
         self.rate_limit_headers: dict[str, str] = dict(DEFAULT_RATE_LIMIT_HEADERS)
@@ -213,6 +259,12 @@ class LocalServer:
             name: {"id": name, "object": "model", "created": 1700000000, "owned_by": "openai"}
             for name in models
         }
+        #: 429s sent by the rate-limit mode (see `set_rate_limit`).
+        self.rate_limited = 0
+        self._rate_limiter: RateLimiter | None = None
+        self._failing_inputs: dict[str, int] = {}
+        self._delay: tuple[float, float] = (0.0, 0.0)
+        self._rng = random.Random(0)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -256,9 +308,11 @@ class LocalServer:
         host: str = "127.0.0.1",
         port: int = 0,
         models: Sequence[str] = DEFAULT_MODELS,
+        *,
+        azure: bool = False,
     ) -> Iterator[LocalServer]:
         """Run the server on a background thread with its own event loop, for sync code."""
-        server = cls(api_key, host, port, models)
+        server = cls(api_key, host, port, models, azure=azure)
         with start_blocking_portal(backend="asyncio") as portal:
             portal.call(server.start)
             try:
@@ -279,6 +333,16 @@ class LocalServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}/v1"
 
+    @property
+    def azure_endpoint(self) -> str:
+        """The root an Azure client is given ("http://127.0.0.1:PORT"), in `azure=True` mode.
+
+        Like Azure OpenAI, it serves `/openai/deployments/{deployment}/...` for deployment
+        operations and `/openai/...` for the rest, requires `api-version`, takes the key as
+        `api-key` or `Authorization: Bearer`, and sends its own errors without a `type`.
+        """
+        return self.base_url.removesuffix("/v1")
+
     # -- scripting -----------------------------------------------------------------------
 
     def add_reply(self, reply: Reply) -> None:
@@ -288,6 +352,25 @@ class LocalServer:
     def add_fault(self, fault: Fault) -> None:
         """Queue a fault; the first request matching its path consumes it (FIFO)."""
         self._faults.append(fault)
+
+    def set_rate_limit(
+        self, requests_per_minute: int, tokens_per_minute: int, *, burst_seconds: float = 60.0
+    ) -> None:
+        """Enforce requests- and tokens-per-minute budgets on POST requests: real 429s with
+        `Retry-After`, and `x-ratelimit-*` headers that show what is left. The budgets hold
+        `burst_seconds` of their rate (a whole minute by default)."""
+        self._rate_limiter = RateLimiter(
+            requests_per_minute, tokens_per_minute, burst_seconds=burst_seconds
+        )
+
+    def fail_inputs(self, *inputs: str, status: int = 400) -> None:
+        """Answer `status` to every embeddings request containing one of these strings."""
+        self._failing_inputs.update(dict.fromkeys(inputs, status))
+
+    def set_random_delay(self, low: float, high: float, seed: int = 0) -> None:
+        """Delay each embeddings answer by a random time in [low, high]: out-of-order completion."""
+        self._delay = (low, high)
+        self._rng = random.Random(seed)
 
     def reset(self) -> None:
         """Forget queued replies and faults and recorded requests."""
@@ -329,9 +412,35 @@ class LocalServer:
         except _ApiError as error:
             return _json(ex, error.body, error.status)
 
+    def _azure_path(self, request: web.Request) -> str:
+        """The OpenAI path ("/v1/...") an Azure-style request maps to; Azure's errors otherwise."""
+        path = request.path
+        if self.api_key is not None and self.api_key not in (
+            request.headers.get("api-key"),
+            request.headers.get("Authorization", "").removeprefix("Bearer "),
+        ):
+            raise _ApiError.azure(
+                401,
+                "401",
+                "Access denied due to invalid subscription key or wrong API endpoint.",
+            )
+        if not request.query.get("api-version"):
+            raise _ApiError.azure(404, "404", "Resource not found (no api-version parameter)")
+        parts = request.rel_url.raw_path.split("/")  # "", "openai", "deployments", NAME, ...
+        if path.startswith("/openai/deployments/") and len(parts) > 4 and parts[3]:
+            rest = "/" + "/".join(parts[4:])
+            if rest in _AZURE_DEPLOYMENT_PATHS:
+                return "/v1" + rest
+        elif path.startswith("/openai/"):
+            rest = path.removeprefix("/openai")
+            if rest not in _AZURE_DEPLOYMENT_PATHS:
+                return "/v1" + rest
+        raise _ApiError.azure(404, "404", "Resource not found")
+
     async def _dispatch(self, ex: _Exchange) -> web.StreamResponse:
         request = ex.request
-        fault = self._take_fault(request.path)
+        azure_path = self._azure_path(request) if self.azure else None
+        fault = self._take_fault(azure_path or request.path)
         if fault is not None:
             if fault.kind == "status":
                 return self._fault_response(ex, fault)
@@ -348,18 +457,31 @@ class LocalServer:
                 )
             # Other stream faults do not apply to a non-stream request: it is answered normally.
 
-        if self.api_key is not None and (
-            request.headers.get("Authorization") != f"Bearer {self.api_key}"
+        if (
+            azure_path is None
+            and self.api_key is not None
+            and (request.headers.get("Authorization") != f"Bearer {self.api_key}")
         ):
             raise _ApiError(401, "Incorrect API key provided.", code="invalid_api_key")
 
-        method, path = request.method, request.path
+        method, path = request.method, azure_path or request.path
+        if self._rate_limiter is not None and method == "POST":
+            wait, limits = self._rate_limiter.admit(request_tokens(ex.body))
+            ex.headers.update(limits)
+            if wait is not None:
+                self.rate_limited += 1
+                raise _ApiError(
+                    429,
+                    "Rate limit reached: please try again later.",
+                    error_type="requests",
+                    code="rate_limit_exceeded",
+                )
         if method == "POST" and path == "/v1/chat/completions":
             return await self._chat(ex)
         if method == "POST" and path == "/v1/completions":
             return await self._completions(ex)
         if method == "POST" and path == "/v1/embeddings":
-            return self._embeddings(ex)
+            return await self._embeddings(ex)
         if method == "GET" and path == "/v1/models":
             return _json(ex, {"object": "list", "data": list(self._models.values())})
         model = path.removeprefix("/v1/models/")
@@ -453,10 +575,20 @@ class LocalServer:
                     "message": message,
                     "logprobs": choice_logprobs,
                     "finish_reason": reply.finish,
+                    **_choice_filter(reply),
                 }
                 for i in range(n)
             ]
-            return _json(ex, {**base, "choices": choices, "usage": usage, **reply.extra_fields})
+            return _json(
+                ex,
+                {
+                    **base,
+                    "choices": choices,
+                    "usage": usage,
+                    **_prompt_filter(reply),
+                    **reply.extra_fields,
+                },
+            )
 
         base["object"] = "chat.completion.chunk"
         include_usage = _include_usage(payload)
@@ -489,9 +621,11 @@ class LocalServer:
 
         def chunk(index: int, delta: dict[str, Any], lp: Any, finish: str | None) -> bytes:
             choice = {"index": index, "delta": delta, "logprobs": lp, "finish_reason": finish}
+            choice.update(_choice_filter(reply))
             return orjson.dumps({**base, "choices": [choice], **reply.extra_fields})
 
-        events = [chunk(i, delta, lp, None) for delta, lp in deltas for i in range(n)]
+        events = _prompt_filter_chunk(reply)
+        events += [chunk(i, delta, lp, None) for delta, lp in deltas for i in range(n)]
         events += [chunk(i, {}, None, reply.finish) for i in range(n)]
         if include_usage:
             events.append(
@@ -546,7 +680,7 @@ class LocalServer:
             )
         return await self._stream(ex, events, reply)
 
-    def _embeddings(self, ex: _Exchange) -> web.Response:
+    async def _embeddings(self, ex: _Exchange) -> web.Response:
         payload = ex.json("model", "input")
         raw = payload["input"]
 
@@ -574,6 +708,13 @@ class LocalServer:
             raise _ApiError(
                 400, "'encoding_format' must be 'float' or 'base64'.", param="encoding_format"
             )
+        low, high = self._delay
+        if high > 0:
+            await asyncio.sleep(self._rng.uniform(low, high))
+        for index, item in enumerate(inputs):
+            status = self._failing_inputs.get(item) if isinstance(item, str) else None
+            if status is not None:
+                raise _ApiError(status, f"Input {index} cannot be embedded.", param="input")
         data = []
         for index, item in enumerate(inputs):
             key = item.encode() if isinstance(item, str) else orjson.dumps(item)

@@ -10,6 +10,7 @@ from functools import cached_property, partial
 from typing import Literal, TypeAlias, Union, overload
 
 from ..._options import Timeout
+from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
 from ..._streaming import AsyncStream
 from ..._syncbase import Stream, SyncAPIResource, SyncPage
@@ -22,10 +23,10 @@ from ...models.chat import (
 )
 from ...models.shared import (
     ChatCompletionStreamOptions,
-    ChatCompletionTool,
-    ResponseFormatJsonObject,
-    ResponseFormatJsonSchema,
-    ResponseFormatText,
+    ChatCompletionToolParam,
+    ResponseFormatJsonObjectParam,
+    ResponseFormatJsonSchemaParam,
+    ResponseFormatTextParam,
 )
 from ...resources.chat import AsyncChat, AsyncChatCompletions, ResponseFormat
 
@@ -86,7 +87,7 @@ class ChatCompletions(SyncAPIResource):
         stream_options: ChatCompletionStreamOptions | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         tool_choice: ChatCompletionToolChoiceOption | NotGiven = NOT_GIVEN,
-        tools: Iterable[ChatCompletionTool] | NotGiven = NOT_GIVEN,
+        tools: Iterable[ChatCompletionToolParam] | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
@@ -97,6 +98,7 @@ class ChatCompletions(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> ChatCompletion: ...
 
     @overload
@@ -138,7 +140,7 @@ class ChatCompletions(SyncAPIResource):
         stream_options: ChatCompletionStreamOptions | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         tool_choice: ChatCompletionToolChoiceOption | NotGiven = NOT_GIVEN,
-        tools: Iterable[ChatCompletionTool] | NotGiven = NOT_GIVEN,
+        tools: Iterable[ChatCompletionToolParam] | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
@@ -149,6 +151,7 @@ class ChatCompletions(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> Stream[ChatCompletionChunk]: ...
 
     @overload
@@ -190,7 +193,7 @@ class ChatCompletions(SyncAPIResource):
         stream_options: ChatCompletionStreamOptions | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         tool_choice: ChatCompletionToolChoiceOption | NotGiven = NOT_GIVEN,
-        tools: Iterable[ChatCompletionTool] | NotGiven = NOT_GIVEN,
+        tools: Iterable[ChatCompletionToolParam] | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
@@ -201,6 +204,7 @@ class ChatCompletions(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> ChatCompletion | Stream[ChatCompletionChunk]: ...
 
     def create(
@@ -241,7 +245,7 @@ class ChatCompletions(SyncAPIResource):
         stream_options: ChatCompletionStreamOptions | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         tool_choice: ChatCompletionToolChoiceOption | NotGiven = NOT_GIVEN,
-        tools: Iterable[ChatCompletionTool] | NotGiven = NOT_GIVEN,
+        tools: Iterable[ChatCompletionToolParam] | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
@@ -252,6 +256,7 @@ class ChatCompletions(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> ChatCompletion | Stream[ChatCompletionChunk]:
         """Create a model response for the given chat conversation.
 
@@ -303,6 +308,7 @@ class ChatCompletions(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                options=options,
             )
         )
         if isinstance(result, AsyncStream):

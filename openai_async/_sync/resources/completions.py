@@ -10,6 +10,7 @@ from functools import cached_property, partial
 from typing import Literal, overload
 
 from ..._options import Timeout
+from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
 from ..._streaming import AsyncStream
 from ..._syncbase import Stream, SyncAPIResource, SyncPage
@@ -53,6 +54,7 @@ class Completions(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> Completion: ...
 
     @overload
@@ -82,6 +84,7 @@ class Completions(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> Stream[Completion]: ...
 
     @overload
@@ -111,6 +114,7 @@ class Completions(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> Completion | Stream[Completion]: ...
 
     def create(
@@ -139,6 +143,7 @@ class Completions(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> Completion | Stream[Completion]:
         """Create a completion for the provided prompt (legacy text completions).
 
@@ -171,6 +176,7 @@ class Completions(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                options=options,
             )
         )
         if isinstance(result, AsyncStream):

@@ -7,20 +7,39 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 import sys
 from array import array
 from functools import cached_property, partial
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from ..._client import structure_response
 from ..._exceptions import APIResponseValidationError
 from ..._options import Timeout
+from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
-from ..._streaming import AsyncStream
-from ..._syncbase import Stream, SyncAPIResource, SyncPage
+from ..._response import ResponseInfo
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
+from ...lib.embedding_jobs import (
+    CONTEXT_TOKENS,
+    DEFAULT_CONTEXT_TOKENS,
+    AsyncResultIterator,
+    EmbeddingInputs,
+    EmbeddingIterator,
+    EmbeddingJob,
+    JobSettings,
+    ProgressCallback,
+    collect_lists,
+    collect_matrix,
+)
 from ...models.embeddings import CreateEmbeddingResponse
-from ...resources.embeddings import AsyncEmbeddings, decode_base64_embedding
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+from ..._streaming import AsyncStream
+from ..._syncbase import ResultIterator, Stream, SyncAPIResource, SyncPage
+from ...resources.embeddings import AsyncEmbeddings, base64_embedding_bytes, decode_base64_embedding
 
 __all__ = ["Embeddings"]
 
@@ -43,6 +62,7 @@ class Embeddings(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> CreateEmbeddingResponse:
         """Create embedding vectors representing the input text.
 
@@ -63,5 +83,270 @@ class Embeddings(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                options=options,
             )
+        )
+
+    @overload
+    def create_many(
+        self,
+        *,
+        input: EmbeddingInputs,
+        model: str,
+        dimensions: int | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        as_numpy: Literal[False] = False,
+        batch_size: int = 2048,
+        concurrency: int = 8,
+        max_concurrency: int = 64,
+        window: int | None = None,
+        max_input_tokens: int | None | NotGiven = NOT_GIVEN,
+        truncate: bool = False,
+        checkpoint: str | os.PathLike[str] | None = None,
+        progress: bool | ProgressCallback | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> list[list[float]]: ...
+
+    @overload
+    def create_many(
+        self,
+        *,
+        input: EmbeddingInputs,
+        model: str,
+        dimensions: int | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        as_numpy: Literal[True],
+        batch_size: int = 2048,
+        concurrency: int = 8,
+        max_concurrency: int = 64,
+        window: int | None = None,
+        max_input_tokens: int | None | NotGiven = NOT_GIVEN,
+        truncate: bool = False,
+        checkpoint: str | os.PathLike[str] | None = None,
+        progress: bool | ProgressCallback | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> NDArray[np.float32]: ...
+
+    @overload
+    def create_many(
+        self,
+        *,
+        input: EmbeddingInputs,
+        model: str,
+        dimensions: int | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        as_numpy: bool,
+        batch_size: int = 2048,
+        concurrency: int = 8,
+        max_concurrency: int = 64,
+        window: int | None = None,
+        max_input_tokens: int | None | NotGiven = NOT_GIVEN,
+        truncate: bool = False,
+        checkpoint: str | os.PathLike[str] | None = None,
+        progress: bool | ProgressCallback | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> list[list[float]] | NDArray[np.float32]: ...
+
+    def create_many(
+        self,
+        *,
+        input: EmbeddingInputs,
+        model: str,
+        dimensions: int | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        as_numpy: bool = False,
+        batch_size: int = 2048,
+        concurrency: int = 8,
+        max_concurrency: int = 64,
+        window: int | None = None,
+        max_input_tokens: int | None | NotGiven = NOT_GIVEN,
+        truncate: bool = False,
+        checkpoint: str | os.PathLike[str] | None = None,
+        progress: bool | ProgressCallback | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> list[list[float]] | NDArray[np.float32]:
+        """Embed every input (strings or token lists, from any iterable or async iterable),
+        returning the vectors in input order: float lists, or one float32 matrix with
+        ``as_numpy=True``.
+
+        Inputs are packed into requests of up to ``batch_size`` inputs and 300,000 tokens,
+        sent ``concurrency`` at a time at first, then paced by the rate-limit headers (up to
+        ``max_concurrency``). An input longer than ``max_input_tokens`` (the model's
+        context) is an error naming its index, unless ``truncate=True``. Inputs that fail
+        for good raise :class:`~openai_async.EmbeddingJobError` holding every vector that
+        succeeded. With ``checkpoint=path`` finished batches are saved as they finish and a
+        rerun resumes from them. ``progress``: a tqdm bar (default on a terminal when tqdm
+        is installed), ``False``, or a callback taking a ``JobProgress``.
+        """
+        return self._portal.call(
+            partial(
+                self._async.create_many,
+                input=input,
+                model=model,
+                dimensions=dimensions,
+                user=user,
+                as_numpy=as_numpy,
+                batch_size=batch_size,
+                concurrency=concurrency,
+                max_concurrency=max_concurrency,
+                window=window,
+                max_input_tokens=max_input_tokens,
+                truncate=truncate,
+                checkpoint=checkpoint,
+                progress=progress,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+                options=options,
+            )
+        )
+
+    @overload
+    def iter_many(
+        self,
+        *,
+        input: EmbeddingInputs,
+        model: str,
+        dimensions: int | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        as_numpy: Literal[False] = False,
+        batch_size: int = 2048,
+        concurrency: int = 8,
+        max_concurrency: int = 64,
+        window: int | None = None,
+        max_input_tokens: int | None | NotGiven = NOT_GIVEN,
+        truncate: bool = False,
+        checkpoint: str | os.PathLike[str] | None = None,
+        progress: bool | ProgressCallback | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> ResultIterator[tuple[int, list[float]]]: ...
+
+    @overload
+    def iter_many(
+        self,
+        *,
+        input: EmbeddingInputs,
+        model: str,
+        dimensions: int | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        as_numpy: Literal[True],
+        batch_size: int = 2048,
+        concurrency: int = 8,
+        max_concurrency: int = 64,
+        window: int | None = None,
+        max_input_tokens: int | None | NotGiven = NOT_GIVEN,
+        truncate: bool = False,
+        checkpoint: str | os.PathLike[str] | None = None,
+        progress: bool | ProgressCallback | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> ResultIterator[tuple[int, NDArray[np.float32]]]: ...
+
+    @overload
+    def iter_many(
+        self,
+        *,
+        input: EmbeddingInputs,
+        model: str,
+        dimensions: int | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        as_numpy: bool,
+        batch_size: int = 2048,
+        concurrency: int = 8,
+        max_concurrency: int = 64,
+        window: int | None = None,
+        max_input_tokens: int | None | NotGiven = NOT_GIVEN,
+        truncate: bool = False,
+        checkpoint: str | os.PathLike[str] | None = None,
+        progress: bool | ProgressCallback | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> ResultIterator[tuple[int, Any]]: ...
+
+    def iter_many(
+        self,
+        *,
+        input: EmbeddingInputs,
+        model: str,
+        dimensions: int | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        as_numpy: bool = False,
+        batch_size: int = 2048,
+        concurrency: int = 8,
+        max_concurrency: int = 64,
+        window: int | None = None,
+        max_input_tokens: int | None | NotGiven = NOT_GIVEN,
+        truncate: bool = False,
+        checkpoint: str | os.PathLike[str] | None = None,
+        progress: bool | ProgressCallback | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> ResultIterator[tuple[int, Any]]:
+        """Like :meth:`create_many`, but yields ``(index, vector)`` as batches finish and
+        holds at most ``window`` inputs (default 16,384) at a time: for inputs that do not
+        fit in memory. Use ``async with`` to stop early; inputs that failed raise
+        :class:`~openai_async.EmbeddingJobError` after every success was yielded.
+        """
+        return ResultIterator(
+            self._portal,
+            self._async.iter_many(
+                input=input,
+                model=model,
+                dimensions=dimensions,
+                user=user,
+                as_numpy=as_numpy,
+                batch_size=batch_size,
+                concurrency=concurrency,
+                max_concurrency=max_concurrency,
+                window=window,
+                max_input_tokens=max_input_tokens,
+                truncate=truncate,
+                checkpoint=checkpoint,
+                progress=progress,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+                options=options,
+            ),
         )

@@ -11,6 +11,7 @@ from typing import overload
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
 from ..._request import path_param
+from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
 from ..._streaming import AsyncStream
 from ..._syncbase import Stream, SyncAPIResource, SyncPage
@@ -33,6 +34,7 @@ class Models(SyncAPIResource):
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> SyncPage[Model]:
         """List the models; iterating the result walks every model of every page."""
         return SyncPage.first(
@@ -42,6 +44,7 @@ class Models(SyncAPIResource):
                 extra_query=extra_query,
                 timeout=timeout,
                 max_retries=max_retries,
+                options=options,
             ),
         )
 
@@ -53,6 +56,7 @@ class Models(SyncAPIResource):
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> Model:
         """Retrieve a model instance: its owner and creation time."""
         return self._portal.call(
@@ -63,6 +67,7 @@ class Models(SyncAPIResource):
                 extra_query=extra_query,
                 timeout=timeout,
                 max_retries=max_retries,
+                options=options,
             )
         )
 
@@ -74,6 +79,7 @@ class Models(SyncAPIResource):
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
     ) -> DeleteModelResponse:
         """Delete a fine-tuned model (you need the Owner role in its organization)."""
         return self._portal.call(
@@ -84,5 +90,6 @@ class Models(SyncAPIResource):
                 extra_query=extra_query,
                 timeout=timeout,
                 max_retries=max_retries,
+                options=options,
             )
         )

@@ -1,0 +1,9 @@
+"""Hand-written helpers on top of the resources: embedding jobs of many inputs, Batch API files.
+
+``client.embeddings.create_many`` / ``iter_many`` run on :mod:`.embedding_jobs`; the
+Batch API's request files and result merging are in :mod:`.batch_jobs`.
+"""
+
+from .embedding_jobs import AsyncResultIterator, EmbeddingIterator, JobProgress
+
+__all__ = ["AsyncResultIterator", "EmbeddingIterator", "JobProgress"]
