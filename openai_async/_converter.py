@@ -19,6 +19,7 @@ Hooks are made by factories, once per type on first use, never at import.
 from __future__ import annotations
 
 import linecache
+import logging
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal, TypeVar, Union, cast, get_args, get_origin
@@ -33,6 +34,7 @@ from ._types import NotGiven
 
 __all__ = ["converter", "dumps", "loads", "structure"]
 
+log = logging.getLogger("openai_async")
 _T = TypeVar("_T")
 _NoneType = type(None)
 _SCALARS = (str, int, float, bool)
@@ -110,30 +112,37 @@ def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseM
         "_TypeError": TypeError,
     }
     args: list[str] = []
+    required = []
     _building.add(cls)
     try:
         for i, a in enumerate(fields):
             key = repr(json_key(a))
-            optional = a.default is not attrs.NOTHING
-            if optional and a.default is not None:
+            if a.default is attrs.NOTHING:
+                required.append(json_key(a))
+            if a.default is not attrs.NOTHING and a.default is not None:
                 ns[f"_d{i}"] = a.default
                 read = f"(o[{key}] if {key} in o else _d{i})"
             else:
-                read = f"o.get({key})" if optional else f"o[{key}]"
+                # A required field a server left out arrives as None (logged), not as a
+                # failed response: compatible servers and the spec's own examples omit some.
+                read = f"o.get({key})"
             if _is_passthrough(a.type):
                 value = read
             else:
                 inner = _optional_member(a.type)
                 target = inner if inner is not None else a.type
-                ns[f"_t{i}"] = target
-                ns[f"_s{i}"] = _hook_for(target)
-                if inner is not None or optional:
-                    value = f"(None if (v{i} := {read}) is None else _s{i}(v{i}, _t{i}))"
+                element = get_args(target)[0] if get_origin(target) is list else None
+                ns[f"_t{i}"] = element if element is not None else target
+                ns[f"_s{i}"] = _hook_for(ns[f"_t{i}"])
+                if element is not None:  # list[Model]: one comprehension, no list hook call
+                    value = f"(None if (v{i} := {read}) is None else [_s{i}(x, _t{i}) for x in v{i}])"
                 else:
-                    value = f"_s{i}({read}, _t{i})"
+                    value = f"(None if (v{i} := {read}) is None else _s{i}(v{i}, _t{i}))"
             args.append(f"        {a.name}={value},")
     finally:
         _building.discard(cls)
+    ns["_required"] = frozenset(required)
+    ns["_missing"] = _log_missing
     name = f"structure_{cls.__name__}"
     source = "\n".join(
         [
@@ -147,6 +156,8 @@ def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseM
             "    )",
             "    if not _known.issuperset(o):",
             "        obj._extra = {k: v for k, v in o.items() if k not in _known}",
+            "    if not _required.issubset(o):",
+            "        _missing(__cl, _required.difference(o))",
             "    return obj",
         ]
     )
@@ -155,6 +166,11 @@ def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseM
     exec(compile(source, filename, "exec"), ns)
     fn: Callable[[Any, Any], BaseModel] = ns[name]
     return fn
+
+
+def _log_missing(cls: type, names: frozenset[str]) -> None:
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("%s arrived without required field(s) %s; set to None", cls.__name__, sorted(names))
 
 
 def _hook_for(t: Any) -> Callable[[Any, Any], Any]:
