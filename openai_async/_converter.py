@@ -135,7 +135,9 @@ def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseM
                 ns[f"_t{i}"] = element if element is not None else target
                 ns[f"_s{i}"] = _hook_for(ns[f"_t{i}"])
                 if element is not None:  # list[Model]: one comprehension, no list hook call
-                    value = f"(None if (v{i} := {read}) is None else [_s{i}(x, _t{i}) for x in v{i}])"
+                    value = (
+                        f"(None if (v{i} := {read}) is None else [_s{i}(x, _t{i}) for x in v{i}])"
+                    )
                 else:
                     value = f"(None if (v{i} := {read}) is None else _s{i}(v{i}, _t{i}))"
             args.append(f"        {a.name}={value},")
@@ -170,7 +172,9 @@ def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseM
 
 def _log_missing(cls: type, names: frozenset[str]) -> None:
     if log.isEnabledFor(logging.DEBUG):
-        log.debug("%s arrived without required field(s) %s; set to None", cls.__name__, sorted(names))
+        log.debug(
+            "%s arrived without required field(s) %s; set to None", cls.__name__, sorted(names)
+        )
 
 
 def _hook_for(t: Any) -> Callable[[Any, Any], Any]:
