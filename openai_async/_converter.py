@@ -107,10 +107,17 @@ def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseM
     fields = attrs.fields(cast(Any, cls))
     ns: dict[str, Any] = {
         "__cl": cls,
+        "__new": object.__new__,
         "_known": frozenset(json_key(a) for a in fields),
         "_Mapping": Mapping,
         "_TypeError": TypeError,
     }
+    # Classes with no validators, converters or post-init hook (all generated models) are
+    # filled slot by slot: parsing a dozen keyword arguments costs more than the stores.
+    plain = not hasattr(cls, "__attrs_post_init__") and all(
+        a.validator is None and a.converter is None and a.init and a.on_setattr is None
+        for a in fields
+    )
     args: list[str] = []
     required = []
     _building.add(cls)
@@ -125,7 +132,7 @@ def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseM
             else:
                 # A required field a server left out arrives as None (logged), not as a
                 # failed response: compatible servers and the spec's own examples omit some.
-                read = f"o.get({key})"
+                read = f"g({key})"
             if _is_passthrough(a.type):
                 value = read
             else:
@@ -140,7 +147,7 @@ def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseM
                     )
                 else:
                     value = f"(None if (v{i} := {read}) is None else _s{i}(v{i}, _t{i}))"
-            args.append(f"        {a.name}={value},")
+            args.append(f"    obj.{a.name} = {value}" if plain else f"        {a.name}={value},")
     finally:
         _building.discard(cls)
     ns["_required"] = frozenset(required)
@@ -153,9 +160,8 @@ def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseM
             "        if not isinstance(o, _Mapping):",
             f"            raise _TypeError('expected a JSON object for {cls.__name__}, got ' + type(o).__name__)",
             "        o = dict(o)",
-            "    obj = __cl(",
-            *args,
-            "    )",
+            "    g = o.get",
+            *(["    obj = __new(__cl)", *args] if plain else ["    obj = __cl(", *args, "    )"]),
             "    if not _known.issuperset(o):",
             "        obj._extra = {k: v for k, v in o.items() if k not in _known}",
             "    if not _required.issubset(o):",
