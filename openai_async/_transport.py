@@ -15,13 +15,12 @@ redirects followed by hand so that credentials never reach another origin.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import ssl
 import weakref
 from base64 import b64encode
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from functools import lru_cache
 from urllib.request import getproxies_environment, proxy_bypass
 
@@ -31,6 +30,7 @@ from yarl import URL
 from ._compat import deadline_scope
 from ._exceptions import (
     APIConnectionError,
+    APIError,
     APITimeoutError,
     ConfigurationError,
     InvalidRequestError,
@@ -108,23 +108,34 @@ def _limit(value: int | None, name: str) -> int:
     return value
 
 
+@lru_cache(maxsize=1024)
+def _url(url: str) -> URL:
+    """Parsed once per distinct URL: requests to one endpoint repeat the same string."""
+    return URL(url, encoded=True)
+
+
+def _no_query(url: str) -> str:
+    return url.split("?", 1)[0]
+
+
 @lru_cache(maxsize=64)
 def _client_timeout(connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
     # total stays None: aiohttp's total would also cut long streams; our deadline does it.
     return aiohttp.ClientTimeout(total=None, connect=None, sock_connect=connect, sock_read=read)
 
 
-@contextlib.contextmanager
-def _mapped_errors(what: str) -> Iterator[None]:
-    """Map aiohttp / socket / timeout failures to the SDK's own exceptions."""
-    try:
-        yield
-    except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
-        raise APITimeoutError(f"{what} timed out") from exc
-    except aiohttp.ClientPayloadError as exc:
-        raise APIConnectionError(f"the connection broke while {what}: {exc}") from exc
-    except (aiohttp.ClientError, OSError) as exc:
-        raise APIConnectionError(f"connection error while {what}: {exc}") from exc
+#: What aiohttp, sockets and timeouts raise; ``_mapped`` turns each into the SDK's own.
+_TRANSPORT_ERRORS = (asyncio.TimeoutError, aiohttp.ClientError, OSError)
+
+
+def _mapped(exc: BaseException, what: str) -> APIError:
+    """The SDK exception for an aiohttp / socket / timeout failure (``try`` costs nothing
+    until something fails, unlike a context manager entered per read)."""
+    if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
+        return APITimeoutError(f"{what} timed out")
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return APIConnectionError(f"the connection broke while {what}: {exc}")
+    return APIConnectionError(f"connection error while {what}: {exc}")
 
 
 class RawResponse:
@@ -142,16 +153,19 @@ class RawResponse:
 
     async def read(self) -> bytes:
         """The whole body; the connection goes back to the pool."""
-        with _mapped_errors("reading the response body"):
-            try:
-                return await self._resp.read()
-            finally:
-                self._resp.release()
+        try:
+            return await self._resp.read()
+        except _TRANSPORT_ERRORS as exc:
+            raise _mapped(exc, "reading the response body") from exc
+        finally:
+            self._resp.release()
 
     async def read_chunk(self) -> bytes:
         """The next piece of the body as it arrives; ``b""`` at the end."""
-        with _mapped_errors("reading the stream"):
+        try:
             return await self._resp.content.readany()
+        except _TRANSPORT_ERRORS as exc:
+            raise _mapped(exc, "reading the stream") from exc
 
     async def iter_chunks(self) -> AsyncIterator[bytes]:
         while chunk := await self.read_chunk():
@@ -259,19 +273,20 @@ class Transport:
         session = await self._get_session()
         if log.isEnabledFor(logging.DEBUG):
             log.debug("request %r", request)
-        with _mapped_errors(f"sending {request.method} {request.url.split('?', 1)[0]}"):
-            try:
-                async with deadline_scope(deadline):
-                    resp = await self._follow(session, request, timeout)
-            except aiohttp.ClientError:
-                raise
-            except ValueError as exc:  # a header or URL aiohttp refuses to send
-                raise InvalidRequestError(f"the request cannot be sent: {exc}") from None
+        try:
+            async with deadline_scope(deadline):
+                resp, redirected = await self._follow(session, request, timeout)
+        except ValueError as exc:  # a header or URL aiohttp refuses to send
+            if isinstance(exc, aiohttp.ClientError):
+                raise _mapped(exc, f"sending {request.method} {_no_query(request.url)}") from exc
+            raise InvalidRequestError(f"the request cannot be sent: {exc}") from None
+        except _TRANSPORT_ERRORS as exc:
+            raise _mapped(exc, f"sending {request.method} {_no_query(request.url)}") from exc
         info = ResponseInfo(
             status_code=resp.status,
             headers=resp.headers,
             method=resp.method,
-            url=str(resp.url.with_query(None)),
+            url=str(resp.url.with_query(None)) if redirected else _no_query(request.url),
         )
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
@@ -287,17 +302,18 @@ class Transport:
 
     async def _follow(
         self, session: aiohttp.ClientSession, request: PreparedRequest, timeout: Timeout
-    ) -> aiohttp.ClientResponse:
+    ) -> tuple[aiohttp.ClientResponse, bool]:
         """Send, following redirects like aiohttp does, except that credential headers
-        (``Authorization``, ``api-key``) are dropped when a redirect changes the origin."""
+        (``Authorization``, ``api-key``) are dropped when a redirect changes the origin.
+        Returns the final response and whether a redirect was followed."""
         method, url, headers, body = (
             request.method,
-            URL(request.url, encoded=True),
+            _url(request.url),
             request.headers,
             request.body,
         )
         client_timeout = _client_timeout(timeout.connect, timeout.read)
-        for _ in range(MAX_REDIRECTS + 1):
+        for hops in range(MAX_REDIRECTS + 1):
             proxy_url, proxy_headers = (
                 self._proxy or (_env_proxy(url) if self._trust_env else None) or (None, None)
             )
@@ -318,7 +334,7 @@ class Transport:
             )
             location = resp.headers.get("Location") if resp.status in _REDIRECT_STATUSES else None
             if location is None:
-                return resp
+                return resp, hops > 0
             resp.release()
             try:
                 target = url.join(URL(location))
