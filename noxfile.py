@@ -88,10 +88,12 @@ def types(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def generated(session: nox.Session) -> None:
     """Generated code must match what the generators write now: the sync facade (from the
-    async source) and the models (from ../shared/openapi/openapi.yaml, beside the repo)."""
+    async source), the models and the resources with docs/API.md (from
+    ../shared/openapi/openapi.yaml, beside the repo, and scripts/operations.toml)."""
     session.install("-e", ".", RUFF, "pyyaml>=6")
     session.run("python", "scripts/gen_sync.py", "--check")
     session.run("python", "scripts/gen_models.py", "--check")
+    session.run("python", "scripts/gen_resources.py", "--check")
 
 
 @nox.session(python=PYTHON)

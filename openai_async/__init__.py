@@ -1,6 +1,7 @@
 """openai_async: an async-first client for the OpenAI API and compatible servers."""
 
 from ._azure import AsyncAzureClient
+from ._binary import BinaryResponse
 from ._client import AsyncClient
 from ._exceptions import (
     APIConnectionError,
@@ -33,7 +34,7 @@ from ._response import RateLimitInfo, ResponseInfo
 from ._streaming import AsyncStream
 from ._sync.azure import AzureClient
 from ._sync.client import Client
-from ._syncbase import Stream, SyncPage
+from ._syncbase import Stream, SyncBinaryResponse, SyncPage
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 
@@ -54,6 +55,7 @@ __all__ = [
     "AzureClient",
     "BadRequestError",
     "BaseModel",
+    "BinaryResponse",
     "Client",
     "ConfigurationError",
     "ConflictError",
@@ -72,6 +74,7 @@ __all__ = [
     "ResponseInfo",
     "RetryPolicy",
     "Stream",
+    "SyncBinaryResponse",
     "SyncInAsyncContextError",
     "SyncPage",
     "Timeout",

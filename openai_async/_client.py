@@ -7,7 +7,7 @@ import inspect
 import logging
 import os
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, Union
@@ -26,6 +26,7 @@ from ._exceptions import (
     error_message,
     status_error_class,
 )
+from ._files import Form, build_form
 from ._models import BaseModel
 from ._options import DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT, RetryPolicy, Timeout
 from ._request import (
@@ -45,12 +46,31 @@ from ._types import NOT_GIVEN, Headers, NotGiven, Query
 if TYPE_CHECKING:
     import aiohttp
 
+    from ._binary import BinaryResponse
     from ._request_options import RequestOptions
     from ._transport import RawResponse, Transport, Verify
+    from .resources.admin import AsyncAdmin
+    from .resources.audio import AsyncAudio
+    from .resources.batches import AsyncBatches
+    from .resources.beta import AsyncBeta
     from .resources.chat import AsyncChat
     from .resources.completions import AsyncCompletions
+    from .resources.containers import AsyncContainers
+    from .resources.content_provenance_checks import AsyncContentProvenanceChecks
+    from .resources.conversations import AsyncConversations
     from .resources.embeddings import AsyncEmbeddings
+    from .resources.evals import AsyncEvals
+    from .resources.files import AsyncFiles
+    from .resources.fine_tuning import AsyncFineTuning
+    from .resources.images import AsyncImages
     from .resources.models import AsyncModels
+    from .resources.moderations import AsyncModerations
+    from .resources.realtime import AsyncRealtime
+    from .resources.responses import AsyncResponses
+    from .resources.skills import AsyncSkills
+    from .resources.uploads import AsyncUploads
+    from .resources.vector_stores import AsyncVectorStores
+    from .resources.videos import AsyncVideos
 
 __all__ = ["DEFAULT_BASE_URL", "ApiKey", "AsyncClient"]
 
@@ -63,7 +83,30 @@ DEFAULT_MAX_RETRIES = 2
 #: An API key, or a callable (sync or async) returning the key to use for each request.
 ApiKey = Union[str, Callable[[], str], Callable[[], Awaitable[str]]]
 
-_RESOURCES = ("chat", "completions", "embeddings", "models")
+_RESOURCES = (
+    "admin",
+    "audio",
+    "batches",
+    "beta",
+    "chat",
+    "completions",
+    "containers",
+    "content_provenance_checks",
+    "conversations",
+    "embeddings",
+    "evals",
+    "files",
+    "fine_tuning",
+    "images",
+    "models",
+    "moderations",
+    "realtime",
+    "responses",
+    "skills",
+    "uploads",
+    "vector_stores",
+    "videos",
+)
 
 
 class AsyncClient:
@@ -202,6 +245,30 @@ class AsyncClient:
     # Resources are created on first use; their modules load then too.
 
     @cached_property
+    def admin(self) -> AsyncAdmin:
+        from .resources.admin import AsyncAdmin
+
+        return AsyncAdmin(self)
+
+    @cached_property
+    def audio(self) -> AsyncAudio:
+        from .resources.audio import AsyncAudio
+
+        return AsyncAudio(self)
+
+    @cached_property
+    def batches(self) -> AsyncBatches:
+        from .resources.batches import AsyncBatches
+
+        return AsyncBatches(self)
+
+    @cached_property
+    def beta(self) -> AsyncBeta:
+        from .resources.beta import AsyncBeta
+
+        return AsyncBeta(self)
+
+    @cached_property
     def chat(self) -> AsyncChat:
         from .resources.chat import AsyncChat
 
@@ -214,16 +281,100 @@ class AsyncClient:
         return AsyncCompletions(self)
 
     @cached_property
+    def containers(self) -> AsyncContainers:
+        from .resources.containers import AsyncContainers
+
+        return AsyncContainers(self)
+
+    @cached_property
+    def content_provenance_checks(self) -> AsyncContentProvenanceChecks:
+        from .resources.content_provenance_checks import AsyncContentProvenanceChecks
+
+        return AsyncContentProvenanceChecks(self)
+
+    @cached_property
+    def conversations(self) -> AsyncConversations:
+        from .resources.conversations import AsyncConversations
+
+        return AsyncConversations(self)
+
+    @cached_property
     def embeddings(self) -> AsyncEmbeddings:
         from .resources.embeddings import AsyncEmbeddings
 
         return AsyncEmbeddings(self)
 
     @cached_property
+    def evals(self) -> AsyncEvals:
+        from .resources.evals import AsyncEvals
+
+        return AsyncEvals(self)
+
+    @cached_property
+    def files(self) -> AsyncFiles:
+        from .resources.files import AsyncFiles
+
+        return AsyncFiles(self)
+
+    @cached_property
+    def fine_tuning(self) -> AsyncFineTuning:
+        from .resources.fine_tuning import AsyncFineTuning
+
+        return AsyncFineTuning(self)
+
+    @cached_property
+    def images(self) -> AsyncImages:
+        from .resources.images import AsyncImages
+
+        return AsyncImages(self)
+
+    @cached_property
     def models(self) -> AsyncModels:
         from .resources.models import AsyncModels
 
         return AsyncModels(self)
+
+    @cached_property
+    def moderations(self) -> AsyncModerations:
+        from .resources.moderations import AsyncModerations
+
+        return AsyncModerations(self)
+
+    @cached_property
+    def realtime(self) -> AsyncRealtime:
+        from .resources.realtime import AsyncRealtime
+
+        return AsyncRealtime(self)
+
+    @cached_property
+    def responses(self) -> AsyncResponses:
+        from .resources.responses import AsyncResponses
+
+        return AsyncResponses(self)
+
+    @cached_property
+    def skills(self) -> AsyncSkills:
+        from .resources.skills import AsyncSkills
+
+        return AsyncSkills(self)
+
+    @cached_property
+    def uploads(self) -> AsyncUploads:
+        from .resources.uploads import AsyncUploads
+
+        return AsyncUploads(self)
+
+    @cached_property
+    def vector_stores(self) -> AsyncVectorStores:
+        from .resources.vector_stores import AsyncVectorStores
+
+        return AsyncVectorStores(self)
+
+    @cached_property
+    def videos(self) -> AsyncVideos:
+        from .resources.videos import AsyncVideos
+
+        return AsyncVideos(self)
 
     # Lifecycle
 
@@ -263,8 +414,13 @@ class AsyncClient:
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         options: RequestOptions | None = None,
+        files: Sequence[str] | None = None,
     ) -> _T:
-        """Send a request and decode the JSON response into ``cast_to``."""
+        """Send a request and decode the JSON response into ``cast_to``.
+
+        ``files``: send ``body`` as multipart/form-data, with files under these keys.
+        ``cast_to=type(None)``: the response has no body to decode.
+        """
         client, extra_headers, extra_query = self._for_call(options, extra_headers, extra_query)
         response, raw = await client._send(
             method,
@@ -277,7 +433,10 @@ class AsyncClient:
             timeout=timeout,
             max_retries=max_retries,
             stream=False,
+            files=files,
         )
+        if cast_to is type(None):
+            return None  # _T is None here
         data = _decode_json(raw, response.info)
         return structure_response(data, cast_to, response.info, raw=raw)
 
@@ -294,6 +453,7 @@ class AsyncClient:
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         options: RequestOptions | None = None,
+        files: Sequence[str] | None = None,
     ) -> tuple[Any, ResponseInfo]:
         """Send a request; return the decoded JSON body and the response info."""
         client, extra_headers, extra_query = self._for_call(options, extra_headers, extra_query)
@@ -308,6 +468,7 @@ class AsyncClient:
             timeout=timeout,
             max_retries=max_retries,
             stream=False,
+            files=files,
         )
         return _decode_json(raw, response.info), response.info
 
@@ -326,6 +487,7 @@ class AsyncClient:
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         options: RequestOptions | None = None,
+        files: Sequence[str] | None = None,
     ) -> AsyncStream[_T]:
         """Send a request and return its server-sent events as a stream of ``cast_to``.
 
@@ -344,6 +506,7 @@ class AsyncClient:
             timeout=timeout,
             max_retries=max_retries,
             stream=True,
+            files=files,
         )
         idle = (
             client.timeout if isinstance(timeout, NotGiven) else Timeout.of(timeout)
@@ -351,6 +514,41 @@ class AsyncClient:
         return AsyncStream(
             response, cast_to=cast_to, tracker=tracker or ChoicesTracker(), idle_timeout=idle
         )
+
+    async def request_binary(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        query: Query | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+        files: Sequence[str] | None = None,
+    ) -> BinaryResponse:
+        """Send a request whose response is not JSON; its body is read as it arrives."""
+        from ._binary import BinaryResponse
+
+        client, extra_headers, extra_query = self._for_call(options, extra_headers, extra_query)
+        headers = merge_headers({"Accept": "*/*"}, extra_headers)
+        response, _ = await client._send(
+            method,
+            path,
+            body=body,
+            query=query,
+            extra_headers=headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            max_retries=max_retries,
+            stream=True,
+            files=files,
+        )
+        return BinaryResponse(response)
 
     def _for_call(
         self, options: RequestOptions | None, headers: Headers | None, query: Query | None
@@ -390,6 +588,7 @@ class AsyncClient:
         timeout: float | Timeout | None | NotGiven,
         max_retries: int | NotGiven,
         stream: bool,
+        files: Sequence[str] | None = None,
     ) -> tuple[RawResponse, bytes]:
         """The retry loop: returns a successful response (and its body unless streaming)."""
         limits = self.timeout if isinstance(timeout, NotGiven) else Timeout.of(timeout)
@@ -399,9 +598,13 @@ class AsyncClient:
             query = {**self.default_query, **(query or {}), **(extra_query or {})}
         route = self._route(path, {**(body or {}), **extra_body} if extra_body else body)
         url = build_url(self.base_url, route, query)
-        content = encode_json(body, extra_body)
+        content: bytes | Form | None
+        if files is not None:  # multipart: a missing file fails here, before any request
+            content = build_form(body, extra_body, files)
+        else:
+            content = encode_json(body, extra_body)
         base = self._base_headers
-        if content is not None:
+        if isinstance(content, bytes):
             base = {**base, "Content-Type": "application/json"}
         loop = asyncio.get_running_loop()
         deadline = None if limits.total is None else loop.time() + limits.total

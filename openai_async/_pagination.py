@@ -62,18 +62,21 @@ class AsyncPage(Generic[_T]):
 class AsyncPaginator(Generic[_T]):
     """What a ``list`` method returns: awaitable (first page) and async-iterable (all items).
 
-    ``cursor`` names the query parameter that asks for the next page (``after``); the
-    cursor value is the page's ``last_id``, else the ``id`` of its last item.
+    ``cursor`` names the query parameter that asks for the next page (``after``,
+    ``page``), ``None`` for lists of one page. Its value is the page's ``next_field``
+    (``next``, ``next_page``) when given, else its ``last_id``, else the ``id`` of its
+    last item. ``item_type`` may be a union (what the converter can structure).
     """
 
     def __init__(
         self,
         client: AsyncClient,
         path: str,
-        item_type: type[_T],
+        item_type: type[_T] | Any,
         *,
         query: Query | None = None,
         cursor: str | None = "after",
+        next_field: str | None = None,
         request_options: Mapping[str, Any] | None = None,
     ) -> None:
         self._client = client
@@ -81,6 +84,7 @@ class AsyncPaginator(Generic[_T]):
         self._item_type = item_type
         self._query = dict(query or {})
         self._cursor = cursor
+        self._next_field = next_field
         self._options = dict(request_options or {})
 
     def __await__(self) -> Generator[Any, None, AsyncPage[_T]]:
@@ -98,6 +102,11 @@ class AsyncPaginator(Generic[_T]):
     def _next_query(self, page: AsyncPage[_T]) -> dict[str, Any] | None:
         if self._cursor is None:
             return None
+        if self._next_field is not None:
+            value = page.raw.get(self._next_field)
+            return (
+                {**self._query, self._cursor: value} if isinstance(value, str) and value else None
+            )
         last = page.raw.get("last_id")
         if not isinstance(last, str) or not last:
             items = page.raw.get("data") or []
@@ -120,7 +129,8 @@ class AsyncPaginator(Generic[_T]):
             items = [hook(item, self._item_type) for item in data]
         except Exception as exc:
             raise APIResponseValidationError(
-                f"an item from {self._path} does not match {self._item_type.__name__}: {exc!r}",
+                f"an item from {self._path} does not match"
+                f" {getattr(self._item_type, '__name__', self._item_type)}: {exc!r}",
                 raw=orjson.dumps(raw).decode(),
                 response_info=info,
             ) from None

@@ -9,6 +9,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from ._converter import dumps
 from ._exceptions import ConfigurationError, InvalidRequestError
+from ._files import Form
 from ._types import NotGiven
 from ._version import __version__
 
@@ -28,7 +29,9 @@ class PreparedRequest:
 
     __slots__ = ("body", "headers", "method", "url")
 
-    def __init__(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> None:
+    def __init__(
+        self, method: str, url: str, headers: dict[str, str], body: bytes | Form | None
+    ) -> None:
         self.method = method
         self.url = url
         self.headers = headers
@@ -98,6 +101,10 @@ def build_url(base_url: str, path: str, query: Mapping[str, object] | None = Non
                 continue
             if isinstance(value, (list, tuple)):
                 pairs.extend((key, _query_value(v)) for v in value)
+            elif isinstance(value, Mapping):  # deepObject style: metadata[key]=value
+                pairs.extend(
+                    (f"{key}[{sub}]", _query_value(v)) for sub, v in value.items() if v is not None
+                )
             else:
                 pairs.append((key, _query_value(value)))
         if pairs:

@@ -1,8 +1,12 @@
 """AsyncStream[T]: bytes from the transport -> SSE events -> typed chunks.
 
-Ending rules: ``data: [DONE]`` ends a stream; a stream that closes without it is
-complete only when every choice seen has a ``finish_reason``, otherwise
-:class:`IncompleteStreamError` is raised after the chunks that did arrive. Events with
+Each stream kind has a tracker that decides completeness: chat and text completions end
+at ``data: [DONE]``, or are complete when every choice seen has a ``finish_reason``; event
+streams (responses, assistants runs, images, audio) are complete after a terminal event
+(:class:`EventTracker`). A stream that closes otherwise raises
+:class:`IncompleteStreamError` after the chunks that did arrive. Assistants streams name
+their payload's type in the SSE ``event:`` field: their tracker's ``event_field`` wraps each
+payload as ``{"event": name, "data": payload}`` before decoding. Events with
 empty data, ``retry:``/``id:``-only blocks and comments are skipped; ``event: error``
 or a payload carrying an ``error`` object raises :class:`APIStreamError`.
 
@@ -37,7 +41,17 @@ from ._sse import ServerSentEvent, SSEDecoder
 if TYPE_CHECKING:
     from ._transport import RawResponse
 
-__all__ = ["AsyncStream", "ChoicesTracker", "StreamTracker"]
+__all__ = [
+    "ASSISTANT_RUN_END",
+    "IMAGE_END",
+    "RESPONSE_END",
+    "SPEECH_END",
+    "TRANSCRIPTION_END",
+    "AsyncStream",
+    "ChoicesTracker",
+    "EventTracker",
+    "StreamTracker",
+]
 
 log = logging.getLogger("openai_async")
 _T = TypeVar("_T")
@@ -50,6 +64,11 @@ class StreamTracker(Protocol):
 
     #: ``data`` that ends the stream (``"[DONE]"``), or ``None`` when the kind has none.
     done_marker: str | None
+    #: When set, each payload is decoded as ``{event_field: <SSE event name>, "data": payload}``
+    #: (streams whose event name, not the payload, says what the payload is).
+    event_field: str | None
+    #: What a complete stream ends with, for the error when it does not.
+    ending: str
 
     def observe(self, item: Any) -> None: ...
 
@@ -63,6 +82,8 @@ class ChoicesTracker:
 
     __slots__ = ("_finished", "_seen")
     done_marker: str | None = "[DONE]"
+    event_field: str | None = None
+    ending = "its end marker and before every choice had a finish_reason"
 
     def __init__(self) -> None:
         self._seen: set[int] = set()
@@ -76,6 +97,56 @@ class ChoicesTracker:
 
     def complete_without_marker(self) -> bool:
         return bool(self._seen) and self._seen == self._finished
+
+
+#: Terminal event types of each stream kind (a stream that ends after one is complete).
+RESPONSE_END = frozenset({"response.completed", "response.failed", "response.incomplete"})
+ASSISTANT_RUN_END = frozenset(
+    {
+        "thread.run.completed",
+        "thread.run.failed",
+        "thread.run.cancelled",
+        "thread.run.expired",
+        "thread.run.incomplete",
+        "thread.run.requires_action",
+    }
+)
+IMAGE_END = frozenset({"image_generation.completed", "image_edit.completed"})
+SPEECH_END = frozenset({"speech.audio.done"})
+TRANSCRIPTION_END = frozenset({"transcript.text.done"})
+
+
+class EventTracker:
+    """Streams of typed events: complete once an event of a terminal type has arrived
+    (or at ``done_marker``). ``key`` is the field that holds the event type."""
+
+    __slots__ = ("_ended", "_terminal", "done_marker", "ending", "event_field", "key")
+
+    def __init__(
+        self,
+        terminal: frozenset[str],
+        *,
+        key: str = "type",
+        done_marker: str | None = None,
+        event_field: str | None = None,
+    ) -> None:
+        self._terminal = terminal
+        self._ended = False
+        self.key = key
+        self.done_marker = done_marker
+        self.event_field = event_field
+        self.ending = "a terminal event (" + ", ".join(sorted(terminal)) + ")"
+
+    def observe(self, item: Any) -> None:
+        value = getattr(item, self.key, None)
+        if value is None:  # an UnknownVariant: its raw JSON
+            raw = getattr(item, "raw", None)
+            value = raw.get(self.key) if isinstance(raw, dict) else None
+        if value in self._terminal:
+            self._ended = True
+
+    def complete_without_marker(self) -> bool:
+        return self._ended
 
 
 class AsyncStream(Generic[_T]):
@@ -175,7 +246,7 @@ class AsyncStream(Generic[_T]):
             raise StopAsyncIteration
         cut = " in the middle of an event" if self._decoder.truncated else ""
         raise IncompleteStreamError(
-            f"the stream ended{cut} before its end marker and before every choice had a finish_reason",
+            f"the stream ended{cut} before {self._tracker.ending}",
             response_info=self._response.info,
         )
 
@@ -210,11 +281,13 @@ class AsyncStream(Generic[_T]):
                 body=obj,
                 response_info=self._response.info,
             )
+        if self._tracker.event_field is not None:
+            obj = {self._tracker.event_field: event.event, "data": obj}
         try:
             item = self._structure(obj, self._cast_to)
         except Exception as exc:
             raise APIResponseValidationError(
-                f"a stream event does not match {self._cast_to.__name__}: {exc!r}",
+                f"a stream event does not match {_name(self._cast_to)}: {exc!r}",
                 raw=data,
                 response_info=self._response.info,
             ) from None
@@ -274,3 +347,7 @@ class _StreamIterator(AsyncIterator[_T]):
         stream = self._stream
         if not stream._finished:
             stream.close_now()
+
+
+def _name(cast_to: Any) -> str:
+    return str(getattr(cast_to, "__name__", cast_to))

@@ -20,13 +20,24 @@ from ._pagination import AsyncPage, AsyncPaginator
 from ._streaming import AsyncStream
 
 if TYPE_CHECKING:
+    import os
+
     from anyio.from_thread import BlockingPortal
 
+    from ._binary import BinaryResponse
     from ._client import AsyncClient
     from ._response import ResponseInfo
     from .lib.embedding_jobs import AsyncResultIterator
 
-__all__ = ["Portal", "ResultIterator", "Stream", "SyncAPIResource", "SyncClientBase", "SyncPage"]
+__all__ = [
+    "Portal",
+    "ResultIterator",
+    "Stream",
+    "SyncAPIResource",
+    "SyncBinaryResponse",
+    "SyncClientBase",
+    "SyncPage",
+]
 
 _T = TypeVar("_T")
 
@@ -357,3 +368,60 @@ class SyncPage(Generic[_T]):
 
     def __repr__(self) -> str:
         return f"SyncPage(items={len(self.data)}, has_more={self.has_more})"
+
+
+class SyncBinaryResponse:
+    """A non-JSON response body, read as it arrives: ``for chunk in resp.iter_bytes()``,
+    ``resp.read()`` or ``resp.write_to(path)`` (only ``read`` holds all of it in memory)."""
+
+    def __init__(self, portal: Portal, response: BinaryResponse) -> None:
+        self._portal = portal
+        self._response = response
+
+    @property
+    def response_info(self) -> ResponseInfo:
+        return self._response.response_info
+
+    @property
+    def content_type(self) -> str | None:
+        return self._response.content_type
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        """The body in pieces as they arrive; leaving the loop early closes the connection."""
+        self._response._start()
+        try:
+            while chunk := self._portal.call(self._response._next_chunk):
+                yield chunk
+        finally:
+            self.close()
+
+    def read(self) -> bytes:
+        """The whole body."""
+        return b"".join(self.iter_bytes())
+
+    def write_to(self, path: str | os.PathLike[str]) -> int:
+        """Write the body to ``path`` as it arrives; returns the number of bytes written."""
+        written = 0
+        with open(path, "wb") as file:
+            for chunk in self.iter_bytes():
+                file.write(chunk)
+                written += len(chunk)
+        return written
+
+    def close(self) -> None:
+        """Release the connection."""
+        self._portal.call(self._response.aclose)
+
+    def __enter__(self) -> SyncBinaryResponse:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return repr(self._response).replace("<BinaryResponse", "<SyncBinaryResponse", 1)

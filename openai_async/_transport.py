@@ -15,6 +15,7 @@ redirects followed by hand so that credentials never reach another origin.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import ssl
@@ -35,6 +36,7 @@ from ._exceptions import (
     ConfigurationError,
     InvalidRequestError,
 )
+from ._files import Form
 from ._options import Timeout
 from ._request import PreparedRequest
 from ._response import ResponseInfo
@@ -185,6 +187,25 @@ class RawResponse:
             self._resp.close()
 
 
+def _form_data(form: Form, opened: contextlib.ExitStack) -> aiohttp.FormData:
+    """A fresh multipart body for one attempt: files on disk are opened again (and
+    streamed by aiohttp); ``opened`` closes them once the attempt has been sent."""
+    data = aiohttp.FormData(quote_fields=False)
+    for name, value in form.fields:
+        data.add_field(name, value)
+    for part in form.files:
+        content: object = part.data
+        if part.path is not None:
+            try:
+                file = opened.enter_context(open(part.path, "rb"))  # noqa: SIM115
+                file.seek(part.offset)
+            except OSError as exc:
+                raise APIConnectionError(f"cannot read the file to upload: {exc}") from exc
+            content = file
+        data.add_field(part.name, content, filename=part.filename, content_type=part.content_type)
+    return data
+
+
 # Sessions created by a Transport and not yet closed. Holding them here keeps them out
 # of the garbage when a dropped client sits in a reference cycle: the collector would
 # otherwise run the session's and connector's ``__del__`` ("Unclosed ...") in the same
@@ -321,17 +342,19 @@ class Transport:
             if proxy_headers and url.scheme == "http":
                 # No CONNECT for plain HTTP: the proxy reads the request's own headers.
                 sent, proxy_headers = {**headers, **proxy_headers}, None
-            resp = await session.request(
-                method,
-                url,
-                data=body,
-                headers=sent,
-                timeout=client_timeout,
-                allow_redirects=False,
-                ssl=self._ssl,
-                proxy=proxy_url,
-                proxy_headers=proxy_headers,
-            )
+            with contextlib.ExitStack() as opened:  # files of a form, open for this attempt
+                data = _form_data(body, opened) if isinstance(body, Form) else body
+                resp = await session.request(
+                    method,
+                    url,
+                    data=data,
+                    headers=sent,
+                    timeout=client_timeout,
+                    allow_redirects=False,
+                    ssl=self._ssl,
+                    proxy=proxy_url,
+                    proxy_headers=proxy_headers,
+                )
             location = resp.headers.get("Location") if resp.status in _REDIRECT_STATUSES else None
             if location is None:
                 return resp, hops > 0

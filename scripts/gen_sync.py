@@ -35,6 +35,7 @@ RENAMES = {
     "AsyncClient": "Client",
     "AsyncAzureClient": "AzureClient",
     "AsyncResultIterator": "ResultIterator",
+    "BinaryResponse": "SyncBinaryResponse",
 }
 
 
@@ -82,7 +83,24 @@ def _docstring(node: ast.AST, indent: str) -> list[str]:
 
 
 def _is_resource_class(node: ast.ClassDef) -> bool:
-    return any(ast.unparse(b) == "AsyncAPIResource" for b in node.bases)
+    return any(ast.unparse(b) in ("AsyncAPIResource", *MIXINS) for b in node.bases)
+
+
+def _mixins() -> dict[str, tuple[str, ast.ClassDef, ast.Module]]:
+    """Hand-written bases of generated resource classes (``openai_async/lib/``): their
+    methods belong to the sync twin too. Name -> (module, class, module tree)."""
+    found: dict[str, tuple[str, ast.ClassDef, ast.Module]] = {}
+    for path in sorted((PACKAGE / "lib").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef) and any(
+                ast.unparse(b) == "AsyncAPIResource" for b in node.bases
+            ):
+                found[node.name] = (path.stem, node, tree)
+    return found
+
+
+MIXINS = _mixins()
 
 
 def _cached_property_class(fn: ast.FunctionDef) -> str | None:
@@ -106,18 +124,33 @@ def _method_lines(
     lines += [sync_text(line, resource_names) for line in _docstring(fn, "        ")]
     returns = ast.unparse(fn.returns) if fn.returns is not None else ""
     if sub is not None:
+        for node in fn.body:  # a child namespace in another module, loaded on first use
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                names = ", ".join(sync_name(n.name) for n in node.names)
+                lines += [f"        from .{node.module} import {names}", ""]
         lines.append(f"        return {sync_name(sub)}(self._portal, self._async.{fn.name})")
     elif isinstance(fn, ast.AsyncFunctionDef):
         call = f"self._portal.call(partial(self._async.{fn.name}, {_forward_args(fn)}))"
-        if "AsyncStream" in returns:
-            lines += [
-                f"        result = {call}",
-                "        if isinstance(result, AsyncStream):",
-                "            return Stream(self._portal, result)",
-                "        return result",
-            ]
-        else:
+        wrap = [(a, s) for a, s in WRAPPED if re.search(rf"\b{a}\b", returns)]
+        if not wrap:
             lines.append(f"        return {call}")
+        elif returns in (a for a, _ in wrap) or re.fullmatch(rf"{wrap[0][0]}\[.*\]", returns):
+            lines.append(f"        return {wrap[0][1]}(self._portal, {call})")
+        else:  # a union: wrap what came back
+            members = _union_members(returns)
+            only_wrapped = all(any(m.startswith(a) for a, _ in wrap) for m in members)
+            # Any: partial() of an overloaded method takes its first overload's return type.
+            lines.append(f"        result{': Any' if only_wrapped else ''} = {call}")
+            for i, (a, s) in enumerate(wrap):
+                if only_wrapped and i == len(wrap) - 1:
+                    lines.append(f"        return {s}(self._portal, result)")
+                    break
+                lines += [
+                    f"        if isinstance(result, {a}):",
+                    f"            return {s}(self._portal, result)",
+                ]
+            else:
+                lines.append("        return result")
     elif "AsyncResultIterator" in returns:
         lines.append(
             f"        return ResultIterator(self._portal, self._async.{fn.name}({_forward_args(fn)}))"
@@ -131,16 +164,40 @@ def _method_lines(
     return lines
 
 
-def _shift(node: ast.ImportFrom | ast.Import, depth_shift: int) -> str:
+def _union_members(annotation: str) -> list[str]:
+    """The members of a ``A | B[C | D]`` annotation, at the top level."""
+    members, depth, start = [], 0, 0
+    for i, ch in enumerate(annotation):
+        depth += ch == "["
+        depth -= ch == "]"
+        if ch == "|" and depth == 0:
+            members.append(annotation[start:i].strip())
+            start = i + 1
+    return [*members, annotation[start:].strip()]
+
+
+# Async results the sync facade wraps: async name -> sync wrapper.
+WRAPPED = [("AsyncStream", "Stream"), ("BinaryResponse", "SyncBinaryResponse")]
+
+
+def _shift(node: ast.ImportFrom | ast.Import, depth_shift: int, package: str = "") -> str:
+    """The import moved ``depth_shift`` packages deeper; ``package``: the subpackage of
+    ``openai_async`` the source module is in (its level-1 imports are relative to it)."""
     if isinstance(node, ast.Import):
         return ast.unparse(node)
-    level = node.level + depth_shift if node.level else 0
     names = ", ".join(ast.unparse(n) for n in node.names)
+    if package == "resources" and node.level == 1:  # a sibling module: its sync twin
+        names = ", ".join(sync_name(n.name) for n in node.names)
+        return f"from .{node.module} import {names}"
+    if package and node.level == 1:  # lib/: from the sync module, it is ...lib
+        module = ".".join(filter(None, [package, node.module]))
+        return f"from {'.' * (1 + depth_shift + 1)}{module} import {names}"
+    level = node.level + depth_shift if node.level else 0
     return f"from {'.' * level}{node.module or ''} import {names}"
 
 
 def _imports(
-    tree: ast.Module, depth_shift: int, *, extra_type_checking: list[str] = ()
+    tree: ast.Module, depth_shift: int, *, extra_type_checking: list[str] = (), package: str = ""
 ) -> list[str]:  # type: ignore[assignment]
     """The module's imports (its ``TYPE_CHECKING`` block kept as one), moved ``depth_shift`` deeper."""
     out: list[str] = []
@@ -148,10 +205,10 @@ def _imports(
     for node in tree.body:
         if isinstance(node, (ast.ImportFrom, ast.Import)):
             if not (isinstance(node, ast.ImportFrom) and node.module == "__future__"):
-                out.append(_shift(node, depth_shift))
+                out.append(_shift(node, depth_shift, package))
         elif isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
             checking += [
-                _shift(n, depth_shift)
+                _shift(n, depth_shift, package)
                 for n in node.body
                 if isinstance(n, (ast.ImportFrom, ast.Import))
             ]
@@ -171,8 +228,10 @@ def generate_resource_module(path: Path, resource_names: set[str]) -> str | None
     if not classes:
         return None
     module = path.stem
-    sync_base = ["Stream", "SyncAPIResource", "SyncPage"]
-    if "AsyncResultIterator" in ast.unparse(tree):
+    mixins = [MIXINS[b] for c in classes for b in map(ast.unparse, c.bases) if b in MIXINS]
+    text = ast.unparse(tree) + "".join(ast.unparse(t) for _, _, t in mixins)
+    sync_base = ["Stream", "SyncAPIResource", "SyncBinaryResponse", "SyncPage"]
+    if "AsyncResultIterator" in text:
         sync_base.insert(0, "ResultIterator")
     lines = [
         HEADER,
@@ -181,9 +240,12 @@ def generate_resource_module(path: Path, resource_names: set[str]) -> str | None
         "from __future__ import annotations",
         "",
         "from functools import cached_property, partial",
-        "from typing import overload",
+        "from typing import Any, overload",
         "",
-        *_imports(tree, 1),
+        *_imports(tree, 1, package="resources"),
+        *(line for _, _, t in mixins for line in _imports(t, 1, package="lib")),
+        *(f"from ...lib.{m} import {', '.join(_module_names(t))}" for m, _, t in mixins),
+        "from ..._binary import BinaryResponse",
         "from ..._streaming import AsyncStream",
         f"from ..._syncbase import {', '.join(sync_base)}",
         f"from ...resources.{module} import {', '.join(_module_names(tree))}",
@@ -194,7 +256,8 @@ def generate_resource_module(path: Path, resource_names: set[str]) -> str | None
         lines += ["", "", f"class {sync_name(cls.name)}(SyncAPIResource):"]
         lines += _docstring(cls, "    ")
         lines.append(f"    _async: {cls.name}")
-        for item in cls.body:
+        inherited = [MIXINS[b][1].body for b in map(ast.unparse, cls.bases) if b in MIXINS]
+        for item in [*(i for body in inherited for i in body), *cls.body]:
             if isinstance(
                 item, (ast.FunctionDef, ast.AsyncFunctionDef)
             ) and not item.name.startswith("_"):

@@ -10,7 +10,7 @@ import inspect
 import logging
 import os
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, Union
@@ -37,6 +37,7 @@ from .._exceptions import (
     error_message,
     status_error_class,
 )
+from .._files import Form, build_form
 from .._models import BaseModel
 from .._options import DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT, RetryPolicy, Timeout
 from .._request import (
@@ -57,16 +58,53 @@ from .._types import NOT_GIVEN, Headers, NotGiven, Query
 if TYPE_CHECKING:
     import aiohttp
 
+    from .._binary import BinaryResponse
     from .._request_options import RequestOptions
     from .._transport import RawResponse, Transport, Verify
+    from ..resources.admin import AsyncAdmin
+    from ..resources.audio import AsyncAudio
+    from ..resources.batches import AsyncBatches
+    from ..resources.beta import AsyncBeta
     from ..resources.chat import AsyncChat
     from ..resources.completions import AsyncCompletions
+    from ..resources.containers import AsyncContainers
+    from ..resources.content_provenance_checks import AsyncContentProvenanceChecks
+    from ..resources.conversations import AsyncConversations
     from ..resources.embeddings import AsyncEmbeddings
+    from ..resources.evals import AsyncEvals
+    from ..resources.files import AsyncFiles
+    from ..resources.fine_tuning import AsyncFineTuning
+    from ..resources.images import AsyncImages
     from ..resources.models import AsyncModels
+    from ..resources.moderations import AsyncModerations
+    from ..resources.realtime import AsyncRealtime
+    from ..resources.responses import AsyncResponses
+    from ..resources.skills import AsyncSkills
+    from ..resources.uploads import AsyncUploads
+    from ..resources.vector_stores import AsyncVectorStores
+    from ..resources.videos import AsyncVideos
+    from .resources.admin import Admin
+    from .resources.audio import Audio
+    from .resources.batches import Batches
+    from .resources.beta import Beta
     from .resources.chat import Chat
     from .resources.completions import Completions
+    from .resources.containers import Containers
+    from .resources.content_provenance_checks import ContentProvenanceChecks
+    from .resources.conversations import Conversations
     from .resources.embeddings import Embeddings
+    from .resources.evals import Evals
+    from .resources.files import Files
+    from .resources.fine_tuning import FineTuning
+    from .resources.images import Images
     from .resources.models import Models
+    from .resources.moderations import Moderations
+    from .resources.realtime import Realtime
+    from .resources.responses import Responses
+    from .resources.skills import Skills
+    from .resources.uploads import Uploads
+    from .resources.vector_stores import VectorStores
+    from .resources.videos import Videos
 
 __all__ = ["Client"]
 
@@ -146,6 +184,30 @@ class Client(SyncClientBase):
         return new
 
     @cached_property
+    def admin(self) -> Admin:
+        from .resources.admin import Admin
+
+        return Admin(self._portal, self._async.admin)
+
+    @cached_property
+    def audio(self) -> Audio:
+        from .resources.audio import Audio
+
+        return Audio(self._portal, self._async.audio)
+
+    @cached_property
+    def batches(self) -> Batches:
+        from .resources.batches import Batches
+
+        return Batches(self._portal, self._async.batches)
+
+    @cached_property
+    def beta(self) -> Beta:
+        from .resources.beta import Beta
+
+        return Beta(self._portal, self._async.beta)
+
+    @cached_property
     def chat(self) -> Chat:
         from .resources.chat import Chat
 
@@ -158,13 +220,97 @@ class Client(SyncClientBase):
         return Completions(self._portal, self._async.completions)
 
     @cached_property
+    def containers(self) -> Containers:
+        from .resources.containers import Containers
+
+        return Containers(self._portal, self._async.containers)
+
+    @cached_property
+    def content_provenance_checks(self) -> ContentProvenanceChecks:
+        from .resources.content_provenance_checks import ContentProvenanceChecks
+
+        return ContentProvenanceChecks(self._portal, self._async.content_provenance_checks)
+
+    @cached_property
+    def conversations(self) -> Conversations:
+        from .resources.conversations import Conversations
+
+        return Conversations(self._portal, self._async.conversations)
+
+    @cached_property
     def embeddings(self) -> Embeddings:
         from .resources.embeddings import Embeddings
 
         return Embeddings(self._portal, self._async.embeddings)
 
     @cached_property
+    def evals(self) -> Evals:
+        from .resources.evals import Evals
+
+        return Evals(self._portal, self._async.evals)
+
+    @cached_property
+    def files(self) -> Files:
+        from .resources.files import Files
+
+        return Files(self._portal, self._async.files)
+
+    @cached_property
+    def fine_tuning(self) -> FineTuning:
+        from .resources.fine_tuning import FineTuning
+
+        return FineTuning(self._portal, self._async.fine_tuning)
+
+    @cached_property
+    def images(self) -> Images:
+        from .resources.images import Images
+
+        return Images(self._portal, self._async.images)
+
+    @cached_property
     def models(self) -> Models:
         from .resources.models import Models
 
         return Models(self._portal, self._async.models)
+
+    @cached_property
+    def moderations(self) -> Moderations:
+        from .resources.moderations import Moderations
+
+        return Moderations(self._portal, self._async.moderations)
+
+    @cached_property
+    def realtime(self) -> Realtime:
+        from .resources.realtime import Realtime
+
+        return Realtime(self._portal, self._async.realtime)
+
+    @cached_property
+    def responses(self) -> Responses:
+        from .resources.responses import Responses
+
+        return Responses(self._portal, self._async.responses)
+
+    @cached_property
+    def skills(self) -> Skills:
+        from .resources.skills import Skills
+
+        return Skills(self._portal, self._async.skills)
+
+    @cached_property
+    def uploads(self) -> Uploads:
+        from .resources.uploads import Uploads
+
+        return Uploads(self._portal, self._async.uploads)
+
+    @cached_property
+    def vector_stores(self) -> VectorStores:
+        from .resources.vector_stores import VectorStores
+
+        return VectorStores(self._portal, self._async.vector_stores)
+
+    @cached_property
+    def videos(self) -> Videos:
+        from .resources.videos import Videos
+
+        return Videos(self._portal, self._async.videos)

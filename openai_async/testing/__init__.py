@@ -7,6 +7,7 @@ async with LocalServer() as server:
 """
 
 from ._faults import Fault, Reply, ToolCall
+from ._routes import Scripted
 from ._server import LocalServer, RecordedRequest
 
-__all__ = ["Fault", "LocalServer", "RecordedRequest", "Reply", "ToolCall"]
+__all__ = ["Fault", "LocalServer", "RecordedRequest", "Reply", "Scripted", "ToolCall"]

@@ -28,7 +28,9 @@ from ._fake import (
     token_logprob,
 )
 from ._faults import Fault, Reply
+from ._legacy import LegacyRoutes
 from ._ratelimit import RateLimiter, request_tokens
+from ._routes import Handler, answer
 
 DEFAULT_MODELS = ("gpt-4o-mini", "gpt-4o", "gpt-3.5-turbo-instruct", "text-embedding-3-small")
 DEFAULT_RATE_LIMIT_HEADERS = {
@@ -70,6 +72,26 @@ class RecordedRequest:
     def json(self) -> Any:
         """The body decoded as JSON."""
         return orjson.loads(self.body)
+
+    def form(self) -> list[tuple[str, str | tuple[str | None, bytes, str]]]:
+        """A multipart/form-data body's parts in order: ``(name, text)`` for fields,
+        ``(name, (filename, content, content type))`` for files."""
+        from email.parser import BytesParser
+        from email.policy import HTTP
+
+        head = f"Content-Type: {self.headers.get('Content-Type', '')}\r\n\r\n".encode()
+        message = BytesParser(policy=HTTP).parsebytes(head + self.body)
+        parts: list[tuple[str, str | tuple[str | None, bytes, str]]] = []
+        for part in message.iter_parts():
+            name = str(part.get_param("name", header="content-disposition"))
+            content = part.get_payload(decode=True)
+            assert isinstance(content, bytes)  # a part of a form is never multipart itself
+            filename = part.get_filename()
+            if filename is None:
+                parts.append((name, content.decode()))
+            else:
+                parts.append((name, (filename, content, part.get_content_type())))
+        return parts
 
 
 class _ApiError(Exception):
@@ -265,6 +287,9 @@ class LocalServer:
         self._failing_inputs: dict[str, int] = {}
         self._delay: tuple[float, float] = (0.0, 0.0)
         self._rng = random.Random(0)
+        #: The legacy endpoints (edits, engines, fine-tunes, Assistants v1 files) and their state.
+        self.legacy = LegacyRoutes(self._models)
+        self._routes: dict[tuple[str, str], Handler] = {}
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -348,6 +373,11 @@ class LocalServer:
     def add_reply(self, reply: Reply) -> None:
         """Queue the answer to a later chat or text completion (FIFO)."""
         self._replies.append(reply)
+
+    def add_route(self, method: str, path: str, handler: Handler) -> None:
+        """Answer ``method path`` ("/v1" prefix optional) with ``handler(recorded request)``,
+        before the built-in endpoints: for endpoints the server does not implement."""
+        self._routes[(method.upper(), "/v1" + path.removeprefix("/v1"))] = handler
 
     def add_fault(self, fault: Fault) -> None:
         """Queue a fault; the first request matching its path consumes it (FIFO)."""
@@ -476,6 +506,9 @@ class LocalServer:
                     error_type="requests",
                     code="rate_limit_exceeded",
                 )
+        route = self._routes.get((method, path))
+        if route is not None:
+            return await answer(request, route(self.requests[-1]), ex.headers)
         if method == "POST" and path == "/v1/chat/completions":
             return await self._chat(ex)
         if method == "POST" and path == "/v1/completions":
@@ -497,6 +530,9 @@ class LocalServer:
                 return _json(ex, self._models[model])
             del self._models[model]
             return _json(ex, {"id": model, "object": "model", "deleted": True})
+        legacy = self.legacy.answer(method, path, request.headers, ex.json)
+        if legacy is not None:
+            return _json(ex, legacy[1], legacy[0])
         raise _ApiError(404, f"Invalid URL ({method} {path})")
 
     def _fault_response(self, ex: _Exchange, fault: Fault) -> web.Response:

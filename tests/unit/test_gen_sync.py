@@ -48,17 +48,17 @@ def test_a_clean_copy_has_no_drift(tree: Path):
 
 def test_an_edited_generated_file_is_drift(tree: Path):
     target = sync_dir(tree) / "resources" / "models.py"
-    target.write_text(target.read_text().replace("Retrieve a model", "Fetch a model"))
+    target.write_text(target.read_text().replace("Retrieves a model", "Fetches a model"))
     result = run(tree, "--check")
     assert result.returncode == 1
     assert "differs: resources/models.py" in result.stdout
 
 
 def test_an_orphan_file_is_drift(tree: Path):
-    (sync_dir(tree) / "resources" / "files.py").write_text("class Files: ...\n")
+    (sync_dir(tree) / "resources" / "orphans.py").write_text("class Orphans: ...\n")
     result = run(tree, "--check")
     assert result.returncode == 1
-    assert "unexpected: resources/files.py" in result.stdout
+    assert "unexpected: resources/orphans.py" in result.stdout
 
 
 def test_a_method_appended_to_a_generated_class_is_drift(tree: Path):
@@ -81,8 +81,8 @@ def test_a_change_to_the_async_source_is_drift_until_regenerated(tree: Path):
     source = tree / "openai_async" / "resources" / "models.py"
     source.write_text(
         source.read_text().replace(
-            '"""Retrieve a model instance: its owner and creation time."""',
-            '"""Retrieve one model: its owner and creation time."""',
+            "Retrieves a model instance, providing basic information",
+            "Retrieve one model, providing basic information",
         )
     )
     (sync_dir(tree) / "orphan.py").write_text("")

@@ -5,32 +5,53 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import builtins
 from functools import cached_property, partial
-from typing import Literal, TypeAlias, Union, overload
+from typing import Any, Literal, overload
 
+from ..._binary import BinaryResponse
 from ..._options import Timeout
+from ..._pagination import AsyncPaginator
+from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
 from ..._streaming import AsyncStream
-from ..._syncbase import Stream, SyncAPIResource, SyncPage
+from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
 from ...models.chat import (
     ChatCompletion,
     ChatCompletionChunk,
+    ChatCompletionDeleted,
+    ChatCompletionFunctionCallOption,
+    ChatCompletionFunctions,
+    ChatCompletionMessageListDataItem,
     ChatCompletionRequestMessage,
     ChatCompletionToolChoiceOption,
+    CreateChatCompletionRequestAudio,
+    CreateChatCompletionRequestWebSearchOptions,
+    CustomToolChatCompletions,
+    PredictionContent,
+    ResponseModalities,
+    ServiceTier,
 )
 from ...models.shared import (
     ChatCompletionStreamOptions,
     ChatCompletionToolParam,
+    Metadata,
+    ModelIdsShared,
+    ModerationParam,
+    ParallelToolCalls,
+    PromptCacheOptionsParam,
+    ReasoningEffort,
     ResponseFormatJsonObjectParam,
     ResponseFormatJsonSchemaParam,
     ResponseFormatTextParam,
+    StopConfiguration,
+    Verbosity,
 )
-from ...resources.chat import AsyncChat, AsyncChatCompletions, ResponseFormat
+from ...resources.chat import AsyncChat, AsyncChatCompletions, AsyncChatCompletionsMessages
 
-__all__ = ["Chat", "ChatCompletions"]
+__all__ = ["Chat", "ChatCompletions", "ChatCompletionsMessages"]
 
 
 class Chat(SyncAPIResource):
@@ -44,55 +65,101 @@ class Chat(SyncAPIResource):
 
 
 class ChatCompletions(SyncAPIResource):
-    """``client.chat.completions``: create chat completions, plain or streamed."""
+    """``client.chat.completions``."""
 
     _async: AsyncChatCompletions
+
+    @cached_property
+    def messages(self) -> ChatCompletionsMessages:
+        return ChatCompletionsMessages(self._portal, self._async.messages)
+
+    def list(
+        self,
+        *,
+        model: str | NotGiven = NOT_GIVEN,
+        metadata: Metadata | None | NotGiven = NOT_GIVEN,
+        after: str | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> SyncPage[ChatCompletion]:
+        """List stored Chat Completions. Only Chat Completions that have been stored
+        with the `store` parameter set to `true` will be returned.
+
+                Args:
+                    model: The model used to generate the Chat Completions.
+                    metadata: A list of metadata keys to filter the Chat Completions by. Example:
+                    after: Identifier for the last chat completion from the previous pagination request.
+                    limit: Number of Chat Completions to retrieve.
+                    order: Sort order for Chat Completions by timestamp. Use `asc` for ascending order or `desc` for descending order. Defaults to `asc`.
+        """
+        return SyncPage.first(
+            self._portal,
+            self._async.list(
+                model=model,
+                metadata=metadata,
+                after=after,
+                limit=limit,
+                order=order,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                options=options,
+            ),
+        )
 
     @overload
     def create(
         self,
         *,
-        messages: Iterable[ChatCompletionRequestMessage],
-        model: str,
+        messages: builtins.list[ChatCompletionRequestMessage],
+        model: ModelIdsShared,
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
-        audio: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
-        frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        function_call: str | Mapping[str, object] | NotGiven = NOT_GIVEN,
-        functions: Iterable[Mapping[str, object]] | NotGiven = NOT_GIVEN,
-        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
-        logprobs: bool | None | NotGiven = NOT_GIVEN,
-        max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
-        max_tokens: int | None | NotGiven = NOT_GIVEN,
-        metadata: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
-        modalities: list[Literal["text", "audio"]] | None | NotGiven = NOT_GIVEN,
-        moderation: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
-        n: int | None | NotGiven = NOT_GIVEN,
-        parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
-        prediction: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
-        presence_penalty: float | None | NotGiven = NOT_GIVEN,
-        prompt_cache_key: str | None | NotGiven = NOT_GIVEN,
-        prompt_cache_options: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
-        prompt_cache_retention: Literal["in_memory", "24h"] | None | NotGiven = NOT_GIVEN,
-        reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh"]
-        | None
-        | NotGiven = NOT_GIVEN,
-        response_format: ResponseFormat | NotGiven = NOT_GIVEN,
-        safety_identifier: str | None | NotGiven = NOT_GIVEN,
-        seed: int | None | NotGiven = NOT_GIVEN,
-        service_tier: Literal["auto", "default", "flex", "scale", "priority"]
-        | None
-        | NotGiven = NOT_GIVEN,
-        stop: str | list[str] | None | NotGiven = NOT_GIVEN,
-        store: bool | None | NotGiven = NOT_GIVEN,
-        stream_options: ChatCompletionStreamOptions | None | NotGiven = NOT_GIVEN,
-        temperature: float | None | NotGiven = NOT_GIVEN,
-        tool_choice: ChatCompletionToolChoiceOption | NotGiven = NOT_GIVEN,
-        tools: Iterable[ChatCompletionToolParam] | NotGiven = NOT_GIVEN,
+        metadata: Metadata | None | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
+        temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
-        verbosity: Literal["low", "medium", "high"] | None | NotGiven = NOT_GIVEN,
-        web_search_options: Mapping[str, object] | NotGiven = NOT_GIVEN,
+        safety_identifier: str | None | NotGiven = NOT_GIVEN,
+        prompt_cache_key: str | None | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Literal["in_memory", "24h"] | None | NotGiven = NOT_GIVEN,
+        prompt_cache_options: PromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        service_tier: ServiceTier | None | NotGiven = NOT_GIVEN,
+        modalities: ResponseModalities | None | NotGiven = NOT_GIVEN,
+        verbosity: Verbosity | None | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffort | None | NotGiven = NOT_GIVEN,
+        max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
+        frequency_penalty: float | None | NotGiven = NOT_GIVEN,
+        presence_penalty: float | None | NotGiven = NOT_GIVEN,
+        web_search_options: CreateChatCompletionRequestWebSearchOptions | NotGiven = NOT_GIVEN,
+        response_format: ResponseFormatTextParam
+        | ResponseFormatJsonSchemaParam
+        | ResponseFormatJsonObjectParam
+        | NotGiven = NOT_GIVEN,
+        audio: CreateChatCompletionRequestAudio | None | NotGiven = NOT_GIVEN,
+        store: bool | None | NotGiven = NOT_GIVEN,
+        moderation: ModerationParam | None | NotGiven = NOT_GIVEN,
+        stop: StopConfiguration | None | NotGiven = NOT_GIVEN,
+        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logprobs: bool | None | NotGiven = NOT_GIVEN,
+        max_tokens: int | None | NotGiven = NOT_GIVEN,
+        n: int | None | NotGiven = NOT_GIVEN,
+        prediction: PredictionContent | None | NotGiven = NOT_GIVEN,
+        seed: int | None | NotGiven = NOT_GIVEN,
+        stream_options: ChatCompletionStreamOptions | None | NotGiven = NOT_GIVEN,
+        tools: builtins.list[ChatCompletionToolParam | CustomToolChatCompletions]
+        | NotGiven = NOT_GIVEN,
+        tool_choice: ChatCompletionToolChoiceOption | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCalls | NotGiven = NOT_GIVEN,
+        function_call: Literal["none", "auto"]
+        | ChatCompletionFunctionCallOption
+        | NotGiven = NOT_GIVEN,
+        functions: builtins.list[ChatCompletionFunctions] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -105,47 +172,49 @@ class ChatCompletions(SyncAPIResource):
     def create(
         self,
         *,
-        messages: Iterable[ChatCompletionRequestMessage],
-        model: str,
+        messages: builtins.list[ChatCompletionRequestMessage],
+        model: ModelIdsShared,
         stream: Literal[True],
-        audio: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
-        frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        function_call: str | Mapping[str, object] | NotGiven = NOT_GIVEN,
-        functions: Iterable[Mapping[str, object]] | NotGiven = NOT_GIVEN,
-        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
-        logprobs: bool | None | NotGiven = NOT_GIVEN,
-        max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
-        max_tokens: int | None | NotGiven = NOT_GIVEN,
-        metadata: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
-        modalities: list[Literal["text", "audio"]] | None | NotGiven = NOT_GIVEN,
-        moderation: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
-        n: int | None | NotGiven = NOT_GIVEN,
-        parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
-        prediction: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
-        presence_penalty: float | None | NotGiven = NOT_GIVEN,
-        prompt_cache_key: str | None | NotGiven = NOT_GIVEN,
-        prompt_cache_options: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
-        prompt_cache_retention: Literal["in_memory", "24h"] | None | NotGiven = NOT_GIVEN,
-        reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh"]
-        | None
-        | NotGiven = NOT_GIVEN,
-        response_format: ResponseFormat | NotGiven = NOT_GIVEN,
-        safety_identifier: str | None | NotGiven = NOT_GIVEN,
-        seed: int | None | NotGiven = NOT_GIVEN,
-        service_tier: Literal["auto", "default", "flex", "scale", "priority"]
-        | None
-        | NotGiven = NOT_GIVEN,
-        stop: str | list[str] | None | NotGiven = NOT_GIVEN,
-        store: bool | None | NotGiven = NOT_GIVEN,
-        stream_options: ChatCompletionStreamOptions | None | NotGiven = NOT_GIVEN,
-        temperature: float | None | NotGiven = NOT_GIVEN,
-        tool_choice: ChatCompletionToolChoiceOption | NotGiven = NOT_GIVEN,
-        tools: Iterable[ChatCompletionToolParam] | NotGiven = NOT_GIVEN,
+        metadata: Metadata | None | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
+        temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
-        verbosity: Literal["low", "medium", "high"] | None | NotGiven = NOT_GIVEN,
-        web_search_options: Mapping[str, object] | NotGiven = NOT_GIVEN,
+        safety_identifier: str | None | NotGiven = NOT_GIVEN,
+        prompt_cache_key: str | None | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Literal["in_memory", "24h"] | None | NotGiven = NOT_GIVEN,
+        prompt_cache_options: PromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        service_tier: ServiceTier | None | NotGiven = NOT_GIVEN,
+        modalities: ResponseModalities | None | NotGiven = NOT_GIVEN,
+        verbosity: Verbosity | None | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffort | None | NotGiven = NOT_GIVEN,
+        max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
+        frequency_penalty: float | None | NotGiven = NOT_GIVEN,
+        presence_penalty: float | None | NotGiven = NOT_GIVEN,
+        web_search_options: CreateChatCompletionRequestWebSearchOptions | NotGiven = NOT_GIVEN,
+        response_format: ResponseFormatTextParam
+        | ResponseFormatJsonSchemaParam
+        | ResponseFormatJsonObjectParam
+        | NotGiven = NOT_GIVEN,
+        audio: CreateChatCompletionRequestAudio | None | NotGiven = NOT_GIVEN,
+        store: bool | None | NotGiven = NOT_GIVEN,
+        moderation: ModerationParam | None | NotGiven = NOT_GIVEN,
+        stop: StopConfiguration | None | NotGiven = NOT_GIVEN,
+        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logprobs: bool | None | NotGiven = NOT_GIVEN,
+        max_tokens: int | None | NotGiven = NOT_GIVEN,
+        n: int | None | NotGiven = NOT_GIVEN,
+        prediction: PredictionContent | None | NotGiven = NOT_GIVEN,
+        seed: int | None | NotGiven = NOT_GIVEN,
+        stream_options: ChatCompletionStreamOptions | None | NotGiven = NOT_GIVEN,
+        tools: builtins.list[ChatCompletionToolParam | CustomToolChatCompletions]
+        | NotGiven = NOT_GIVEN,
+        tool_choice: ChatCompletionToolChoiceOption | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCalls | NotGiven = NOT_GIVEN,
+        function_call: Literal["none", "auto"]
+        | ChatCompletionFunctionCallOption
+        | NotGiven = NOT_GIVEN,
+        functions: builtins.list[ChatCompletionFunctions] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -158,47 +227,49 @@ class ChatCompletions(SyncAPIResource):
     def create(
         self,
         *,
-        messages: Iterable[ChatCompletionRequestMessage],
-        model: str,
+        messages: builtins.list[ChatCompletionRequestMessage],
+        model: ModelIdsShared,
         stream: bool,
-        audio: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
-        frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        function_call: str | Mapping[str, object] | NotGiven = NOT_GIVEN,
-        functions: Iterable[Mapping[str, object]] | NotGiven = NOT_GIVEN,
-        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
-        logprobs: bool | None | NotGiven = NOT_GIVEN,
-        max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
-        max_tokens: int | None | NotGiven = NOT_GIVEN,
-        metadata: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
-        modalities: list[Literal["text", "audio"]] | None | NotGiven = NOT_GIVEN,
-        moderation: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
-        n: int | None | NotGiven = NOT_GIVEN,
-        parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
-        prediction: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
-        presence_penalty: float | None | NotGiven = NOT_GIVEN,
-        prompt_cache_key: str | None | NotGiven = NOT_GIVEN,
-        prompt_cache_options: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
-        prompt_cache_retention: Literal["in_memory", "24h"] | None | NotGiven = NOT_GIVEN,
-        reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh"]
-        | None
-        | NotGiven = NOT_GIVEN,
-        response_format: ResponseFormat | NotGiven = NOT_GIVEN,
-        safety_identifier: str | None | NotGiven = NOT_GIVEN,
-        seed: int | None | NotGiven = NOT_GIVEN,
-        service_tier: Literal["auto", "default", "flex", "scale", "priority"]
-        | None
-        | NotGiven = NOT_GIVEN,
-        stop: str | list[str] | None | NotGiven = NOT_GIVEN,
-        store: bool | None | NotGiven = NOT_GIVEN,
-        stream_options: ChatCompletionStreamOptions | None | NotGiven = NOT_GIVEN,
-        temperature: float | None | NotGiven = NOT_GIVEN,
-        tool_choice: ChatCompletionToolChoiceOption | NotGiven = NOT_GIVEN,
-        tools: Iterable[ChatCompletionToolParam] | NotGiven = NOT_GIVEN,
+        metadata: Metadata | None | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
+        temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
-        verbosity: Literal["low", "medium", "high"] | None | NotGiven = NOT_GIVEN,
-        web_search_options: Mapping[str, object] | NotGiven = NOT_GIVEN,
+        safety_identifier: str | None | NotGiven = NOT_GIVEN,
+        prompt_cache_key: str | None | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Literal["in_memory", "24h"] | None | NotGiven = NOT_GIVEN,
+        prompt_cache_options: PromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        service_tier: ServiceTier | None | NotGiven = NOT_GIVEN,
+        modalities: ResponseModalities | None | NotGiven = NOT_GIVEN,
+        verbosity: Verbosity | None | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffort | None | NotGiven = NOT_GIVEN,
+        max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
+        frequency_penalty: float | None | NotGiven = NOT_GIVEN,
+        presence_penalty: float | None | NotGiven = NOT_GIVEN,
+        web_search_options: CreateChatCompletionRequestWebSearchOptions | NotGiven = NOT_GIVEN,
+        response_format: ResponseFormatTextParam
+        | ResponseFormatJsonSchemaParam
+        | ResponseFormatJsonObjectParam
+        | NotGiven = NOT_GIVEN,
+        audio: CreateChatCompletionRequestAudio | None | NotGiven = NOT_GIVEN,
+        store: bool | None | NotGiven = NOT_GIVEN,
+        moderation: ModerationParam | None | NotGiven = NOT_GIVEN,
+        stop: StopConfiguration | None | NotGiven = NOT_GIVEN,
+        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logprobs: bool | None | NotGiven = NOT_GIVEN,
+        max_tokens: int | None | NotGiven = NOT_GIVEN,
+        n: int | None | NotGiven = NOT_GIVEN,
+        prediction: PredictionContent | None | NotGiven = NOT_GIVEN,
+        seed: int | None | NotGiven = NOT_GIVEN,
+        stream_options: ChatCompletionStreamOptions | None | NotGiven = NOT_GIVEN,
+        tools: builtins.list[ChatCompletionToolParam | CustomToolChatCompletions]
+        | NotGiven = NOT_GIVEN,
+        tool_choice: ChatCompletionToolChoiceOption | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCalls | NotGiven = NOT_GIVEN,
+        function_call: Literal["none", "auto"]
+        | ChatCompletionFunctionCallOption
+        | NotGiven = NOT_GIVEN,
+        functions: builtins.list[ChatCompletionFunctions] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -210,47 +281,49 @@ class ChatCompletions(SyncAPIResource):
     def create(
         self,
         *,
-        messages: Iterable[ChatCompletionRequestMessage],
-        model: str,
-        stream: Literal[False] | Literal[True] | None | NotGiven = NOT_GIVEN,
-        audio: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
-        frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        function_call: str | Mapping[str, object] | NotGiven = NOT_GIVEN,
-        functions: Iterable[Mapping[str, object]] | NotGiven = NOT_GIVEN,
-        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
-        logprobs: bool | None | NotGiven = NOT_GIVEN,
-        max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
-        max_tokens: int | None | NotGiven = NOT_GIVEN,
-        metadata: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
-        modalities: list[Literal["text", "audio"]] | None | NotGiven = NOT_GIVEN,
-        moderation: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
-        n: int | None | NotGiven = NOT_GIVEN,
-        parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
-        prediction: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
-        presence_penalty: float | None | NotGiven = NOT_GIVEN,
-        prompt_cache_key: str | None | NotGiven = NOT_GIVEN,
-        prompt_cache_options: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
-        prompt_cache_retention: Literal["in_memory", "24h"] | None | NotGiven = NOT_GIVEN,
-        reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh"]
-        | None
-        | NotGiven = NOT_GIVEN,
-        response_format: ResponseFormat | NotGiven = NOT_GIVEN,
-        safety_identifier: str | None | NotGiven = NOT_GIVEN,
-        seed: int | None | NotGiven = NOT_GIVEN,
-        service_tier: Literal["auto", "default", "flex", "scale", "priority"]
-        | None
-        | NotGiven = NOT_GIVEN,
-        stop: str | list[str] | None | NotGiven = NOT_GIVEN,
-        store: bool | None | NotGiven = NOT_GIVEN,
-        stream_options: ChatCompletionStreamOptions | None | NotGiven = NOT_GIVEN,
-        temperature: float | None | NotGiven = NOT_GIVEN,
-        tool_choice: ChatCompletionToolChoiceOption | NotGiven = NOT_GIVEN,
-        tools: Iterable[ChatCompletionToolParam] | NotGiven = NOT_GIVEN,
+        messages: builtins.list[ChatCompletionRequestMessage],
+        model: ModelIdsShared,
+        stream: bool | None | NotGiven = NOT_GIVEN,
+        metadata: Metadata | None | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
+        temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
-        verbosity: Literal["low", "medium", "high"] | None | NotGiven = NOT_GIVEN,
-        web_search_options: Mapping[str, object] | NotGiven = NOT_GIVEN,
+        safety_identifier: str | None | NotGiven = NOT_GIVEN,
+        prompt_cache_key: str | None | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Literal["in_memory", "24h"] | None | NotGiven = NOT_GIVEN,
+        prompt_cache_options: PromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        service_tier: ServiceTier | None | NotGiven = NOT_GIVEN,
+        modalities: ResponseModalities | None | NotGiven = NOT_GIVEN,
+        verbosity: Verbosity | None | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffort | None | NotGiven = NOT_GIVEN,
+        max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
+        frequency_penalty: float | None | NotGiven = NOT_GIVEN,
+        presence_penalty: float | None | NotGiven = NOT_GIVEN,
+        web_search_options: CreateChatCompletionRequestWebSearchOptions | NotGiven = NOT_GIVEN,
+        response_format: ResponseFormatTextParam
+        | ResponseFormatJsonSchemaParam
+        | ResponseFormatJsonObjectParam
+        | NotGiven = NOT_GIVEN,
+        audio: CreateChatCompletionRequestAudio | None | NotGiven = NOT_GIVEN,
+        store: bool | None | NotGiven = NOT_GIVEN,
+        moderation: ModerationParam | None | NotGiven = NOT_GIVEN,
+        stop: StopConfiguration | None | NotGiven = NOT_GIVEN,
+        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logprobs: bool | None | NotGiven = NOT_GIVEN,
+        max_tokens: int | None | NotGiven = NOT_GIVEN,
+        n: int | None | NotGiven = NOT_GIVEN,
+        prediction: PredictionContent | None | NotGiven = NOT_GIVEN,
+        seed: int | None | NotGiven = NOT_GIVEN,
+        stream_options: ChatCompletionStreamOptions | None | NotGiven = NOT_GIVEN,
+        tools: builtins.list[ChatCompletionToolParam | CustomToolChatCompletions]
+        | NotGiven = NOT_GIVEN,
+        tool_choice: ChatCompletionToolChoiceOption | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCalls | NotGiven = NOT_GIVEN,
+        function_call: Literal["none", "auto"]
+        | ChatCompletionFunctionCallOption
+        | NotGiven = NOT_GIVEN,
+        functions: builtins.list[ChatCompletionFunctions] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -258,10 +331,95 @@ class ChatCompletions(SyncAPIResource):
         max_retries: int | NotGiven = NOT_GIVEN,
         options: RequestOptions | None = None,
     ) -> ChatCompletion | Stream[ChatCompletionChunk]:
-        """Create a model response for the given chat conversation.
+        """**Starting a new project?** We recommend trying [Responses](/docs/api-reference/responses)
+        to take advantage of the latest OpenAI platform features. Compare
+        [Chat Completions with Responses](/docs/guides/responses-vs-chat-completions?api-mode=responses).
 
-        With ``stream=True`` returns the chunks as they arrive (:class:`Stream`); HTTP
-        errors are raised by this call, before any iteration.
+        ---
+
+        Creates a model response for the given chat conversation. Learn more in the
+        [text generation](/docs/guides/text-generation), [vision](/docs/guides/vision),
+        and [audio](/docs/guides/audio) guides.
+
+        Parameter support can differ depending on the model used to generate the
+        response, particularly for newer reasoning models. Parameters that are only
+        supported for reasoning models are noted below. For the current state of
+        unsupported parameters in reasoning models,
+        [refer to the reasoning guide](/docs/guides/reasoning).
+
+        Returns a chat completion object, or a streamed sequence of chat completion
+        chunk objects if the request is streamed.
+
+                With ``stream=True`` returns the events as they arrive (:class:`Stream`).
+
+                Args:
+                    top_logprobs: An integer between 0 and 20 specifying the maximum number of most likely
+                        tokens to return at each token position, each with an associated log
+                        probability. In some cases, the number of returned tokens may be fewer than
+                        requested.
+                        `logprobs` must be set to `true` if this parameter is used.
+                    temperature: What sampling temperature to use, between 0 and 2. Higher values like 0.8 will make the output more random, while lower values like 0.2 will make it more focused and deterministic.
+                        We generally recommend altering this or `top_p` but not both.
+                    top_p: An alternative to sampling with temperature, called nucleus sampling,
+                        where the model considers the results of the tokens with top_p probability
+                        mass. So 0.1 means only the tokens comprising the top 10% probability mass
+                        are considered.
+                    user: Deprecated. This field is being replaced by `safety_identifier` and `prompt_cache_key`. Use `prompt_cache_key` instead to maintain caching optimizations.
+                        A stable identifier for your end-users.
+                        Used to boost cache hit rates by better bucketing similar requests and  to help OpenAI detect and prevent abuse. [Learn more](/docs/guides/safety-best-practices#safety-identifiers).
+                    safety_identifier: A stable identifier used to help detect users of your application that may be violating OpenAI's usage policies.
+                        The IDs should be a string that uniquely identifies each user, with a maximum length of 64 characters. We recommend hashing their username or email address, in order to avoid sending us any identifying information. [Learn more](/docs/guides/safety-best-practices#safety-identifiers).
+                    prompt_cache_key: Used by OpenAI to cache responses for similar requests to optimize your cache hit rates. Replaces the `user` field. [Learn more](/docs/guides/prompt-caching).
+                    prompt_cache_retention: Deprecated. Use `prompt_cache_options.ttl` instead.
+                    messages: A list of messages comprising the conversation so far. Depending on the
+                        [model](/docs/models) you use, different message types (modalities) are
+                        supported, like [text](/docs/guides/text-generation),
+                        [images](/docs/guides/vision), and [audio](/docs/guides/audio).
+                    model: Model ID used to generate the response, like `gpt-4o` or `o3`. OpenAI
+                        offers a wide range of models with different capabilities, performance
+                        characteristics, and price points. Refer to the [model guide](/docs/models)
+                        to browse and compare available models.
+                    max_completion_tokens: An upper bound for the number of tokens that can be generated for a completion, including visible output tokens and [reasoning tokens](/docs/guides/reasoning).
+                    frequency_penalty: Number between -2.0 and 2.0. Positive values penalize new tokens based on
+                        their existing frequency in the text so far, decreasing the model's
+                        likelihood to repeat the same line verbatim.
+                    presence_penalty: Number between -2.0 and 2.0. Positive values penalize new tokens based on
+                        whether they appear in the text so far, increasing the model's likelihood
+                        to talk about new topics.
+                    web_search_options: This tool searches the web for relevant results to use in a response.
+                        Learn more about the [web search tool](/docs/guides/tools-web-search?api-mode=chat).
+                    response_format: An object specifying the format that the model must output.
+                    audio: Parameters for audio output. Required when audio output is requested with
+                        `modalities: ["audio"]`. [Learn more](/docs/guides/audio).
+                    store: Whether or not to store the output of this chat completion request for
+                        use in our [model distillation](/docs/guides/distillation) or
+                        [evals](/docs/guides/evals) products.
+                    moderation: Configuration for running moderation on the request input and generated output.
+                    stream: If set to true, the model response data will be streamed to the client
+                        as it is generated using [server-sent events](https://developer.mozilla.org/en-US/docs/Web/API/Server-sent_events/Using_server-sent_events#Event_stream_format).
+                        See the [Streaming section below](/docs/api-reference/chat/streaming)
+                        for more information, along with the [streaming responses](/docs/guides/streaming-responses)
+                        guide for more information on how to handle the streaming events.
+                    logit_bias: Modify the likelihood of specified tokens appearing in the completion.
+                    logprobs: Whether to return log probabilities of the output tokens or not. If true,
+                        returns the log probabilities of each output token returned in the
+                        `content` of `message`.
+                    max_tokens: Deprecated. The maximum number of [tokens](/tokenizer) that can be generated in the
+                        chat completion. This value can be used to control
+                        [costs](https://openai.com/api/pricing/) for text generated via API.
+                    n: How many chat completion choices to generate for each input message. Note that you will be charged based on the number of generated tokens across all of the choices. Keep `n` as `1` to minimize costs.
+                    prediction: Configuration for a [Predicted Output](/docs/guides/predicted-outputs),
+                        which can greatly improve response times when large parts of the model
+                        response are known ahead of time. This is most common when you are
+                        regenerating a file with only minor changes to most of the content.
+                    seed: Deprecated. This feature is in Beta.
+                        If specified, our system will make a best effort to sample deterministically, such that repeated requests with the same `seed` and parameters should return the same result.
+                        Determinism is not guaranteed, and you should refer to the `system_fingerprint` response parameter to monitor changes in the backend.
+                    tools: A list of tools the model may call. You can provide either
+                        [custom tools](/docs/guides/function-calling#custom-tools) or
+                        [function tools](/docs/guides/function-calling).
+                    function_call: Deprecated in favor of `tool_choice`.
+                    functions: Deprecated in favor of `tools`.
         """
         result = self._portal.call(
             partial(
@@ -269,40 +427,40 @@ class ChatCompletions(SyncAPIResource):
                 messages=messages,
                 model=model,
                 stream=stream,
-                audio=audio,
-                frequency_penalty=frequency_penalty,
-                function_call=function_call,
-                functions=functions,
-                logit_bias=logit_bias,
-                logprobs=logprobs,
-                max_completion_tokens=max_completion_tokens,
-                max_tokens=max_tokens,
                 metadata=metadata,
-                modalities=modalities,
-                moderation=moderation,
-                n=n,
-                parallel_tool_calls=parallel_tool_calls,
-                prediction=prediction,
-                presence_penalty=presence_penalty,
-                prompt_cache_key=prompt_cache_key,
-                prompt_cache_options=prompt_cache_options,
-                prompt_cache_retention=prompt_cache_retention,
-                reasoning_effort=reasoning_effort,
-                response_format=response_format,
-                safety_identifier=safety_identifier,
-                seed=seed,
-                service_tier=service_tier,
-                stop=stop,
-                store=store,
-                stream_options=stream_options,
-                temperature=temperature,
-                tool_choice=tool_choice,
-                tools=tools,
                 top_logprobs=top_logprobs,
+                temperature=temperature,
                 top_p=top_p,
                 user=user,
+                safety_identifier=safety_identifier,
+                prompt_cache_key=prompt_cache_key,
+                prompt_cache_retention=prompt_cache_retention,
+                prompt_cache_options=prompt_cache_options,
+                service_tier=service_tier,
+                modalities=modalities,
                 verbosity=verbosity,
+                reasoning_effort=reasoning_effort,
+                max_completion_tokens=max_completion_tokens,
+                frequency_penalty=frequency_penalty,
+                presence_penalty=presence_penalty,
                 web_search_options=web_search_options,
+                response_format=response_format,
+                audio=audio,
+                store=store,
+                moderation=moderation,
+                stop=stop,
+                logit_bias=logit_bias,
+                logprobs=logprobs,
+                max_tokens=max_tokens,
+                n=n,
+                prediction=prediction,
+                seed=seed,
+                stream_options=stream_options,
+                tools=tools,
+                tool_choice=tool_choice,
+                parallel_tool_calls=parallel_tool_calls,
+                function_call=function_call,
+                functions=functions,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,
@@ -314,3 +472,123 @@ class ChatCompletions(SyncAPIResource):
         if isinstance(result, AsyncStream):
             return Stream(self._portal, result)
         return result
+
+    def retrieve(
+        self,
+        completion_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> ChatCompletion:
+        """Get a stored chat completion. Only Chat Completions that have been created
+        with the `store` parameter set to `true` will be returned."""
+        return self._portal.call(
+            partial(
+                self._async.retrieve,
+                completion_id,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                options=options,
+            )
+        )
+
+    def update(
+        self,
+        completion_id: str,
+        *,
+        metadata: Metadata | None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> ChatCompletion:
+        """Modify a stored chat completion. Only Chat Completions that have been
+        created with the `store` parameter set to `true` can be modified. Currently,
+        the only supported modification is to update the `metadata` field."""
+        return self._portal.call(
+            partial(
+                self._async.update,
+                completion_id,
+                metadata=metadata,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+                options=options,
+            )
+        )
+
+    def delete(
+        self,
+        completion_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> ChatCompletionDeleted:
+        """Delete a stored chat completion. Only Chat Completions that have been
+        created with the `store` parameter set to `true` can be deleted."""
+        return self._portal.call(
+            partial(
+                self._async.delete,
+                completion_id,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                options=options,
+            )
+        )
+
+
+class ChatCompletionsMessages(SyncAPIResource):
+    """``client.chat.completions.messages``."""
+
+    _async: AsyncChatCompletionsMessages
+
+    def list(
+        self,
+        completion_id: str,
+        *,
+        after: str | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> SyncPage[ChatCompletionMessageListDataItem]:
+        """Get the messages in a stored chat completion. Only Chat Completions that
+        have been created with the `store` parameter set to `true` will be
+        returned.
+
+                Args:
+                    after: Identifier for the last message from the previous pagination request.
+                    limit: Number of messages to retrieve.
+                    order: Sort order for messages by timestamp. Use `asc` for ascending order or `desc` for descending order. Defaults to `asc`.
+        """
+        return SyncPage.first(
+            self._portal,
+            self._async.list(
+                completion_id,
+                after=after,
+                limit=limit,
+                order=order,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                options=options,
+            ),
+        )

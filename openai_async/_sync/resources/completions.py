@@ -5,25 +5,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property, partial
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
+from ..._binary import BinaryResponse
 from ..._options import Timeout
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
 from ..._streaming import AsyncStream
-from ..._syncbase import Stream, SyncAPIResource, SyncPage
+from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
 from ...models.completions import Completion
-from ...models.shared import ChatCompletionStreamOptions
+from ...models.shared import ChatCompletionStreamOptions, StopConfiguration
 from ...resources.completions import AsyncCompletions
 
 __all__ = ["Completions"]
 
 
 class Completions(SyncAPIResource):
-    """``client.completions``: create text completions, plain or streamed."""
+    """``client.completions``."""
 
     _async: AsyncCompletions
 
@@ -31,19 +31,19 @@ class Completions(SyncAPIResource):
     def create(
         self,
         *,
-        model: str,
+        model: str | Literal["gpt-3.5-turbo-instruct", "davinci-002", "babbage-002"],
         prompt: str | list[str] | list[int] | list[list[int]] | None,
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
         best_of: int | None | NotGiven = NOT_GIVEN,
         echo: bool | None | NotGiven = NOT_GIVEN,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: int | None | NotGiven = NOT_GIVEN,
         max_tokens: int | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
-        stop: str | list[str] | None | NotGiven = NOT_GIVEN,
+        stop: StopConfiguration | None | NotGiven = NOT_GIVEN,
         stream_options: ChatCompletionStreamOptions | None | NotGiven = NOT_GIVEN,
         suffix: str | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
@@ -61,19 +61,19 @@ class Completions(SyncAPIResource):
     def create(
         self,
         *,
-        model: str,
+        model: str | Literal["gpt-3.5-turbo-instruct", "davinci-002", "babbage-002"],
         prompt: str | list[str] | list[int] | list[list[int]] | None,
         stream: Literal[True],
         best_of: int | None | NotGiven = NOT_GIVEN,
         echo: bool | None | NotGiven = NOT_GIVEN,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: int | None | NotGiven = NOT_GIVEN,
         max_tokens: int | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
-        stop: str | list[str] | None | NotGiven = NOT_GIVEN,
+        stop: StopConfiguration | None | NotGiven = NOT_GIVEN,
         stream_options: ChatCompletionStreamOptions | None | NotGiven = NOT_GIVEN,
         suffix: str | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
@@ -91,19 +91,19 @@ class Completions(SyncAPIResource):
     def create(
         self,
         *,
-        model: str,
+        model: str | Literal["gpt-3.5-turbo-instruct", "davinci-002", "babbage-002"],
         prompt: str | list[str] | list[int] | list[list[int]] | None,
         stream: bool,
         best_of: int | None | NotGiven = NOT_GIVEN,
         echo: bool | None | NotGiven = NOT_GIVEN,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: int | None | NotGiven = NOT_GIVEN,
         max_tokens: int | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
-        stop: str | list[str] | None | NotGiven = NOT_GIVEN,
+        stop: StopConfiguration | None | NotGiven = NOT_GIVEN,
         stream_options: ChatCompletionStreamOptions | None | NotGiven = NOT_GIVEN,
         suffix: str | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
@@ -120,19 +120,19 @@ class Completions(SyncAPIResource):
     def create(
         self,
         *,
-        model: str,
+        model: str | Literal["gpt-3.5-turbo-instruct", "davinci-002", "babbage-002"],
         prompt: str | list[str] | list[int] | list[list[int]] | None,
-        stream: Literal[False] | Literal[True] | None | NotGiven = NOT_GIVEN,
+        stream: bool | None | NotGiven = NOT_GIVEN,
         best_of: int | None | NotGiven = NOT_GIVEN,
         echo: bool | None | NotGiven = NOT_GIVEN,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: int | None | NotGiven = NOT_GIVEN,
         max_tokens: int | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
         presence_penalty: float | None | NotGiven = NOT_GIVEN,
         seed: int | None | NotGiven = NOT_GIVEN,
-        stop: str | list[str] | None | NotGiven = NOT_GIVEN,
+        stop: StopConfiguration | None | NotGiven = NOT_GIVEN,
         stream_options: ChatCompletionStreamOptions | None | NotGiven = NOT_GIVEN,
         suffix: str | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
@@ -145,10 +145,29 @@ class Completions(SyncAPIResource):
         max_retries: int | NotGiven = NOT_GIVEN,
         options: RequestOptions | None = None,
     ) -> Completion | Stream[Completion]:
-        """Create a completion for the provided prompt (legacy text completions).
+        """Creates a completion for the provided prompt and parameters.
 
-        With ``stream=True`` returns the :class:`Completion` chunks as they arrive
-        (:class:`Stream`).
+        Returns a completion object, or a sequence of completion objects if the request is streamed.
+
+                With ``stream=True`` returns the events as they arrive (:class:`Stream`).
+
+                Args:
+                    model: ID of the model to use. You can use the [List models](/docs/api-reference/models/list) API to see all of your available models, or see our [Model overview](/docs/models) for descriptions of them.
+                    prompt: The prompt(s) to generate completions for, encoded as a string, array of strings, array of tokens, or array of token arrays.
+                    best_of: Generates `best_of` completions server-side and returns the "best" (the one with the highest log probability per token). Results cannot be streamed.
+                    echo: Echo back the prompt in addition to the completion
+                    frequency_penalty: Number between -2.0 and 2.0. Positive values penalize new tokens based on their existing frequency in the text so far, decreasing the model's likelihood to repeat the same line verbatim.
+                    logit_bias: Modify the likelihood of specified tokens appearing in the completion.
+                    logprobs: Include the log probabilities on the `logprobs` most likely output tokens, as well the chosen tokens. For example, if `logprobs` is 5, the API will return a list of the 5 most likely tokens. The API will always return the `logprob` of the sampled token, so there may be up to `logprobs+1` elements in the response.
+                    max_tokens: The maximum number of [tokens](/tokenizer) that can be generated in the completion.
+                    n: How many completions to generate for each prompt.
+                    presence_penalty: Number between -2.0 and 2.0. Positive values penalize new tokens based on whether they appear in the text so far, increasing the model's likelihood to talk about new topics.
+                    seed: If specified, our system will make a best effort to sample deterministically, such that repeated requests with the same `seed` and parameters should return the same result.
+                    stream: Whether to stream back partial progress. If set, tokens will be sent as data-only [server-sent events](https://developer.mozilla.org/en-US/docs/Web/API/Server-sent_events/Using_server-sent_events#Event_stream_format) as they become available, with the stream terminated by a `data: [DONE]` message. [Example Python code](https://cookbook.openai.com/examples/how_to_stream_completions).
+                    suffix: The suffix that comes after a completion of inserted text.
+                    temperature: What sampling temperature to use, between 0 and 2. Higher values like 0.8 will make the output more random, while lower values like 0.2 will make it more focused and deterministic.
+                    top_p: An alternative to sampling with temperature, called nucleus sampling, where the model considers the results of the tokens with top_p probability mass. So 0.1 means only the tokens comprising the top 10% probability mass are considered.
+                    user: A unique identifier representing your end-user, which can help OpenAI to monitor and detect abuse. [Learn more](/docs/guides/safety-best-practices#end-user-ids).
         """
         result = self._portal.call(
             partial(

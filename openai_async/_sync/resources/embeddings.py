@@ -32,60 +32,30 @@ from ...lib.embedding_jobs import (
     collect_lists,
     collect_matrix,
 )
+from ...lib.embeddings import (
+    AsyncEmbeddingsHelpers,
+    base64_embedding_bytes,
+    decode_base64_embedding,
+    decode_embedding_vectors,
+    embedding_request_body,
+)
 from ...models.embeddings import CreateEmbeddingResponse
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
+from ..._binary import BinaryResponse
 from ..._streaming import AsyncStream
-from ..._syncbase import ResultIterator, Stream, SyncAPIResource, SyncPage
-from ...resources.embeddings import AsyncEmbeddings, base64_embedding_bytes, decode_base64_embedding
+from ..._syncbase import ResultIterator, Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
+from ...resources.embeddings import AsyncEmbeddings
 
 __all__ = ["Embeddings"]
 
 
 class Embeddings(SyncAPIResource):
-    """``client.embeddings``: embedding vectors for text or tokens."""
+    """``client.embeddings``."""
 
     _async: AsyncEmbeddings
-
-    def create(
-        self,
-        *,
-        input: str | list[str] | list[int] | list[list[int]],
-        model: str,
-        dimensions: int | NotGiven = NOT_GIVEN,
-        encoding_format: Literal["float", "base64"] | NotGiven = NOT_GIVEN,
-        user: str | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        options: RequestOptions | None = None,
-    ) -> CreateEmbeddingResponse:
-        """Create embedding vectors representing the input text.
-
-        Vectors always arrive as lists of floats. When ``encoding_format`` is left out
-        the SDK asks for base64 (a quarter of the bytes on the wire) and decodes it;
-        servers that ignore the request and send floats work the same.
-        """
-        return self._portal.call(
-            partial(
-                self._async.create,
-                input=input,
-                model=model,
-                dimensions=dimensions,
-                encoding_format=encoding_format,
-                user=user,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-                max_retries=max_retries,
-                options=options,
-            )
-        )
 
     @overload
     def create_many(
@@ -349,4 +319,49 @@ class Embeddings(SyncAPIResource):
                 max_retries=max_retries,
                 options=options,
             ),
+        )
+
+    def create(
+        self,
+        *,
+        input: str | list[str] | list[int] | list[list[int]],
+        model: str
+        | Literal["text-embedding-ada-002", "text-embedding-3-small", "text-embedding-3-large"],
+        encoding_format: Literal["float", "base64"] | NotGiven = NOT_GIVEN,
+        dimensions: int | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> CreateEmbeddingResponse:
+        """Creates an embedding vector representing the input text.
+
+        Vectors always arrive as lists of floats. When ``encoding_format`` is left out
+        the SDK asks for base64 (a quarter of the bytes on the wire) and decodes it.
+
+        Args:
+            input: Input text to embed, encoded as a string or array of tokens. To embed multiple inputs in a single request, pass an array of strings or array of token arrays. The input must not exceed the max input tokens for the model (8192 tokens for all embedding models), cannot be an empty string, and any array must be 2048 dimensions or less. [Example Python code](https://cookbook.openai.com/examples/how_to_count_tokens_with_tiktoken) for counting tokens. In addition to the per-input token limit, all embedding  models enforce a maximum of 300,000 tokens summed across all inputs in a  single request.
+            model: ID of the model to use. You can use the [List models](/docs/api-reference/models/list) API to see all of your available models, or see our [Model overview](/docs/models) for descriptions of them.
+            encoding_format: The format to return the embeddings in. Can be either `float` or [`base64`](https://pypi.org/project/pybase64/).
+            dimensions: The number of dimensions the resulting output embeddings should have. Only supported in `text-embedding-3` and later models.
+            user: A unique identifier representing your end-user, which can help OpenAI to monitor and detect abuse. [Learn more](/docs/guides/safety-best-practices#end-user-ids).
+        """
+        return self._portal.call(
+            partial(
+                self._async.create,
+                input=input,
+                model=model,
+                encoding_format=encoding_format,
+                dimensions=dimensions,
+                user=user,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+                options=options,
+            )
         )

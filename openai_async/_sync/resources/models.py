@@ -6,24 +6,25 @@
 from __future__ import annotations
 
 from functools import cached_property, partial
-from typing import overload
+from typing import Any, overload
 
+from ..._binary import BinaryResponse
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
 from ..._streaming import AsyncStream
-from ..._syncbase import Stream, SyncAPIResource, SyncPage
+from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Headers, NotGiven, Query
-from ...models.models import DeleteModelResponse, Model
+from ...models.models import Model, ModelDeleted
 from ...resources.models import AsyncModels
 
 __all__ = ["Models"]
 
 
 class Models(SyncAPIResource):
-    """``client.models``: the models available to your key, and deleting fine-tuned ones."""
+    """``client.models``."""
 
     _async: AsyncModels
 
@@ -36,7 +37,7 @@ class Models(SyncAPIResource):
         max_retries: int | NotGiven = NOT_GIVEN,
         options: RequestOptions | None = None,
     ) -> SyncPage[Model]:
-        """List the models; iterating the result walks every model of every page."""
+        """Lists the currently available models, and provides basic information about each one such as the owner and availability."""
         return SyncPage.first(
             self._portal,
             self._async.list(
@@ -58,7 +59,7 @@ class Models(SyncAPIResource):
         max_retries: int | NotGiven = NOT_GIVEN,
         options: RequestOptions | None = None,
     ) -> Model:
-        """Retrieve a model instance: its owner and creation time."""
+        """Retrieves a model instance, providing basic information about the model such as the owner and permissioning."""
         return self._portal.call(
             partial(
                 self._async.retrieve,
@@ -80,8 +81,8 @@ class Models(SyncAPIResource):
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         options: RequestOptions | None = None,
-    ) -> DeleteModelResponse:
-        """Delete a fine-tuned model (you need the Owner role in its organization)."""
+    ) -> ModelDeleted:
+        """Delete a fine-tuned model. You must have the Owner role in your organization to delete a model."""
         return self._portal.call(
             partial(
                 self._async.delete,
