@@ -35,7 +35,7 @@ from openai_async import (
     RetryPolicy,
 )
 from openai_async.lib.azure import prompt_filter_results
-from openai_async.testing import Fault, LocalServer, Reply
+from openai_async.testing import Fault, LocalServer, Reply, Scripted
 
 pytestmark = pytest.mark.anyio
 
@@ -247,6 +247,28 @@ async def test_a_stream_through_a_gateway_prefix(gateway, server):
         "one two three four"
     )
     assert gateway.paths == [f"{PrefixGateway.PREFIX}/chat/completions"]
+
+
+async def test_a_multipart_upload_through_a_gateway_prefix(gateway, server, tmp_path):
+    uploaded = {
+        "id": "file_gw",
+        "object": "file",
+        "bytes": 11,
+        "created_at": 1,
+        "filename": "batch.jsonl",
+        "purpose": "batch",
+        "status": "processed",
+    }
+    server.add_route("POST", "/files", lambda request: Scripted(json=uploaded))
+    path = tmp_path / "batch.jsonl"
+    path.write_bytes(b'{"a": 1}\n\n\n')
+    async with make(gateway.base_url) as client:
+        got = await client.files.create(file=path, purpose="batch")
+    assert got.id == "file_gw"
+    assert gateway.paths == [f"{PrefixGateway.PREFIX}/files"]
+    parts = dict(server.requests[-1].form())
+    assert parts["purpose"] == "batch"
+    assert parts["file"][:2] == ("batch.jsonl", path.read_bytes())
 
 
 async def test_a_gateway_route_outside_the_prefix_is_not_reached(gateway):
