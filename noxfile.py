@@ -1,5 +1,5 @@
 """Entry point for humans and CI: `nox` runs lint, types, the generated-code check, tests,
-and the compat tests against a real llama.cpp server."""
+the compat tests against a real llama.cpp server and the contract tests against Steady."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["lint", "types", "generated", "tests", "compat"]
+nox.options.sessions = ["lint", "types", "generated", "tests", "compat", "contract"]
 nox.options.error_on_missing_interpreters = True
 
 PYTHON = None  # the interpreter running nox (3.10+)
@@ -67,6 +67,45 @@ def compat(session: nox.Session) -> None:
         "tests/compat",
         *session.posargs,
         env={"OPENAI_ASYNC_COMPAT_MODEL": str(model)},
+    )
+
+
+STEADY = "@stdy/cli@0.22.2"  # Steady, the OpenAPI mock server (npm; a native binary inside)
+
+
+@nox.session(python=PYTHON)
+def contract(session: nox.Session) -> None:
+    """Every operation through the SDK against Steady serving ../shared/openapi/openapi.yaml.
+
+    Steady is installed with npm into .nox/steady (once per pinned version; no global
+    install) and started by tests/contract/conftest.py on a free port of 127.0.0.1.
+    """
+    npm = shutil.which("npm")
+    if npm is None:
+        session.error("the contract tests need npm (Node.js) to install Steady")
+    prefix = Path(__file__).resolve().parent / ".nox" / "steady"
+    name, version = STEADY.rsplit("@", 1)
+    installed = prefix / "node_modules" / name / "package.json"
+    if not installed.is_file() or f'"version": "{version}"' not in installed.read_text():
+        session.run(
+            npm,
+            "install",
+            "--prefix",
+            str(prefix),
+            "--no-audit",
+            "--no-fund",
+            STEADY,
+            external=True,
+        )
+    session.install("-e", ".[test]")
+    steady = prefix / "node_modules" / ".bin" / "steady"
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "tests/contract",
+        *session.posargs,
+        env={"OPENAI_ASYNC_STEADY": str(steady)},
     )
 
 
