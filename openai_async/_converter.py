@@ -108,6 +108,7 @@ def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseM
     ns: dict[str, Any] = {
         "__cl": cls,
         "__new": object.__new__,
+        "_wrong": _wrong_container,
         "_known": frozenset(json_key(a) for a in fields),
         "_Mapping": Mapping,
         "_TypeError": TypeError,
@@ -133,8 +134,17 @@ def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseM
                 # A required field a server left out arrives as None (logged), not as a
                 # failed response: compatible servers and the spec's own examples omit some.
                 read = f"g({key})"
+            kind = _container_kind(a.type)
+            if kind is not None:
+                ns[f"_k{i}"] = kind
+                where = repr(f"{cls.__name__}.{a.name}")
             if _is_passthrough(a.type):
                 value = read
+                if kind is not None:
+                    value = (
+                        f"(v{i} if (v{i} := {read}) is None or type(v{i}) is _k{i}"
+                        f" else _wrong(v{i}, _k{i}, {where}))"
+                    )
             else:
                 inner = _optional_member(a.type)
                 target = inner if inner is not None else a.type
@@ -143,7 +153,8 @@ def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseM
                 ns[f"_s{i}"] = _hook_for(ns[f"_t{i}"])
                 if element is not None:  # list[Model]: one comprehension, no list hook call
                     value = (
-                        f"(None if (v{i} := {read}) is None else [_s{i}(x, _t{i}) for x in v{i}])"
+                        f"(None if (v{i} := {read}) is None else [_s{i}(x, _t{i}) for x in v{i}]"
+                        f" if type(v{i}) is list else _wrong(v{i}, list, {where}))"
                     )
                 else:
                     value = f"(None if (v{i} := {read}) is None else _s{i}(v{i}, _t{i}))"
@@ -222,10 +233,28 @@ def _is_primitive_container(t: Any) -> bool:
     origin = get_origin(t)
     args = get_args(t)
     if origin in (list, Sequence) and len(args) == 1:
-        return args[0] in _SCALARS or args[0] is Any
+        return args[0] in _SCALARS or args[0] is Any or _is_literal(args[0])
     if origin in (dict, Mapping) and len(args) == 2:
-        return args[1] in _SCALARS or args[1] is Any
+        return args[1] in _SCALARS or args[1] is Any or _is_literal(args[1])
     return False
+
+
+def _container_kind(t: Any) -> type | None:
+    """``list`` or ``dict`` for a (possibly optional) list or dict type, else None."""
+    inner = _optional_member(t)
+    origin = get_origin(inner if inner is not None else t)
+    if origin in (list, Sequence):
+        return list
+    if origin in (dict, Mapping):
+        return dict
+    return None
+
+
+def _wrong_container(value: Any, kind: type, where: str) -> Any:
+    """Raised from generated code: a string where an array belongs must not be split."""
+    raise TypeError(
+        f"{where}: expected a JSON {'array' if kind is list else 'object'}, got {type(value).__name__}"
+    )
 
 
 def _structure_primitive_container(value: Any, t: Any) -> Any:
@@ -277,8 +306,9 @@ class _Shape:
     def matches(self, obj: dict[str, Any]) -> bool:
         if not self.required.issubset(obj):
             return False
+        # An optional field written as null (to_dict() writes absent fields so) is absent.
         return all(
-            obj[k] in values if k in obj else k in self.optional_literals
+            k in self.optional_literals if (v := obj.get(k)) is None else v in values
             for k, values in self.literals.items()
         )
 
@@ -300,10 +330,11 @@ class _Discriminator:
     rest: tuple[_Shape, ...]  # members for objects without the key
 
     def pick(self, obj: dict[str, Any]) -> type[BaseModel] | None:
-        if self.key not in obj:
+        value = obj.get(self.key)
+        if value is None:  # absent, or null as to_dict() writes an absent optional field
             return _best(self.rest, obj)
         try:
-            group = self.table.get(obj[self.key], ())
+            group = self.table.get(value, ())
         except TypeError:  # an unhashable value
             return None
         return group[0].cls if len(group) == 1 else _best(group, obj)
