@@ -190,7 +190,8 @@ class RawResponse:
 def _form_data(form: Form, opened: contextlib.ExitStack) -> aiohttp.FormData:
     """A fresh multipart body for one attempt: files on disk are opened again (and
     streamed by aiohttp); ``opened`` closes them once the attempt has been sent."""
-    data = aiohttp.FormData(quote_fields=False)
+    # The operation declares multipart/form-data even when no part is a file.
+    data = aiohttp.FormData(quote_fields=False, default_to_multipart=True)
     for name, value in form.fields:
         data.add_field(name, value)
     for part in form.files:

@@ -36,8 +36,9 @@ objects, and the inline bodies, parameters and responses of operations). Rules:
     python scripts/gen_models.py            # rewrite openai_async/models/ (whole directory)
     python scripts/gen_models.py --check    # exit 1 if the tree on disk differs (whole tree)
     ... --spec PATH                         # default: ../shared/openapi/openapi.yaml
+    ... --legacy PATH                       # merged in; default: scripts/legacy_openapi.yaml
 
-For other generators (resources): ``build(Spec(load_spec(path)))`` gives the Generator
+For other generators (resources): ``build(Spec(load_specs(path)))`` gives the Generator
 after it has named every schema of the spec; ``gen.ref(name, side)`` and
 ``gen.type_of(schema, hint, side, Ctx(...))`` answer the Python type of a schema (its
 ``deps`` are the names to import, ``gen.module_of(name)`` their module).
@@ -64,6 +65,7 @@ from _codegen import ROOT, header, parser, write_files, write_or_check
 
 OUT = ROOT / "openai_async" / "models"
 DEFAULT_SPEC = ROOT.parent / "shared" / "openapi" / "openapi.yaml"
+LEGACY_SPEC = ROOT / "scripts" / "legacy_openapi.yaml"  # our own: endpoints the spec dropped
 HEADER = header("gen_models.py", "the OpenAPI spec")
 
 # --- where things go (reviewed tables) ---------------------------------------------------
@@ -231,6 +233,37 @@ def load_spec(path: Path) -> Schema:
     with path.open("rb") as f:
         spec: Schema = yaml.load(f, Loader=loader)
     return spec
+
+
+def load_specs(main: Path, legacy: Path = LEGACY_SPEC) -> Schema:
+    """The main spec with the legacy spec's paths and components merged in."""
+    return merge_specs(load_spec(main), load_spec(legacy), legacy.name)
+
+
+def merge_specs(spec: Schema, extra: Schema, source: str) -> Schema:
+    """``spec`` plus ``extra``'s operations and components; any name clash is refused."""
+    ids = {
+        op.get("operationId")
+        for item in spec["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict)
+    }
+    paths = dict(spec["paths"])
+    for path, item in extra.get("paths", {}).items():
+        clash = item.keys() & paths.get(path, {}).keys()
+        clash |= {op.get("operationId") for op in item.values() if isinstance(op, dict)} & ids
+        if clash:
+            raise SystemExit(f"{source}: {path} clashes with the main spec on {sorted(clash)}")
+        paths[path] = {**paths.get(path, {}), **item}
+    components = dict(spec["components"])
+    for kind, named in extra.get("components", {}).items():
+        clash = named.keys() & components.get(kind, {}).keys()
+        if clash:
+            raise SystemExit(
+                f"{source}: components.{kind} {sorted(clash)} clash with the main spec"
+            )
+        components[kind] = {**components.get(kind, {}), **named}
+    return {**spec, "paths": paths, "components": components}
 
 
 def schema_refs(node: object) -> Iterator[str]:
@@ -1190,8 +1223,9 @@ def render(gen: Generator, aliases: dict[str, str] = ALIASES) -> dict[str, str]:
 def main() -> int:
     cli = parser(__doc__, OUT)
     cli.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="the OpenAPI spec (YAML)")
+    cli.add_argument("--legacy", type=Path, default=LEGACY_SPEC, help="the legacy spec (YAML)")
     args = cli.parse_args()
-    gen = build(Spec(load_spec(args.spec)))
+    gen = build(Spec(load_specs(args.spec, args.legacy)))
     return write_or_check(
         OUT,
         lambda out: write_files(out, render(gen)),

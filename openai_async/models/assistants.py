@@ -81,6 +81,12 @@ __all__ = [
     "FileSearchRanker",
     "FileSearchRankingOptions",
     "FileSearchRankingOptionsParam",
+    "LegacyAssistantFile",
+    "LegacyAssistantFileDeleted",
+    "LegacyAssistantFileList",
+    "LegacyCreateAssistantFileRequest",
+    "LegacyMessageFile",
+    "LegacyMessageFileList",
     "ListAssistantsResponse",
     "ListMessagesResponse",
     "ListRunStepsResponse",
@@ -1695,6 +1701,67 @@ class ListRunsResponse(BaseModel):
     has_more: bool
 
 
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class LegacyAssistantFile(BaseModel):
+    """A file attached to an assistant."""
+
+    id: str
+
+    object: Literal["assistant.file"]
+
+    created_at: int
+
+    assistant_id: str
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class LegacyAssistantFileList(BaseModel):
+    object: Literal["list"]
+
+    data: list[LegacyAssistantFile]
+
+    first_id: str | None = None
+
+    last_id: str | None = None
+
+    has_more: bool | None = None
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class LegacyAssistantFileDeleted(BaseModel):
+    id: str
+
+    object: Literal["assistant.file.deleted"]
+
+    deleted: bool
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class LegacyMessageFile(BaseModel):
+    """A file attached to a message."""
+
+    id: str
+
+    object: Literal["thread.message.file"]
+
+    created_at: int
+
+    message_id: str
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class LegacyMessageFileList(BaseModel):
+    object: Literal["list"]
+
+    data: list[LegacyMessageFile]
+
+    first_id: str | None = None
+
+    last_id: str | None = None
+
+    has_more: bool | None = None
+
+
 class AssistantToolsCodeParam(TypedDict):
     """Code interpreter tool"""
 
@@ -2261,6 +2328,11 @@ class SubmitToolOutputsRunRequestToolOutputsItem(TypedDict, total=False):
 
     output: str
     """The output of the tool call to be submitted to continue the run."""
+
+
+class LegacyCreateAssistantFileRequest(TypedDict):
+    file_id: str
+    """A file uploaded with purpose `assistants`, for tools such as code_interpreter."""
 
 
 FileSearchRanker: TypeAlias = Literal["auto", "default_2024_08_21"]

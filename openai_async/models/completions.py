@@ -17,6 +17,10 @@ __all__ = [
     "CreateCompletionResponse",
     "CreateCompletionResponseChoicesItem",
     "CreateCompletionResponseChoicesItemLogprobs",
+    "LegacyCreateEditRequest",
+    "LegacyEdit",
+    "LegacyEditChoice",
+    "LegacyUsage",
 ]
 
 
@@ -70,6 +74,39 @@ class CreateCompletionResponseChoicesItemLogprobs(BaseModel):
     tokens: list[str] | None = None
 
     top_logprobs: list[dict[str, float]] | None = None
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class LegacyEdit(BaseModel):
+    """The edits of one request."""
+
+    object: Literal["edit"]
+
+    created: int
+    """Unix timestamp (seconds) of the edit."""
+
+    choices: list[LegacyEditChoice]
+
+    usage: LegacyUsage
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class LegacyEditChoice(BaseModel):
+    index: int
+
+    text: str
+    """The edited text."""
+
+    finish_reason: str | None = None
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class LegacyUsage(BaseModel):
+    prompt_tokens: int
+
+    completion_tokens: int
+
+    total_tokens: int
 
 
 class _CreateCompletionRequestRequired(TypedDict):
@@ -126,6 +163,26 @@ class CreateCompletionRequest(_CreateCompletionRequestRequired, total=False):
 
     user: str
     """A unique identifier representing your end-user, which can help OpenAI to monitor and detect abuse. [Learn more](/docs/guides/safety-best-practices#end-user-ids)."""
+
+
+class _LegacyCreateEditRequestRequired(TypedDict):
+    model: str
+    """The edit model, such as `text-davinci-edit-001`."""
+
+    instruction: str
+    """How to edit the input, such as "Fix the spelling mistakes"."""
+
+
+class LegacyCreateEditRequest(_LegacyCreateEditRequestRequired, total=False):
+    input: str
+    """The text to edit."""
+
+    n: int
+    """How many edits to generate."""
+
+    temperature: float
+
+    top_p: float
 
 
 Completion = CreateCompletionResponse

@@ -62,6 +62,13 @@ __all__ = [
     "FineTuningJobHyperparameters",
     "GraderMulti",
     "GraderMultiParam",
+    "LegacyCreateFineTuneRequest",
+    "LegacyFineTune",
+    "LegacyFineTuneEvent",
+    "LegacyFineTuneEventList",
+    "LegacyFineTuneFile",
+    "LegacyFineTuneHyperparams",
+    "LegacyFineTuneList",
     "ListFineTuningCheckpointPermissionResponse",
     "ListFineTuningJobCheckpointsResponse",
     "ListFineTuningJobEventsResponse",
@@ -551,6 +558,95 @@ class ValidateGraderResponse(BaseModel):
     """The grader used for the fine-tuning job."""
 
 
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class LegacyFineTune(BaseModel):
+    """A legacy fine-tune job."""
+
+    id: str
+
+    object: Literal["fine-tune"]
+
+    model: str
+
+    created_at: int
+
+    updated_at: int | None = None
+
+    fine_tuned_model: str | None = None
+
+    organization_id: str | None = None
+
+    status: str
+    """`pending`, `running`, `succeeded`, `failed` or `cancelled`."""
+
+    hyperparams: LegacyFineTuneHyperparams | None = None
+
+    training_files: list[LegacyFineTuneFile] | None = None
+
+    validation_files: list[LegacyFineTuneFile] | None = None
+
+    result_files: list[LegacyFineTuneFile] | None = None
+
+    events: list[LegacyFineTuneEvent] | None = None
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class LegacyFineTuneHyperparams(BaseModel):
+    batch_size: int | None = None
+
+    learning_rate_multiplier: float | None = None
+
+    n_epochs: int | None = None
+
+    prompt_loss_weight: float | None = None
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class LegacyFineTuneFile(BaseModel):
+    """A file a legacy fine-tune uses or produced."""
+
+    id: str
+
+    object: Literal["file"]
+
+    bytes: int | None = None
+
+    created_at: int | None = None
+
+    filename: str | None = None
+
+    purpose: str | None = None
+
+    status: str | None = None
+
+    status_details: str | None = None
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class LegacyFineTuneEvent(BaseModel):
+    object: Literal["fine-tune-event"]
+
+    created_at: int
+
+    level: str
+
+    message: str
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class LegacyFineTuneList(BaseModel):
+    object: Literal["list"]
+
+    data: list[LegacyFineTune]
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class LegacyFineTuneEventList(BaseModel):
+    object: Literal["list"]
+
+    data: list[LegacyFineTuneEvent]
+
+
 class CreateFineTuningCheckpointPermissionRequest(TypedDict):
     project_ids: list[str]
     """The project identifiers to grant access to."""
@@ -840,3 +936,34 @@ class ValidateGraderRequest(TypedDict):
         | GraderMultiParam
     )
     """The grader used for the fine-tuning job."""
+
+
+class _LegacyCreateFineTuneRequestRequired(TypedDict):
+    training_file: str
+    """ID of an uploaded JSONL file (purpose `fine-tune`)."""
+
+
+class LegacyCreateFineTuneRequest(_LegacyCreateFineTuneRequestRequired, total=False):
+    validation_file: str
+
+    model: str
+    """The base model (`ada`, `babbage`, `curie`, `davinci`)."""
+
+    n_epochs: int
+
+    batch_size: int
+
+    learning_rate_multiplier: float
+
+    prompt_loss_weight: float
+
+    compute_classification_metrics: bool
+
+    classification_n_classes: int
+
+    classification_positive_class: str
+
+    classification_betas: list[float]
+
+    suffix: str
+    """Up to 40 characters added to the fine-tuned model's name."""

@@ -12,6 +12,8 @@ from .._models import BaseModel
 
 __all__ = [
     "DeleteModelResponse",
+    "LegacyEngine",
+    "LegacyEngineList",
     "ListModelsResponse",
     "Model",
     "ModelDeleted",
@@ -52,6 +54,28 @@ class Model(BaseModel):
 
     shutdown_date: str | None = None
     """The date when the model will shut down, or null if not announced."""
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class LegacyEngine(BaseModel):
+    """An engine, the former name of a model."""
+
+    id: str
+
+    object: Literal["engine"]
+
+    owner: str | None = None
+
+    ready: bool | None = None
+
+    created: int | None = None
+
+
+@attrs.define(slots=True, kw_only=True, repr=False, eq=False)
+class LegacyEngineList(BaseModel):
+    object: Literal["list"] | None = None
+
+    data: list[LegacyEngine]
 
 
 ModelDeleted = DeleteModelResponse

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 import warnings
+from functools import cached_property
 from typing import Literal
 
 from .._options import Timeout
@@ -22,15 +23,21 @@ from ..models.assistants import (
     AssistantToolsFunctionParam,
     CreateAssistantRequestToolResources,
     DeleteAssistantResponse,
+    LegacyAssistantFile,
+    LegacyAssistantFileDeleted,
     ModifyAssistantRequestToolResources,
 )
 from ..models.shared import Metadata, ReasoningEffort
 
-__all__ = ["AsyncBetaAssistants"]
+__all__ = ["AsyncBetaAssistants", "AsyncBetaAssistantsFiles"]
 
 
 class AsyncBetaAssistants(AsyncAPIResource):
     """``client.beta.assistants``."""
+
+    @cached_property
+    def files(self) -> AsyncBetaAssistantsFiles:
+        return AsyncBetaAssistantsFiles(self._client)
 
     def list(
         self,
@@ -250,6 +257,148 @@ class AsyncBetaAssistants(AsyncAPIResource):
             "DELETE",
             f"/assistants/{path_param(assistant_id, 'assistant_id')}",
             extra_headers={"OpenAI-Beta": "assistants=v2", **(extra_headers or {})},
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            options=options,
+        )
+
+
+class AsyncBetaAssistantsFiles(AsyncAPIResource):
+    """``client.beta.assistants.files``."""
+
+    async def create(
+        self,
+        assistant_id: str,
+        *,
+        file_id: str,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> LegacyAssistantFile:
+        """Deprecated by OpenAI. Attach a file to an assistant (Assistants v1).
+
+        Args:
+            file_id: A file uploaded with purpose `assistants`, for tools such as code_interpreter.
+        """
+        warnings.warn(
+            "beta.assistants.files.create is deprecated by OpenAI: use beta.assistants.update with tool_resources instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        body = strip_not_given(
+            {
+                "file_id": file_id,
+            }
+        )
+        return await self._client.request(
+            LegacyAssistantFile,
+            "POST",
+            f"/assistants/{path_param(assistant_id, 'assistant_id')}/files",
+            body=body,
+            extra_headers={"OpenAI-Beta": "assistants=v1", **(extra_headers or {})},
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            max_retries=max_retries,
+            options=options,
+        )
+
+    def list(
+        self,
+        assistant_id: str,
+        *,
+        limit: int | NotGiven = NOT_GIVEN,
+        order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
+        after: str | NotGiven = NOT_GIVEN,
+        before: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> AsyncPaginator[LegacyAssistantFile]:
+        """Deprecated by OpenAI. List the files attached to an assistant (Assistants v1).
+
+        Args:
+            limit: How many objects a page holds, 1 to 100 (default 20).
+            order: Sort by `created_at`, ascending (`asc`) or descending (`desc`, the default).
+            after: A cursor: the ID of the object after which the page starts.
+            before: A cursor: the ID of the object before which the page ends.
+        """
+        warnings.warn(
+            "beta.assistants.files.list is deprecated by OpenAI: use beta.assistants.retrieve and its tool_resources instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return AsyncPaginator[LegacyAssistantFile](
+            self._client,
+            f"/assistants/{path_param(assistant_id, 'assistant_id')}/files",
+            LegacyAssistantFile,
+            query={"limit": limit, "order": order, "after": after, "before": before},
+            cursor="after",
+            request_options={
+                "extra_headers": {"OpenAI-Beta": "assistants=v1", **(extra_headers or {})},
+                "extra_query": extra_query,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "options": options,
+            },
+        )
+
+    async def retrieve(
+        self,
+        assistant_id: str,
+        file_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> LegacyAssistantFile:
+        """Deprecated by OpenAI. Retrieve a file attached to an assistant (Assistants v1)."""
+        warnings.warn(
+            "beta.assistants.files.retrieve is deprecated by OpenAI: use beta.assistants.retrieve and its tool_resources instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return await self._client.request(
+            LegacyAssistantFile,
+            "GET",
+            f"/assistants/{path_param(assistant_id, 'assistant_id')}/files/{path_param(file_id, 'file_id')}",
+            extra_headers={"OpenAI-Beta": "assistants=v1", **(extra_headers or {})},
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+            options=options,
+        )
+
+    async def delete(
+        self,
+        assistant_id: str,
+        file_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> LegacyAssistantFileDeleted:
+        """Deprecated by OpenAI. Detach a file from an assistant (Assistants v1)."""
+        warnings.warn(
+            "beta.assistants.files.delete is deprecated by OpenAI: use beta.assistants.update with tool_resources instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return await self._client.request(
+            LegacyAssistantFileDeleted,
+            "DELETE",
+            f"/assistants/{path_param(assistant_id, 'assistant_id')}/files/{path_param(file_id, 'file_id')}",
+            extra_headers={"OpenAI-Beta": "assistants=v1", **(extra_headers or {})},
             extra_query=extra_query,
             timeout=timeout,
             max_retries=max_retries,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import builtins
+import warnings
 from functools import cached_property
 from typing import Literal, cast, overload
 
@@ -29,6 +30,7 @@ from ..models.assistants import (
     CreateThreadRequestToolResources,
     DeleteMessageResponse,
     DeleteThreadResponse,
+    LegacyMessageFile,
     MessageContentImageFileObjectParam,
     MessageContentImageUrlObjectParam,
     MessageObject,
@@ -45,6 +47,7 @@ from ..models.shared import Metadata, ParallelToolCalls, ReasoningEffort
 __all__ = [
     "AsyncBetaThreads",
     "AsyncBetaThreadsMessages",
+    "AsyncBetaThreadsMessagesFiles",
     "AsyncBetaThreadsRuns",
     "AsyncBetaThreadsRunsSteps",
 ]
@@ -543,6 +546,10 @@ class AsyncBetaThreads(AsyncAPIResource):
 
 class AsyncBetaThreadsMessages(AsyncAPIResource):
     """``client.beta.threads.messages``."""
+
+    @cached_property
+    def files(self) -> AsyncBetaThreadsMessagesFiles:
+        return AsyncBetaThreadsMessagesFiles(self._client)
 
     def list(
         self,
@@ -1155,6 +1162,82 @@ class AsyncBetaThreadsRuns(AsyncAPIResource):
             extra_headers={"OpenAI-Beta": "assistants=v2", **(extra_headers or {})},
             extra_query=extra_query,
             extra_body=extra_body,
+            timeout=timeout,
+            max_retries=max_retries,
+            options=options,
+        )
+
+
+class AsyncBetaThreadsMessagesFiles(AsyncAPIResource):
+    """``client.beta.threads.messages.files``."""
+
+    def list(
+        self,
+        thread_id: str,
+        message_id: str,
+        *,
+        limit: int | NotGiven = NOT_GIVEN,
+        order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
+        after: str | NotGiven = NOT_GIVEN,
+        before: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> AsyncPaginator[LegacyMessageFile]:
+        """Deprecated by OpenAI. List the files attached to a message (Assistants v1).
+
+        Args:
+            limit: How many objects a page holds, 1 to 100 (default 20).
+            order: Sort by `created_at`, ascending (`asc`) or descending (`desc`, the default).
+            after: A cursor: the ID of the object after which the page starts.
+            before: A cursor: the ID of the object before which the page ends.
+        """
+        warnings.warn(
+            "beta.threads.messages.files.list is deprecated by OpenAI: use beta.threads.messages.retrieve and its attachments instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return AsyncPaginator[LegacyMessageFile](
+            self._client,
+            f"/threads/{path_param(thread_id, 'thread_id')}/messages/{path_param(message_id, 'message_id')}/files",
+            LegacyMessageFile,
+            query={"limit": limit, "order": order, "after": after, "before": before},
+            cursor="after",
+            request_options={
+                "extra_headers": {"OpenAI-Beta": "assistants=v1", **(extra_headers or {})},
+                "extra_query": extra_query,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "options": options,
+            },
+        )
+
+    async def retrieve(
+        self,
+        thread_id: str,
+        message_id: str,
+        file_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> LegacyMessageFile:
+        """Deprecated by OpenAI. Retrieve a file attached to a message (Assistants v1)."""
+        warnings.warn(
+            "beta.threads.messages.files.retrieve is deprecated by OpenAI: use beta.threads.messages.retrieve and its attachments instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return await self._client.request(
+            LegacyMessageFile,
+            "GET",
+            f"/threads/{path_param(thread_id, 'thread_id')}/messages/{path_param(message_id, 'message_id')}/files/{path_param(file_id, 'file_id')}",
+            extra_headers={"OpenAI-Beta": "assistants=v1", **(extra_headers or {})},
+            extra_query=extra_query,
             timeout=timeout,
             max_retries=max_retries,
             options=options,

@@ -27,24 +27,12 @@ from _cases import API_KEY, Case, cases, sync_sample
 
 CASES = cases()
 LEGACY_CASES = cases(legacy=True)
-SDK_FORM = (
-    "SDK bug (_transport._form_data): a multipart operation called without a file part is "
-    "sent as application/x-www-form-urlencoded (aiohttp.FormData's default); Steady: E3006"
-)
 STEADY_SSE = (
     "Steady limitation: its SSE answer is random events of the union, then `event: done` "
     "with `data: {}`, never the kind's terminal event, so the SDK raises IncompleteStreamError"
 )
-LEGACY_PENDING = (
-    "not generated yet: the legacy methods and models of scripts/legacy_openapi.yaml "
-    "(remove these marks when they are)"
-)
 # Known failures by case id: (category, the exception the case fails with).
 KNOWN: dict[str, tuple[str, type[BaseException]]] = {
-    **dict.fromkeys(
-        ["CreateContainerFile", "CreateVideoRemix", "create-realtime-call", "createVideo"],
-        (SDK_FORM, pytest.fail.Exception),
-    ),
     **dict.fromkeys(
         [
             "beta_createResponse[stream]",
@@ -55,10 +43,6 @@ KNOWN: dict[str, tuple[str, type[BaseException]]] = {
             "createTranscription[stream]",
         ],
         (STEADY_SSE, IncompleteStreamError),
-    ),
-    **dict.fromkeys(
-        [c.id for c in LEGACY_CASES],
-        (LEGACY_PENDING, pytest.fail.Exception),
     ),
 }
 

@@ -28,18 +28,24 @@ from ...models.assistants import (
     AssistantToolsFunctionParam,
     CreateAssistantRequestToolResources,
     DeleteAssistantResponse,
+    LegacyAssistantFile,
+    LegacyAssistantFileDeleted,
     ModifyAssistantRequestToolResources,
 )
 from ...models.shared import Metadata, ReasoningEffort
-from ...resources.beta_assistants import AsyncBetaAssistants
+from ...resources.beta_assistants import AsyncBetaAssistants, AsyncBetaAssistantsFiles
 
-__all__ = ["BetaAssistants"]
+__all__ = ["BetaAssistants", "BetaAssistantsFiles"]
 
 
 class BetaAssistants(SyncAPIResource):
     """``client.beta.assistants``."""
 
     _async: AsyncBetaAssistants
+
+    @cached_property
+    def files(self) -> BetaAssistantsFiles:
+        return BetaAssistantsFiles(self._portal, self._async.files)
 
     def list(
         self,
@@ -235,6 +241,131 @@ class BetaAssistants(SyncAPIResource):
             partial(
                 self._async.delete,
                 assistant_id,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                options=options,
+            )
+        )
+
+
+class BetaAssistantsFiles(SyncAPIResource):
+    """``client.beta.assistants.files``."""
+
+    _async: AsyncBetaAssistantsFiles
+
+    def create(
+        self,
+        assistant_id: str,
+        *,
+        file_id: str,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> LegacyAssistantFile:
+        """Deprecated by OpenAI. Attach a file to an assistant (Assistants v1).
+
+        Args:
+            file_id: A file uploaded with purpose `assistants`, for tools such as code_interpreter.
+        """
+        return self._portal.call(
+            partial(
+                self._async.create,
+                assistant_id,
+                file_id=file_id,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+                options=options,
+            )
+        )
+
+    def list(
+        self,
+        assistant_id: str,
+        *,
+        limit: int | NotGiven = NOT_GIVEN,
+        order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
+        after: str | NotGiven = NOT_GIVEN,
+        before: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> SyncPage[LegacyAssistantFile]:
+        """Deprecated by OpenAI. List the files attached to an assistant (Assistants v1).
+
+        Args:
+            limit: How many objects a page holds, 1 to 100 (default 20).
+            order: Sort by `created_at`, ascending (`asc`) or descending (`desc`, the default).
+            after: A cursor: the ID of the object after which the page starts.
+            before: A cursor: the ID of the object before which the page ends.
+        """
+        return SyncPage.first(
+            self._portal,
+            self._async.list(
+                assistant_id,
+                limit=limit,
+                order=order,
+                after=after,
+                before=before,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                options=options,
+            ),
+        )
+
+    def retrieve(
+        self,
+        assistant_id: str,
+        file_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> LegacyAssistantFile:
+        """Deprecated by OpenAI. Retrieve a file attached to an assistant (Assistants v1)."""
+        return self._portal.call(
+            partial(
+                self._async.retrieve,
+                assistant_id,
+                file_id,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                options=options,
+            )
+        )
+
+    def delete(
+        self,
+        assistant_id: str,
+        file_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> LegacyAssistantFileDeleted:
+        """Deprecated by OpenAI. Detach a file from an assistant (Assistants v1)."""
+        return self._portal.call(
+            partial(
+                self._async.delete,
+                assistant_id,
+                file_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,

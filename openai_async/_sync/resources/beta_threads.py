@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import builtins
+import warnings
 from functools import cached_property, partial
 from typing import Any, Literal, cast, overload
 
@@ -33,6 +34,7 @@ from ...models.assistants import (
     CreateThreadRequestToolResources,
     DeleteMessageResponse,
     DeleteThreadResponse,
+    LegacyMessageFile,
     MessageContentImageFileObjectParam,
     MessageContentImageUrlObjectParam,
     MessageObject,
@@ -48,11 +50,18 @@ from ...models.shared import Metadata, ParallelToolCalls, ReasoningEffort
 from ...resources.beta_threads import (
     AsyncBetaThreads,
     AsyncBetaThreadsMessages,
+    AsyncBetaThreadsMessagesFiles,
     AsyncBetaThreadsRuns,
     AsyncBetaThreadsRunsSteps,
 )
 
-__all__ = ["BetaThreads", "BetaThreadsMessages", "BetaThreadsRuns", "BetaThreadsRunsSteps"]
+__all__ = [
+    "BetaThreads",
+    "BetaThreadsMessages",
+    "BetaThreadsMessagesFiles",
+    "BetaThreadsRuns",
+    "BetaThreadsRunsSteps",
+]
 
 
 class BetaThreads(SyncAPIResource):
@@ -527,6 +536,10 @@ class BetaThreadsMessages(SyncAPIResource):
     """``client.beta.threads.messages``."""
 
     _async: AsyncBetaThreadsMessages
+
+    @cached_property
+    def files(self) -> BetaThreadsMessagesFiles:
+        return BetaThreadsMessagesFiles(self._portal, self._async.files)
 
     def list(
         self,
@@ -1106,6 +1119,79 @@ class BetaThreadsRuns(SyncAPIResource):
         if isinstance(result, AsyncStream):
             return Stream(self._portal, result)
         return result
+
+
+class BetaThreadsMessagesFiles(SyncAPIResource):
+    """``client.beta.threads.messages.files``."""
+
+    _async: AsyncBetaThreadsMessagesFiles
+
+    def list(
+        self,
+        thread_id: str,
+        message_id: str,
+        *,
+        limit: int | NotGiven = NOT_GIVEN,
+        order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
+        after: str | NotGiven = NOT_GIVEN,
+        before: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> SyncPage[LegacyMessageFile]:
+        """Deprecated by OpenAI. List the files attached to a message (Assistants v1).
+
+        Args:
+            limit: How many objects a page holds, 1 to 100 (default 20).
+            order: Sort by `created_at`, ascending (`asc`) or descending (`desc`, the default).
+            after: A cursor: the ID of the object after which the page starts.
+            before: A cursor: the ID of the object before which the page ends.
+        """
+        return SyncPage.first(
+            self._portal,
+            self._async.list(
+                thread_id,
+                message_id,
+                limit=limit,
+                order=order,
+                after=after,
+                before=before,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                options=options,
+            ),
+        )
+
+    def retrieve(
+        self,
+        thread_id: str,
+        message_id: str,
+        file_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> LegacyMessageFile:
+        """Deprecated by OpenAI. Retrieve a file attached to a message (Assistants v1)."""
+        return self._portal.call(
+            partial(
+                self._async.retrieve,
+                thread_id,
+                message_id,
+                file_id,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+                options=options,
+            )
+        )
 
 
 class BetaThreadsRunsSteps(SyncAPIResource):
