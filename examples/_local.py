@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 
 from openai_async import AsyncClient, Client
-from openai_async.testing import LocalServer
+from openai_async.testing import LocalServer, Reply
 
 
 @asynccontextmanager
-async def async_client() -> AsyncIterator[AsyncClient]:
+async def async_client(local_replies: Sequence[Reply] = ()) -> AsyncIterator[AsyncClient]:
+    """``local_replies``: what the local server answers (the real API ignores them)."""
     if os.environ.get("OPENAI_API_KEY"):
         async with AsyncClient() as client:
             yield client
         return
     async with LocalServer() as server:
+        for reply in local_replies:
+            server.add_reply(reply)
         print(f"(no OPENAI_API_KEY: using the local server at {server.base_url})", file=sys.stderr)
         async with AsyncClient(api_key="local", base_url=server.base_url) as client:
             yield client

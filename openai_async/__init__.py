@@ -12,6 +12,8 @@ from ._exceptions import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    BatchJobError,
+    BatchTimeoutError,
     ConfigurationError,
     ConflictError,
     ContentFilterError,
@@ -19,6 +21,7 @@ from ._exceptions import (
     IncompleteStreamError,
     InternalServerError,
     InvalidRequestError,
+    LengthFinishReasonError,
     NotFoundError,
     OpenAIError,
     PermissionDeniedError,
@@ -37,6 +40,14 @@ from ._sync.client import Client
 from ._syncbase import Stream, SyncBinaryResponse, SyncPage
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
+from .lib.chat_stream import (
+    AsyncChatCompletionStream,
+    ChatCompletionAccumulator,
+    ChatCompletionStream,
+    ParsedChatCompletion,
+)
+from .lib.responses import ParsedResponse
+from .lib.structured import FunctionTool, function_tool, json_schema
 
 __all__ = [
     "NOT_GIVEN",
@@ -47,6 +58,7 @@ __all__ = [
     "APIStreamError",
     "APITimeoutError",
     "AsyncAzureClient",
+    "AsyncChatCompletionStream",
     "AsyncClient",
     "AsyncPage",
     "AsyncPaginator",
@@ -55,18 +67,26 @@ __all__ = [
     "AzureClient",
     "BadRequestError",
     "BaseModel",
+    "BatchJobError",
+    "BatchTimeoutError",
     "BinaryResponse",
+    "ChatCompletionAccumulator",
+    "ChatCompletionStream",
     "Client",
     "ConfigurationError",
     "ConflictError",
     "ContentFilterError",
     "EmbeddingJobError",
+    "FunctionTool",
     "IncompleteStreamError",
     "InternalServerError",
     "InvalidRequestError",
+    "LengthFinishReasonError",
     "NotFoundError",
     "NotGiven",
     "OpenAIError",
+    "ParsedChatCompletion",
+    "ParsedResponse",
     "PermissionDeniedError",
     "RateLimitError",
     "RateLimitInfo",
@@ -81,4 +101,6 @@ __all__ = [
     "UnknownVariant",
     "UnprocessableEntityError",
     "__version__",
+    "function_tool",
+    "json_schema",
 ]

@@ -58,9 +58,12 @@ if TYPE_CHECKING:
     from .resources.containers import AsyncContainers
     from .resources.content_provenance_checks import AsyncContentProvenanceChecks
     from .resources.conversations import AsyncConversations
+    from .resources.edits import AsyncEdits
     from .resources.embeddings import AsyncEmbeddings
+    from .resources.engines import AsyncEngines
     from .resources.evals import AsyncEvals
     from .resources.files import AsyncFiles
+    from .resources.fine_tunes import AsyncFineTunes
     from .resources.fine_tuning import AsyncFineTuning
     from .resources.images import AsyncImages
     from .resources.models import AsyncModels
@@ -299,10 +302,22 @@ class AsyncClient:
         return AsyncConversations(self)
 
     @cached_property
+    def edits(self) -> AsyncEdits:
+        from .resources.edits import AsyncEdits
+
+        return AsyncEdits(self)
+
+    @cached_property
     def embeddings(self) -> AsyncEmbeddings:
         from .resources.embeddings import AsyncEmbeddings
 
         return AsyncEmbeddings(self)
+
+    @cached_property
+    def engines(self) -> AsyncEngines:
+        from .resources.engines import AsyncEngines
+
+        return AsyncEngines(self)
 
     @cached_property
     def evals(self) -> AsyncEvals:
@@ -315,6 +330,12 @@ class AsyncClient:
         from .resources.files import AsyncFiles
 
         return AsyncFiles(self)
+
+    @cached_property
+    def fine_tunes(self) -> AsyncFineTunes:
+        from .resources.fine_tunes import AsyncFineTunes
+
+        return AsyncFineTunes(self)
 
     @cached_property
     def fine_tuning(self) -> AsyncFineTuning:

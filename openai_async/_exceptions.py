@@ -7,6 +7,9 @@
     ├── InvalidRequestError (ValueError) arguments that cannot be sent (body not encodable)
     ├── SyncInAsyncContextError (RuntimeError) sync facade called from a running event loop
     ├── EmbeddingJobError               inputs of an embedding job that failed for good
+    ├── LengthFinishReasonError         a parse was asked for but the output hit its token limit
+    ├── BatchJobError                   a Batch API job that failed (ids kept for resume)
+    │   └── BatchTimeoutError (TimeoutError) ``batches.run`` / ``resume`` ran out of time
     └── APIError                        the server, or the way to it, failed
         ├── APIStatusError              HTTP status >= 400 (status_code, code, type, param, ...)
         │   ├── BadRequestError             400
@@ -46,6 +49,8 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BatchJobError",
+    "BatchTimeoutError",
     "ConfigurationError",
     "ConflictError",
     "ContentFilterError",
@@ -53,6 +58,7 @@ __all__ = [
     "IncompleteStreamError",
     "InternalServerError",
     "InvalidRequestError",
+    "LengthFinishReasonError",
     "NotFoundError",
     "OpenAIError",
     "PermissionDeniedError",
@@ -112,6 +118,32 @@ class EmbeddingJobError(OpenAIError):
     def failed_indices(self) -> list[int]:
         """Every failed input index, in order."""
         return [i for span, _ in self.errors for i in span]
+
+
+class BatchJobError(OpenAIError):
+    """A Batch API job did not finish; ``batch_ids`` are the batches created so far, to
+    pass to ``batches.resume`` or to inspect."""
+
+    def __init__(self, message: str, batch_ids: list[str]) -> None:
+        self.batch_ids = list(batch_ids)
+        ids = ", ".join(self.batch_ids) or "none created yet"
+        super().__init__(f"{message} (batches: {ids})")
+
+
+class BatchTimeoutError(BatchJobError, TimeoutError):
+    """The ``timeout`` of ``batches.run`` / ``resume`` ran out; the batches keep running."""
+
+
+class LengthFinishReasonError(OpenAIError):
+    """A structured output was asked for but a choice stopped at ``finish_reason="length"``:
+    its JSON is cut short. ``completion`` is what arrived (``None`` mid-stream)."""
+
+    def __init__(self, completion: Any = None) -> None:
+        self.completion = completion
+        super().__init__(
+            "the model stopped at its token limit (finish_reason='length') before finishing "
+            "the structured output; raise max_completion_tokens or shorten the request"
+        )
 
 
 class APIError(OpenAIError):

@@ -7,7 +7,9 @@ streams (responses, assistants runs, images, audio) are complete after a termina
 :class:`IncompleteStreamError` after the chunks that did arrive. Assistants streams name
 their payload's type in the SSE ``event:`` field: their tracker's ``event_field`` wraps each
 payload as ``{"event": name, "data": payload}`` before decoding. Events with
-empty data, ``retry:``/``id:``-only blocks and comments are skipped; ``event: error``
+empty data, ``retry:``/``id:``-only blocks and comments are skipped (more than
+``max_empty_events`` of them in a row raise :class:`APIStreamError`: a keep-alive flood
+must not keep a stream alive forever); ``event: error``
 or a payload carrying an ``error`` object raises :class:`APIStreamError`.
 
 The connection is released as soon as the stream ends, fails, is closed, is
@@ -156,6 +158,10 @@ class AsyncStream(Generic[_T]):
     stop early; leaving an ``async for`` loop early releases it too.
     """
 
+    #: Consecutive events without data tolerated before the stream is given up
+    #: (``None``: no limit). Set it on the class, or on one stream before reading.
+    max_empty_events: int | None = 1000
+
     def __init__(
         self,
         response: RawResponse,
@@ -172,6 +178,8 @@ class AsyncStream(Generic[_T]):
         self._decoder = SSEDecoder()
         self._pending: collections.deque[ServerSentEvent] = collections.deque()
         self._finished = False
+        self._empty_run = 0
+        self._comment_mark = 0  # the decoder's comment count at the last event with data
 
     @property
     def response_info(self) -> ResponseInfo:
@@ -214,6 +222,7 @@ class AsyncStream(Generic[_T]):
             chunk = await self._read(deadline)
             if chunk:
                 pending.extend(self._decoder.feed(chunk))
+                self._check_flood()
             else:
                 pending.extend(self._decoder.finish())
                 if not pending:
@@ -266,7 +275,11 @@ class AsyncStream(Generic[_T]):
         if data == self._tracker.done_marker:
             return _DONE
         if not data or data.isspace():
+            self._empty_run += 1
+            self._check_flood()
             return None
+        self._empty_run = 0
+        self._comment_mark = self._decoder.comments
         try:
             obj = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
@@ -293,6 +306,16 @@ class AsyncStream(Generic[_T]):
             ) from None
         self._tracker.observe(item)
         return item
+
+    def _check_flood(self) -> None:
+        limit = self.max_empty_events
+        run = self._empty_run + self._decoder.comments - self._comment_mark
+        if limit is not None and run > limit:
+            raise APIStreamError(
+                f"the stream sent more than {limit} events or comments in a row without data "
+                "(raise AsyncStream.max_empty_events if this server needs more)",
+                response_info=self._response.info,
+            )
 
     def _finish(self) -> None:
         if not self._finished:

@@ -93,7 +93,12 @@ BETA_HEADERS = {
     "/chatkit": "chatkit_beta=v1",
 }
 # Namespace -> (module under openai_async, class): a hand-written base with extra methods.
-MIXINS = {"embeddings": ("lib.embeddings", "AsyncEmbeddingsHelpers")}
+MIXINS = {
+    "batches": ("lib.batch_api", "AsyncBatchesHelpers"),
+    "chat.completions": ("lib.chat", "AsyncChatCompletionsHelpers"),
+    "embeddings": ("lib.embeddings", "AsyncEmbeddingsHelpers"),
+    "responses": ("lib.responses", "AsyncResponsesHelpers"),
+}
 # Namespaces whose children get a module each, loaded on first use (``client.beta.threads``
 # need not load the models of the beta Responses API).
 SPLIT = {"beta"}
@@ -754,8 +759,9 @@ def render(gen: gm.Generator) -> tuple[dict[str, str], str]:
 def main() -> int:
     cli = parser(__doc__, OUT)
     cli.add_argument("--spec", type=Path, default=gm.DEFAULT_SPEC, help="the OpenAPI spec (YAML)")
+    cli.add_argument("--legacy", type=Path, default=gm.LEGACY_SPEC, help="the legacy spec (YAML)")
     args = cli.parse_args()
-    gen = gm.build(gm.Spec(gm.load_spec(args.spec)))
+    gen = gm.build(gm.Spec(gm.load_specs(args.spec, args.legacy)))
     files, api_doc = render(gen)
     status = write_or_check(
         OUT,

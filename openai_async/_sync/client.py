@@ -70,9 +70,12 @@ if TYPE_CHECKING:
     from ..resources.containers import AsyncContainers
     from ..resources.content_provenance_checks import AsyncContentProvenanceChecks
     from ..resources.conversations import AsyncConversations
+    from ..resources.edits import AsyncEdits
     from ..resources.embeddings import AsyncEmbeddings
+    from ..resources.engines import AsyncEngines
     from ..resources.evals import AsyncEvals
     from ..resources.files import AsyncFiles
+    from ..resources.fine_tunes import AsyncFineTunes
     from ..resources.fine_tuning import AsyncFineTuning
     from ..resources.images import AsyncImages
     from ..resources.models import AsyncModels
@@ -92,9 +95,12 @@ if TYPE_CHECKING:
     from .resources.containers import Containers
     from .resources.content_provenance_checks import ContentProvenanceChecks
     from .resources.conversations import Conversations
+    from .resources.edits import Edits
     from .resources.embeddings import Embeddings
+    from .resources.engines import Engines
     from .resources.evals import Evals
     from .resources.files import Files
+    from .resources.fine_tunes import FineTunes
     from .resources.fine_tuning import FineTuning
     from .resources.images import Images
     from .resources.models import Models
@@ -238,10 +244,22 @@ class Client(SyncClientBase):
         return Conversations(self._portal, self._async.conversations)
 
     @cached_property
+    def edits(self) -> Edits:
+        from .resources.edits import Edits
+
+        return Edits(self._portal, self._async.edits)
+
+    @cached_property
     def embeddings(self) -> Embeddings:
         from .resources.embeddings import Embeddings
 
         return Embeddings(self._portal, self._async.embeddings)
+
+    @cached_property
+    def engines(self) -> Engines:
+        from .resources.engines import Engines
+
+        return Engines(self._portal, self._async.engines)
 
     @cached_property
     def evals(self) -> Evals:
@@ -254,6 +272,12 @@ class Client(SyncClientBase):
         from .resources.files import Files
 
         return Files(self._portal, self._async.files)
+
+    @cached_property
+    def fine_tunes(self) -> FineTunes:
+        from .resources.fine_tunes import FineTunes
+
+        return FineTunes(self._portal, self._async.fine_tunes)
 
     @cached_property
     def fine_tuning(self) -> FineTuning:

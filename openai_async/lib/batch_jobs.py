@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
@@ -96,7 +96,7 @@ def write_batch_files(
     directory: str | os.PathLike[str] | None = None,
     max_requests: int = MAX_BATCH_REQUESTS,
     max_bytes: int = MAX_BATCH_BYTES,
-) -> Iterator[BatchShard]:
+) -> Generator[BatchShard, None, None]:
     """Write the requests (bodies, or :class:`BatchRequest`) as JSONL files, yielding each
     file as soon as it is complete, so the first can upload while the next is written.
 
@@ -152,14 +152,14 @@ def write_batch_files(
             if shard is not None and not shard.fits(
                 len(line), inputs, max_requests, max_bytes, max_inputs
             ):
-                yield shard.close()
-                shard = None
+                done, shard = shard, None  # handed out: no longer ours to remove
+                yield done.close()
             if shard is None:
                 shard = _OpenShard(directory, index)
             shard.add(line, custom_id, inputs)
         if shard is not None:
-            yield shard.close()
-            shard = None
+            done, shard = shard, None
+            yield done.close()
     finally:
         if shard is not None:
             shard.discard()

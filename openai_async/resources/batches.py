@@ -9,15 +9,15 @@ from .._options import Timeout
 from .._pagination import AsyncPaginator
 from .._request import path_param
 from .._request_options import RequestOptions
-from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
+from ..lib.batch_api import AsyncBatchesHelpers
 from ..models.batch import Batch, BatchFileExpirationAfter
 from ..models.shared import Metadata
 
 __all__ = ["AsyncBatches"]
 
 
-class AsyncBatches(AsyncAPIResource):
+class AsyncBatches(AsyncBatchesHelpers):
     """``client.batches``."""
 
     async def create(

@@ -14,6 +14,7 @@ from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
 from .._streaming import AsyncStream
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
+from ..lib.chat import AsyncChatCompletionsHelpers
 from ..models.chat import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -57,7 +58,7 @@ class AsyncChat(AsyncAPIResource):
         return AsyncChatCompletions(self._client)
 
 
-class AsyncChatCompletions(AsyncAPIResource):
+class AsyncChatCompletions(AsyncChatCompletionsHelpers):
     """``client.chat.completions``."""
 
     @cached_property

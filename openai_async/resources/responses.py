@@ -15,6 +15,7 @@ from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
 from .._streaming import RESPONSE_END, AsyncStream, EventTracker
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
+from ..lib.responses import AsyncResponsesHelpers
 from ..models.responses import (
     CompactResource,
     ContextManagementParam,
@@ -46,7 +47,7 @@ from ..models.shared import Metadata, ModerationParam, PromptCacheOptionsParam
 __all__ = ["AsyncResponses", "AsyncResponsesInputItems", "AsyncResponsesInputTokens"]
 
 
-class AsyncResponses(AsyncAPIResource):
+class AsyncResponses(AsyncResponsesHelpers):
     """``client.responses``."""
 
     @cached_property

@@ -62,6 +62,8 @@ class Reply:
     chunk_size: int | None = attrs.field(default=None, kw_only=True)
     keepalive_comments: bool = attrs.field(default=False, kw_only=True)
     delay_between_chunks: float = attrs.field(default=0.0, kw_only=True)
+    #: Stream tool calls as llama.cpp does: every chunk repeats the call's id, type and name.
+    repeat_tool_call_ids: bool = attrs.field(default=False, kw_only=True)
     #: Azure content filtering: the prompts' verdicts (top level; a stream sends them first,
     #: in a chunk without choices) and each choice's verdicts (on every streamed choice).
     prompt_filter_results: Sequence[Mapping[str, Any]] | None = attrs.field(

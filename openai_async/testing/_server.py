@@ -9,7 +9,7 @@ import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import orjson
@@ -28,6 +28,7 @@ from ._fake import (
     token_logprob,
 )
 from ._faults import Fault, Reply
+from ._files_batches import BatchApi
 from ._legacy import LegacyRoutes
 from ._ratelimit import RateLimiter, request_tokens
 from ._routes import Handler, answer
@@ -289,6 +290,8 @@ class LocalServer:
         self._rng = random.Random(0)
         #: The legacy endpoints (edits, engines, fine-tunes, Assistants v1 files) and their state.
         self.legacy = LegacyRoutes(self._models)
+        #: Files, uploads and batches (a batch runs its lines through this server's endpoints).
+        self.batch_api = BatchApi(self._run_batch_line)
         self._routes: dict[tuple[str, str], Handler] = {}
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -297,7 +300,8 @@ class LocalServer:
         """Bind the socket and start serving."""
         if self._runner is not None:
             raise RuntimeError("LocalServer is already started")
-        app = web.Application()
+        # Files up to the Files API's 512 MB (aiohttp refuses bodies over 1 MiB by default).
+        app = web.Application(client_max_size=512 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         # A short shutdown_timeout: close() must not wait for a stalled or delayed handler.
         runner = web.AppRunner(
@@ -315,6 +319,7 @@ class LocalServer:
     async def close(self) -> None:
         """Stop serving and close every connection (in-flight handlers are cancelled)."""
         runner, self._runner = self._runner, None
+        await self.batch_api.close()
         if runner is not None:
             await runner.cleanup()
 
@@ -530,10 +535,31 @@ class LocalServer:
                 return _json(ex, self._models[model])
             del self._models[model]
             return _json(ex, {"id": model, "object": "model", "deleted": True})
+        batch_api = self.batch_api.answer(method, path, self.requests[-1], ex.json)
+        if batch_api is not None:
+            return await answer(request, batch_api, ex.headers)
         legacy = self.legacy.answer(method, path, request.headers, ex.json)
         if legacy is not None:
             return _json(ex, legacy[1], legacy[0])
         raise _ApiError(404, f"Invalid URL ({method} {path})")
+
+    async def _run_batch_line(self, url: str, body: bytes) -> tuple[int, Any]:
+        """One line of a batch, answered by the endpoint it names (never streamed)."""
+        handlers = {
+            "/v1/chat/completions": self._chat,
+            "/v1/completions": self._completions,
+            "/v1/embeddings": self._embeddings,
+        }
+        handler = handlers.get(url)
+        if handler is None:
+            return 404, _ApiError(404, f"Invalid URL (POST {url})").body
+        ex = _Exchange(cast(web.Request, None), next(self._numbers), {}, body, stream=False)
+        try:
+            response = await handler(ex)
+        except _ApiError as error:
+            return error.status, error.body
+        assert isinstance(response, web.Response) and isinstance(response.body, bytes)
+        return response.status, orjson.loads(response.body)
 
     def _fault_response(self, ex: _Exchange, fault: Fault) -> web.Response:
         headers = CIMultiDict({**ex.headers, **fault.headers})
@@ -651,9 +677,12 @@ class LocalServer:
                 )
             )
             for piece in split_text(call.arguments, reply.chunk_size):
-                deltas.append(
-                    ({"tool_calls": [{"index": k, "function": {"arguments": piece}}]}, None)
-                )
+                fn = {"name": call.name, "arguments": piece}
+                if reply.repeat_tool_call_ids:  # llama.cpp: id, type and name in every chunk
+                    head: dict[str, Any] = {**first, "function": fn}
+                else:
+                    head = {"index": k, "function": {"arguments": piece}}
+                deltas.append(({"tool_calls": [head]}, None))
 
         def chunk(index: int, delta: dict[str, Any], lp: Any, finish: str | None) -> bytes:
             choice = {"index": index, "delta": delta, "logprobs": lp, "finish_reason": finish}

@@ -112,6 +112,19 @@ def test_bad_requests_name_their_index_and_leave_no_file(tmp_path, requests, mes
         list(write_batch_files([chat(0)], endpoint="/v1/images", directory=tmp_path))  # type: ignore[arg-type]
 
 
+def test_stopping_early_keeps_the_files_handed_out(tmp_path):
+    files = write_batch_files(
+        (chat(i) for i in range(5)),
+        endpoint="/v1/chat/completions",
+        directory=tmp_path,
+        max_requests=2,
+    )
+    first = next(files)
+    files.close()
+    assert list(tmp_path.iterdir()) == [first.path]  # the caller removes it once uploaded
+    first.remove()
+
+
 def completion(custom_id: str, text: str) -> bytes:
     body = {
         "id": "chatcmpl-1",

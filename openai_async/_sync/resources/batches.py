@@ -5,20 +5,51 @@
 
 from __future__ import annotations
 
+import math
+import os
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from functools import cached_property, partial
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
-from ..._binary import BinaryResponse
+import anyio
+import anyio.to_thread
+import orjson
+
+from ..._exceptions import (
+    APIResponseValidationError,
+    BatchJobError,
+    BatchTimeoutError,
+    InvalidRequestError,
+)
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
-from ..._streaming import AsyncStream
-from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
+from ...lib.batch_api import AsyncBatchesHelpers
+from ...lib.batch_jobs import (
+    MAX_BATCH_BYTES,
+    MAX_BATCH_REQUESTS,
+    BatchEndpoint,
+    BatchRequest,
+    BatchResults,
+    BatchShard,
+    ResultMerger,
+    result_type,
+    write_batch_files,
+)
 from ...models.batch import Batch, BatchFileExpirationAfter
 from ...models.shared import Metadata
+
+if TYPE_CHECKING:
+    from ..._client import AsyncClient
+    from ...models import ChatCompletion, Completion, CreateEmbeddingResponse, Response
+    from ...models.batch import Batch
+from ..._binary import BinaryResponse
+from ..._streaming import AsyncStream
+from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
+from ...lib.batch_api import FILES_API_LIMIT, UPLOAD_PART_SIZE
 from ...resources.batches import AsyncBatches
 
 __all__ = ["Batches"]
@@ -28,6 +59,128 @@ class Batches(SyncAPIResource):
     """``client.batches``."""
 
     _async: AsyncBatches
+
+    @overload
+    def run(
+        self,
+        requests: Iterable[BatchRequest | Mapping[str, Any]],
+        *,
+        endpoint: Literal["/v1/embeddings"],
+        completion_window: Literal["24h"] = "24h",
+        metadata: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        poll_interval: float = 5.0,
+        max_requests: int = MAX_BATCH_REQUESTS,
+        max_bytes: int = MAX_BATCH_BYTES,
+        upload_limit: int = FILES_API_LIMIT,
+        part_size: int = UPLOAD_PART_SIZE,
+        directory: str | os.PathLike[str] | None = None,
+    ) -> BatchResults[CreateEmbeddingResponse]: ...
+
+    @overload
+    def run(
+        self,
+        requests: Iterable[BatchRequest | Mapping[str, Any]],
+        *,
+        endpoint: Literal["/v1/chat/completions"],
+        completion_window: Literal["24h"] = "24h",
+        metadata: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        poll_interval: float = 5.0,
+        max_requests: int = MAX_BATCH_REQUESTS,
+        max_bytes: int = MAX_BATCH_BYTES,
+        upload_limit: int = FILES_API_LIMIT,
+        part_size: int = UPLOAD_PART_SIZE,
+        directory: str | os.PathLike[str] | None = None,
+    ) -> BatchResults[ChatCompletion]: ...
+
+    @overload
+    def run(
+        self,
+        requests: Iterable[BatchRequest | Mapping[str, Any]],
+        *,
+        endpoint: Literal["/v1/completions"],
+        completion_window: Literal["24h"] = "24h",
+        metadata: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        poll_interval: float = 5.0,
+        max_requests: int = MAX_BATCH_REQUESTS,
+        max_bytes: int = MAX_BATCH_BYTES,
+        upload_limit: int = FILES_API_LIMIT,
+        part_size: int = UPLOAD_PART_SIZE,
+        directory: str | os.PathLike[str] | None = None,
+    ) -> BatchResults[Completion]: ...
+
+    @overload
+    def run(
+        self,
+        requests: Iterable[BatchRequest | Mapping[str, Any]],
+        *,
+        endpoint: Literal["/v1/responses"],
+        completion_window: Literal["24h"] = "24h",
+        metadata: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        poll_interval: float = 5.0,
+        max_requests: int = MAX_BATCH_REQUESTS,
+        max_bytes: int = MAX_BATCH_BYTES,
+        upload_limit: int = FILES_API_LIMIT,
+        part_size: int = UPLOAD_PART_SIZE,
+        directory: str | os.PathLike[str] | None = None,
+    ) -> BatchResults[Response]: ...
+
+    def run(
+        self,
+        requests: Iterable[BatchRequest | Mapping[str, Any]],
+        *,
+        endpoint: BatchEndpoint,
+        completion_window: Literal["24h"] = "24h",
+        metadata: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        poll_interval: float = 5.0,
+        max_requests: int = MAX_BATCH_REQUESTS,
+        max_bytes: int = MAX_BATCH_BYTES,
+        upload_limit: int = FILES_API_LIMIT,
+        part_size: int = UPLOAD_PART_SIZE,
+        directory: str | os.PathLike[str] | None = None,
+    ) -> BatchResults[Any]:
+        """Run ``requests`` (bodies, or :class:`BatchRequest` with a ``custom_id``) as Batch
+        API jobs, split at the per-batch limits, and return every result in input order.
+
+        The server's ``openai-poll-after-ms`` header, when sent, overrides ``poll_interval``
+        (seconds). When ``timeout`` (seconds, all of it) runs out, :class:`BatchTimeoutError`
+        names the batches, which keep running: pass them to :meth:`resume`. Results are
+        ``BatchResults`` whose responses are the endpoint's model (``ChatCompletion``, ...).
+        """
+        return self._portal.call(
+            partial(
+                self._async.run,
+                requests,
+                endpoint=endpoint,
+                completion_window=completion_window,
+                metadata=metadata,
+                timeout=timeout,
+                poll_interval=poll_interval,
+                max_requests=max_requests,
+                max_bytes=max_bytes,
+                upload_limit=upload_limit,
+                part_size=part_size,
+                directory=directory,
+            )
+        )
+
+    def resume(
+        self,
+        batch_id: str | Sequence[str],
+        *,
+        timeout: float | None = None,
+        poll_interval: float = 5.0,
+    ) -> BatchResults[Any]:
+        """Reattach to batches started by :meth:`run` (or by hand) and return their results
+        as :meth:`run` would, ordered as the batches' input files (batches in the order given).
+        """
+        return self._portal.call(
+            partial(self._async.resume, batch_id, timeout=timeout, poll_interval=poll_interval)
+        )
 
     def create(
         self,

@@ -6,10 +6,12 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Mapping, Sequence
 from functools import cached_property, partial
-from typing import Any, Literal, overload
+from typing import Any, Literal, TypeVar, overload
 
 from ..._binary import BinaryResponse
+from ..._exceptions import InvalidRequestError
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
 from ..._request import path_param
@@ -18,6 +20,9 @@ from ..._resource import AsyncAPIResource
 from ..._streaming import AsyncStream
 from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
+from ...lib.chat import AsyncChatCompletionsHelpers, ResponseT, chat_tools_param
+from ...lib.chat_stream import ParsedChatCompletion, parse_completion
+from ...lib.structured import FunctionTool, response_format_param
 from ...models.chat import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -68,6 +73,33 @@ class ChatCompletions(SyncAPIResource):
     """``client.chat.completions``."""
 
     _async: AsyncChatCompletions
+
+    def parse(
+        self,
+        *,
+        model: str,
+        messages: list[Any],
+        response_format: type[ResponseT] | None = None,
+        tools: Sequence[FunctionTool[Any] | Mapping[str, Any]] | None = None,
+        **params: Any,
+    ) -> ParsedChatCompletion[ResponseT]:
+        """A chat completion whose ``choices[i].message.parsed`` is a ``response_format``
+        instance (sent as a strict JSON Schema) and whose tool calls carry ``parsed_arguments``.
+
+        Other keyword arguments are those of ``create`` (not ``stream``). Refusals are kept
+        in ``message.refusal``, not parsed; a choice cut at the token limit raises
+        :class:`LengthFinishReasonError`.
+        """
+        return self._portal.call(
+            partial(
+                self._async.parse,
+                model=model,
+                messages=messages,
+                response_format=response_format,
+                tools=tools,
+                **params,
+            )
+        )
 
     @cached_property
     def messages(self) -> ChatCompletionsMessages:

@@ -8,17 +8,20 @@ from __future__ import annotations
 import builtins
 from functools import cached_property, partial
 from types import NoneType
-from typing import Any, Literal, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast, overload
 
-from ..._binary import BinaryResponse
+import attrs
+
+from ..._exceptions import InvalidRequestError, LengthFinishReasonError
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
 from ..._streaming import RESPONSE_END, AsyncStream, EventTracker
-from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
+from ...lib.responses import AsyncResponsesHelpers
+from ...lib.structured import json_schema, parse_json
 from ...models.responses import (
     CompactResource,
     ContextManagementParam,
@@ -46,6 +49,12 @@ from ...models.responses import (
     TruncationEnum,
 )
 from ...models.shared import Metadata, ModerationParam, PromptCacheOptionsParam
+
+if TYPE_CHECKING:
+    from ...models.responses import Response
+from ..._binary import BinaryResponse
+from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
+from ...lib.responses import ParsedResponse, TextT
 from ...resources.responses import (
     AsyncResponses,
     AsyncResponsesInputItems,
@@ -59,6 +68,15 @@ class Responses(SyncAPIResource):
     """``client.responses``."""
 
     _async: AsyncResponses
+
+    def parse(
+        self, *, model: str, input: Any, text_format: type[TextT], **params: Any
+    ) -> ParsedResponse[TextT]:
+        """A response whose output text is parsed into ``text_format`` (sent as a strict JSON
+        Schema). Other keyword arguments are those of ``create`` (not ``stream``)."""
+        return self._portal.call(
+            partial(self._async.parse, model=model, input=input, text_format=text_format, **params)
+        )
 
     @cached_property
     def input_items(self) -> ResponsesInputItems:
