@@ -63,6 +63,7 @@ def _available(client: str) -> bool:
 def _run(client: str, scenario: str, base: str) -> dict[str, float] | None:
     out = subprocess.run(
         [sys.executable, str(HERE / "clients.py"), client, scenario, base],
+        env=_USER_ENV,
         capture_output=True,
         text=True,
         timeout=300,
@@ -74,10 +75,14 @@ def _run(client: str, scenario: str, base: str) -> dict[str, float] | None:
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+# Bytecode cached, as users have it: PYTHONDONTWRITEBYTECODE (set in some sandboxes)
+# would recompile every module in every fresh process and time the compiler.
+_USER_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def _import_ms(statement: str, runs: int = 7) -> float:
-    """Median wall time of ``statement`` in fresh processes, with bytecode cached as users
-    have it (PYTHONDONTWRITEBYTECODE would recompile every module on every run)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    """Median wall time of ``statement`` in fresh processes."""
+    env = _USER_ENV
     code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
     run = [sys.executable, "-c", code]
     subprocess.run(run, env=env, capture_output=True, check=True)  # writes the bytecode
