@@ -14,15 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
-import subprocess
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests._subprocess_server import answers, free_port, running
 
 STEADY_ENV = "OPENAI_ASYNC_STEADY"
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,26 +31,12 @@ if not os.environ.get(STEADY_ENV):
     collect_ignore_glob = ["test_*.py"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _ready(base_url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base_url}/_x-steady/health", timeout=2) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @contextlib.contextmanager
 def _serve(spec: Path, log_dir: Path) -> Iterator[str]:
     """Run Steady on a free port of 127.0.0.1 serving ``spec``; yield its base URL."""
     if not spec.is_file():
         pytest.fail(f"the OpenAPI spec is not at {spec}")
-    port = _free_port()
+    port = free_port()
     command = [
         os.environ[STEADY_ENV],
         *("--host", "127.0.0.1", "--port", str(port)),
@@ -69,25 +52,9 @@ def _serve(spec: Path, log_dir: Path) -> Iterator[str]:
     ]
     log_path = log_dir / "steady.log"
     base_url = f"http://127.0.0.1:{port}"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + STARTUP_SECONDS
-            while not _ready(base_url):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(
-                        f"Steady did not start ({' '.join(command)}):\n"
-                        + log_path.read_text(errors="replace")[-4000:]
-                    )
-                time.sleep(0.1)
-            yield base_url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    ready = lambda: answers(f"{base_url}/_x-steady/health")  # noqa: E731
+    with running("Steady", command, log_path, ready, STARTUP_SECONDS):
+        yield base_url
 
 
 @pytest.fixture(scope="session")
