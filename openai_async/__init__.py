@@ -1,5 +1,7 @@
 """openai_async: an async-first client for the OpenAI API and compatible servers."""
 
+import typing
+
 from ._azure import AsyncAzureClient
 from ._binary import BinaryResponse
 from ._client import AsyncClient
@@ -40,14 +42,40 @@ from ._sync.client import Client
 from ._syncbase import Stream, SyncBinaryResponse, SyncPage
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
-from .lib.chat_stream import (
-    AsyncChatCompletionStream,
-    ChatCompletionAccumulator,
-    ChatCompletionStream,
-    ParsedChatCompletion,
-)
-from .lib.responses import ParsedResponse
-from .lib.structured import FunctionTool, function_tool, json_schema
+
+if typing.TYPE_CHECKING:
+    from .lib.chat_stream import (
+        AsyncChatCompletionStream,
+        ChatCompletionAccumulator,
+        ChatCompletionStream,
+        ParsedChatCompletion,
+    )
+    from .lib.responses import ParsedResponse
+    from .lib.structured import FunctionTool, function_tool, json_schema
+
+# Helpers of the lib layer load on first use: `import openai_async` stays fast.
+_LAZY = {
+    "AsyncChatCompletionStream": "chat_stream",
+    "ChatCompletionAccumulator": "chat_stream",
+    "ChatCompletionStream": "chat_stream",
+    "ParsedChatCompletion": "chat_stream",
+    "ParsedResponse": "responses",
+    "FunctionTool": "structured",
+    "function_tool": "structured",
+    "json_schema": "structured",
+}
+
+
+def __getattr__(name: str) -> typing.Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'openai_async' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".lib.{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "NOT_GIVEN",

@@ -6,6 +6,8 @@ import copy
 import email.utils
 import inspect
 import pickle
+import subprocess
+import sys
 from types import MappingProxyType
 from urllib.parse import unquote
 
@@ -479,3 +481,16 @@ def test_every_public_name_is_in_all():
     }
     assert public <= set(openai_async.__all__)
     assert "__version__" in openai_async.__all__
+
+
+def test_import_loads_neither_aiohttp_nor_the_lib_helpers():
+    code = (
+        "import sys, openai_async; "
+        "loaded = [m for m in ('aiohttp', 'openai_async.lib.chat_stream', "
+        "'openai_async.lib.structured', 'openai_async.lib.responses') if m in sys.modules]; "
+        "print(loaded); "
+        "openai_async.json_schema; "
+        "print('openai_async.lib.structured' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["[]", "True"]
