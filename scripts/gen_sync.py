@@ -109,6 +109,20 @@ def _cached_property_class(fn: ast.FunctionDef) -> str | None:
     return None
 
 
+def _deprecation_warnings(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """The method's own ``warnings.warn(..., DeprecationWarning, ...)`` statements."""
+    found = []
+    for node in fn.body:
+        if (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Call)
+            and ast.unparse(node.value.func) == "warnings.warn"
+            and "DeprecationWarning" in ast.unparse(node.value)
+        ):
+            found.append(ast.unparse(node))
+    return found
+
+
 def _method_lines(
     fn: ast.FunctionDef | ast.AsyncFunctionDef, resource_names: set[str]
 ) -> list[str]:
@@ -123,6 +137,10 @@ def _method_lines(
         return lines
     lines += [sync_text(line, resource_names) for line in _docstring(fn, "        ")]
     returns = ast.unparse(fn.returns) if fn.returns is not None else ""
+    if sub is None:
+        # A deprecation warned on the portal's thread would point into anyio, where
+        # Python's default filters hide it: warn here too, at the caller.
+        lines += [f"        {line}" for line in _deprecation_warnings(fn)]
     if sub is not None:
         for node in fn.body:  # a child namespace in another module, loaded on first use
             if isinstance(node, ast.ImportFrom) and node.level == 1:

@@ -6,6 +6,8 @@ Assistants v1 file methods send ``OpenAI-Beta: assistants=v1`` (the server refus
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
 from openai_async import AsyncClient, BadRequestError, Client
@@ -117,3 +119,15 @@ def test_sync_facade(threaded_server: LocalServer) -> None:
     assert isinstance(job, LegacyFineTune)
     assert isinstance(created, LegacyAssistantFile)
     assert threaded_server.requests[-1].headers["OpenAI-Beta"] == "assistants=v1"
+
+
+def test_the_sync_facade_warns_at_the_caller(threaded_server: LocalServer) -> None:
+    # Warned only on the portal's thread, the warning would point into anyio, where
+    # Python's default filters hide it; it must point at the caller's line.
+    with Client(api_key=API_KEY, base_url=threaded_server.base_url) as client:
+        for call in (client.engines.list, lambda: client.engines.retrieve("gpt-4o")):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                call()
+            ours = [w for w in caught if w.filename == __file__]
+            assert ours and issubclass(ours[0].category, DeprecationWarning)

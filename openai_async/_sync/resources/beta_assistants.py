@@ -68,6 +68,9 @@ class BetaAssistants(SyncAPIResource):
             after: A cursor for use in pagination. `after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with obj_foo, your subsequent call can include after=obj_foo in order to fetch the next page of the list.
             before: A cursor for use in pagination. `before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with obj_foo, your subsequent call can include before=obj_foo in order to fetch the previous page of the list.
         """
+        warnings.warn(
+            "beta.assistants.list is deprecated by OpenAI", DeprecationWarning, stacklevel=2
+        )
         return SyncPage.first(
             self._portal,
             self._async.list(
@@ -119,6 +122,9 @@ class BetaAssistants(SyncAPIResource):
             temperature: What sampling temperature to use, between 0 and 2. Higher values like 0.8 will make the output more random, while lower values like 0.2 will make it more focused and deterministic.
             top_p: An alternative to sampling with temperature, called nucleus sampling, where the model considers the results of the tokens with top_p probability mass. So 0.1 means only the tokens comprising the top 10% probability mass are considered.
         """
+        warnings.warn(
+            "beta.assistants.create is deprecated by OpenAI", DeprecationWarning, stacklevel=2
+        )
         return self._portal.call(
             partial(
                 self._async.create,
@@ -153,6 +159,9 @@ class BetaAssistants(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> Assistant:
         """Deprecated by OpenAI. Retrieves an assistant."""
+        warnings.warn(
+            "beta.assistants.retrieve is deprecated by OpenAI", DeprecationWarning, stacklevel=2
+        )
         return self._portal.call(
             partial(
                 self._async.retrieve,
@@ -202,6 +211,9 @@ class BetaAssistants(SyncAPIResource):
             temperature: What sampling temperature to use, between 0 and 2. Higher values like 0.8 will make the output more random, while lower values like 0.2 will make it more focused and deterministic.
             top_p: An alternative to sampling with temperature, called nucleus sampling, where the model considers the results of the tokens with top_p probability mass. So 0.1 means only the tokens comprising the top 10% probability mass are considered.
         """
+        warnings.warn(
+            "beta.assistants.update is deprecated by OpenAI", DeprecationWarning, stacklevel=2
+        )
         return self._portal.call(
             partial(
                 self._async.update,
@@ -237,6 +249,9 @@ class BetaAssistants(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> DeleteAssistantResponse:
         """Deprecated by OpenAI. Delete an assistant."""
+        warnings.warn(
+            "beta.assistants.delete is deprecated by OpenAI", DeprecationWarning, stacklevel=2
+        )
         return self._portal.call(
             partial(
                 self._async.delete,
@@ -272,6 +287,11 @@ class BetaAssistantsFiles(SyncAPIResource):
         Args:
             file_id: A file uploaded with purpose `assistants`, for tools such as code_interpreter.
         """
+        warnings.warn(
+            "beta.assistants.files.create is deprecated by OpenAI: use beta.assistants.update with tool_resources instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return self._portal.call(
             partial(
                 self._async.create,
@@ -308,6 +328,11 @@ class BetaAssistantsFiles(SyncAPIResource):
             after: A cursor: the ID of the object after which the page starts.
             before: A cursor: the ID of the object before which the page ends.
         """
+        warnings.warn(
+            "beta.assistants.files.list is deprecated by OpenAI: use beta.assistants.retrieve and its tool_resources instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return SyncPage.first(
             self._portal,
             self._async.list(
@@ -336,6 +361,11 @@ class BetaAssistantsFiles(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> LegacyAssistantFile:
         """Deprecated by OpenAI. Retrieve a file attached to an assistant (Assistants v1)."""
+        warnings.warn(
+            "beta.assistants.files.retrieve is deprecated by OpenAI: use beta.assistants.retrieve and its tool_resources instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return self._portal.call(
             partial(
                 self._async.retrieve,
@@ -361,6 +391,11 @@ class BetaAssistantsFiles(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> LegacyAssistantFileDeleted:
         """Deprecated by OpenAI. Detach a file from an assistant (Assistants v1)."""
+        warnings.warn(
+            "beta.assistants.files.delete is deprecated by OpenAI: use beta.assistants.update with tool_resources instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return self._portal.call(
             partial(
                 self._async.delete,

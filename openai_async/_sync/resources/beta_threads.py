@@ -1149,6 +1149,11 @@ class BetaThreadsMessagesFiles(SyncAPIResource):
             after: A cursor: the ID of the object after which the page starts.
             before: A cursor: the ID of the object before which the page ends.
         """
+        warnings.warn(
+            "beta.threads.messages.files.list is deprecated by OpenAI: use beta.threads.messages.retrieve and its attachments instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return SyncPage.first(
             self._portal,
             self._async.list(
@@ -1179,6 +1184,11 @@ class BetaThreadsMessagesFiles(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> LegacyMessageFile:
         """Deprecated by OpenAI. Retrieve a file attached to a message (Assistants v1)."""
+        warnings.warn(
+            "beta.threads.messages.files.retrieve is deprecated by OpenAI: use beta.threads.messages.retrieve and its attachments instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return self._portal.call(
             partial(
                 self._async.retrieve,

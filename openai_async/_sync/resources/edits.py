@@ -51,6 +51,11 @@ class Edits(SyncAPIResource):
             instruction: How to edit the input, such as "Fix the spelling mistakes".
             n: How many edits to generate.
         """
+        warnings.warn(
+            "edits.create is deprecated by OpenAI: use chat.completions.create instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return self._portal.call(
             partial(
                 self._async.create,

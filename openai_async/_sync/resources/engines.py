@@ -39,6 +39,11 @@ class Engines(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> SyncPage[LegacyEngine]:
         """Deprecated by OpenAI. List the engines (the former name of models)."""
+        warnings.warn(
+            "engines.list is deprecated by OpenAI: use models.list instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return SyncPage.first(
             self._portal,
             self._async.list(
@@ -61,6 +66,11 @@ class Engines(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> LegacyEngine:
         """Deprecated by OpenAI. Retrieve an engine."""
+        warnings.warn(
+            "engines.retrieve is deprecated by OpenAI: use models.retrieve instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return self._portal.call(
             partial(
                 self._async.retrieve,

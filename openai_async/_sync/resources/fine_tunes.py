@@ -59,6 +59,11 @@ class FineTunes(SyncAPIResource):
             model: The base model (`ada`, `babbage`, `curie`, `davinci`).
             suffix: Up to 40 characters added to the fine-tuned model's name.
         """
+        warnings.warn(
+            "fine_tunes.create is deprecated by OpenAI: use fine_tuning.jobs.create instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return self._portal.call(
             partial(
                 self._async.create,
@@ -93,6 +98,11 @@ class FineTunes(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> SyncPage[LegacyFineTune]:
         """Deprecated by OpenAI. List your organization's legacy fine-tunes."""
+        warnings.warn(
+            "fine_tunes.list is deprecated by OpenAI: use fine_tuning.jobs.list instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return SyncPage.first(
             self._portal,
             self._async.list(
@@ -115,6 +125,11 @@ class FineTunes(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> LegacyFineTune:
         """Deprecated by OpenAI. Retrieve a legacy fine-tune."""
+        warnings.warn(
+            "fine_tunes.retrieve is deprecated by OpenAI: use fine_tuning.jobs.retrieve instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return self._portal.call(
             partial(
                 self._async.retrieve,
@@ -139,6 +154,11 @@ class FineTunes(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> LegacyFineTune:
         """Deprecated by OpenAI. Cancel a legacy fine-tune at once."""
+        warnings.warn(
+            "fine_tunes.cancel is deprecated by OpenAI: use fine_tuning.jobs.cancel instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return self._portal.call(
             partial(
                 self._async.cancel,
@@ -163,6 +183,11 @@ class FineTunes(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> SyncPage[LegacyFineTuneEvent]:
         """Deprecated by OpenAI. The status updates of a legacy fine-tune."""
+        warnings.warn(
+            "fine_tunes.list_events is deprecated by OpenAI: use fine_tuning.jobs.list_events instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return SyncPage.first(
             self._portal,
             self._async.list_events(

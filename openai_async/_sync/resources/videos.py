@@ -66,6 +66,7 @@ class Videos(SyncAPIResource):
             seconds: Clip duration in seconds (allowed values: 4, 8, 12). Defaults to 4 seconds.
             size: Output resolution formatted as width x height (allowed values: 720x1280, 1280x720, 1024x1792, 1792x1024). Defaults to 720x1280.
         """
+        warnings.warn("videos.create is deprecated by OpenAI", DeprecationWarning, stacklevel=2)
         return self._portal.call(
             partial(
                 self._async.create,
@@ -102,6 +103,7 @@ class Videos(SyncAPIResource):
             order: Sort order of results by timestamp. Use `asc` for ascending order or `desc` for descending order.
             after: Identifier for the last item from the previous pagination request
         """
+        warnings.warn("videos.list is deprecated by OpenAI", DeprecationWarning, stacklevel=2)
         return SyncPage.first(
             self._portal,
             self._async.list(
@@ -133,6 +135,7 @@ class Videos(SyncAPIResource):
         Args:
             prompt: Text prompt that describes how to edit the source video.
         """
+        warnings.warn("videos.edit is deprecated by OpenAI", DeprecationWarning, stacklevel=2)
         return self._portal.call(
             partial(
                 self._async.edit,
@@ -166,6 +169,7 @@ class Videos(SyncAPIResource):
             prompt: Updated text prompt that directs the extension generation.
             seconds: Length of the newly generated extension segment in seconds (allowed values: 4, 8, 12, 16, 20).
         """
+        warnings.warn("videos.extend is deprecated by OpenAI", DeprecationWarning, stacklevel=2)
         return self._portal.call(
             partial(
                 self._async.extend,
@@ -192,6 +196,7 @@ class Videos(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> Video:
         """Deprecated by OpenAI. Fetch the latest metadata for a generated video."""
+        warnings.warn("videos.retrieve is deprecated by OpenAI", DeprecationWarning, stacklevel=2)
         return self._portal.call(
             partial(
                 self._async.retrieve,
@@ -215,6 +220,7 @@ class Videos(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> DeletedVideoResource:
         """Deprecated by OpenAI. Permanently delete a completed or failed video and its stored assets."""
+        warnings.warn("videos.delete is deprecated by OpenAI", DeprecationWarning, stacklevel=2)
         return self._portal.call(
             partial(
                 self._async.delete,
@@ -245,6 +251,9 @@ class Videos(SyncAPIResource):
                 Args:
                     variant: Which downloadable asset to return. Defaults to the MP4 video.
         """
+        warnings.warn(
+            "videos.download_content is deprecated by OpenAI", DeprecationWarning, stacklevel=2
+        )
         return SyncBinaryResponse(
             self._portal,
             self._portal.call(
@@ -278,6 +287,7 @@ class Videos(SyncAPIResource):
         Args:
             prompt: Updated text prompt that directs the remix generation.
         """
+        warnings.warn("videos.remix is deprecated by OpenAI", DeprecationWarning, stacklevel=2)
         return self._portal.call(
             partial(
                 self._async.remix,
@@ -316,6 +326,9 @@ class VideosCharacters(SyncAPIResource):
             video: Video file used to create a character.
             name: Display name for this API character.
         """
+        warnings.warn(
+            "videos.characters.create is deprecated by OpenAI", DeprecationWarning, stacklevel=2
+        )
         return self._portal.call(
             partial(
                 self._async.create,
@@ -341,6 +354,9 @@ class VideosCharacters(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> VideoCharacterResource:
         """Deprecated by OpenAI. Fetch a character."""
+        warnings.warn(
+            "videos.characters.retrieve is deprecated by OpenAI", DeprecationWarning, stacklevel=2
+        )
         return self._portal.call(
             partial(
                 self._async.retrieve,
