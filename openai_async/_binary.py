@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from types import TracebackType
@@ -63,14 +64,26 @@ class BinaryResponse:
         return b"".join([chunk async for chunk in self.iter_bytes()])
 
     async def write_to(self, path: str | os.PathLike[str]) -> int:
-        """Write the body to ``path`` as it arrives; returns the number of bytes written."""
+        """Write the body to ``path`` as it arrives; returns the number of bytes written.
+
+        The body goes to ``<path>.part`` first and replaces ``path`` only once complete, so
+        a broken download never leaves a truncated file under the final name.
+        """
         import anyio  # file writes run in a worker thread, off the event loop
 
+        target = os.fspath(path)
+        partial = target + ".part"
         written = 0
-        async with await anyio.open_file(path, "wb") as file:
-            async for chunk in self.iter_bytes():
-                await file.write(chunk)
-                written += len(chunk)
+        try:
+            async with await anyio.open_file(partial, "wb") as file:
+                async for chunk in self.iter_bytes():
+                    await file.write(chunk)
+                    written += len(chunk)
+            os.replace(partial, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(partial)
+            raise
         return written
 
     async def aclose(self) -> None:

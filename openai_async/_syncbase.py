@@ -400,13 +400,9 @@ class SyncBinaryResponse:
         return b"".join(self.iter_bytes())
 
     def write_to(self, path: str | os.PathLike[str]) -> int:
-        """Write the body to ``path`` as it arrives; returns the number of bytes written."""
-        written = 0
-        with open(path, "wb") as file:
-            for chunk in self.iter_bytes():
-                file.write(chunk)
-                written += len(chunk)
-        return written
+        """Write the body to ``path`` as it arrives (complete, or not at all under that
+        name); returns the number of bytes written. One portal hop, not one per chunk."""
+        return self._portal.call(self._response.write_to, path)
 
     def close(self) -> None:
         """Release the connection."""
