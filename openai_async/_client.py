@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, TypeVar, Union
 import orjson
 
 from ._compat import deadline_scope
-from ._converter import converter
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -755,6 +754,8 @@ def structure_response(
     decoded data is serialized again.
     """
     try:
+        from ._converter import converter  # cattrs loads with the first response
+
         result: _T = converter.structure(data, cast_to)
     except Exception as exc:
         text = raw.decode("utf-8", "replace") if raw is not None else orjson.dumps(data).decode()

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import orjson
 
-from ._converter import converter
 from ._exceptions import APIResponseValidationError, InvalidRequestError
 from ._response import ResponseInfo
 from ._types import Query
@@ -124,6 +123,8 @@ class AsyncPaginator(Generic[_T]):
                 raw=orjson.dumps(raw).decode(),
                 response_info=info,
             )
+        from ._converter import converter
+
         hook = converter.get_structure_hook(self._item_type)
         try:
             items = [hook(item, self._item_type) for item in data]

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from ._converter import dumps
 from ._exceptions import ConfigurationError, InvalidRequestError
 from ._files import Form
 from ._types import NotGiven
@@ -137,6 +136,8 @@ def encode_json(
     if extra_body:
         merged.update(extra_body)
     try:
+        from ._converter import dumps  # cattrs loads with the first request
+
         return dumps(merged)
     except TypeError as exc:
         raise InvalidRequestError(f"the request body cannot be encoded as JSON: {exc}") from exc

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email.utils
 import math
 import random
 import time
@@ -30,6 +29,8 @@ def retry_after(
     if seconds is not None or not text.strip():
         return seconds
     try:
+        import email.utils  # only for Retry-After given as an HTTP date
+
         parsed = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError):  # Python >= 3.10 raises on an unreadable date
         return None

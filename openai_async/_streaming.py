@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 import orjson
 
 from ._compat import deadline_scope
-from ._converter import converter
 from ._exceptions import (
     APIError,
     APIResponseValidationError,
@@ -172,6 +171,8 @@ class AsyncStream(Generic[_T]):
     ) -> None:
         self._response = response
         self._cast_to = cast_to
+        from ._converter import converter
+
         self._structure: Callable[[Any, Any], _T] = converter.get_structure_hook(cast_to)
         self._tracker = tracker
         self._idle_timeout = idle_timeout

@@ -26,7 +26,6 @@ from .._client import (
     structure_response,
 )
 from .._compat import deadline_scope
-from .._converter import converter
 from .._exceptions import (
     APIConnectionError,
     APIError,

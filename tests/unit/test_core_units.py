@@ -483,10 +483,10 @@ def test_every_public_name_is_in_all():
     assert "__version__" in openai_async.__all__
 
 
-def test_import_loads_neither_aiohttp_nor_the_lib_helpers():
+def test_import_loads_neither_aiohttp_cattrs_nor_the_lib_helpers():
     code = (
         "import sys, openai_async; "
-        "loaded = [m for m in ('aiohttp', 'openai_async.lib.chat_stream', "
+        "loaded = [m for m in ('aiohttp', 'cattrs', 'openai_async.lib.chat_stream', "
         "'openai_async.lib.structured', 'openai_async.lib.responses') if m in sys.modules]; "
         "print(loaded); "
         "openai_async.json_schema; "
