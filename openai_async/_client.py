@@ -441,20 +441,10 @@ class AsyncClient:
         ``files``: send ``body`` as multipart/form-data, with files under these keys.
         ``cast_to=type(None)``: the response has no body to decode.
         """
-        client, extra_headers, extra_query = self._for_call(options, extra_headers, extra_query)
-        response, raw = await client._send(
-            method,
-            path,
-            body=body,
-            query=query,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
-            stream=False,
-            files=files,
-        )
+        response, raw = await self._send_for_body(
+            method, path, body, query, extra_headers, extra_query, extra_body,
+            timeout, max_retries, options, files,
+        )  # fmt: skip
         if cast_to is type(None):
             return None  # _T is None here
         data = _decode_json(raw, response.info)
@@ -476,8 +466,29 @@ class AsyncClient:
         files: Sequence[str] | None = None,
     ) -> tuple[Any, ResponseInfo]:
         """Send a request; return the decoded JSON body and the response info."""
+        response, raw = await self._send_for_body(
+            method, path, body, query, extra_headers, extra_query, extra_body,
+            timeout, max_retries, options, files,
+        )  # fmt: skip
+        return _decode_json(raw, response.info), response.info
+
+    async def _send_for_body(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None,
+        query: Query | None,
+        extra_headers: Headers | None,
+        extra_query: Query | None,
+        extra_body: Mapping[str, Any] | None,
+        timeout: float | Timeout | None | NotGiven,
+        max_retries: int | NotGiven,
+        options: RequestOptions | None,
+        files: Sequence[str] | None,
+    ) -> tuple[RawResponse, bytes]:
+        """What ``request`` and ``request_json`` share: per-call options, then the send."""
         client, extra_headers, extra_query = self._for_call(options, extra_headers, extra_query)
-        response, raw = await client._send(
+        return await client._send(
             method,
             path,
             body=body,
@@ -490,7 +501,6 @@ class AsyncClient:
             stream=False,
             files=files,
         )
-        return _decode_json(raw, response.info), response.info
 
     async def request_stream(
         self,

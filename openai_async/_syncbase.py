@@ -217,7 +217,37 @@ async def _first_page(paginator: AsyncPaginator[_T]) -> AsyncPage[_T]:
     return await paginator
 
 
-class Stream(Generic[_T]):
+class _PortalIterator(Generic[_T]):
+    """``next()``, ``close()`` and ``with`` for an async iterator that runs on the portal."""
+
+    _portal: Portal
+    _source: Any  # has __anext__ and aclose
+
+    def __next__(self) -> _T:
+        try:
+            return self._portal.call(self._source.__anext__)  # type: ignore[no-any-return]
+        except StopAsyncIteration:
+            raise StopIteration from None
+
+    def close(self) -> None:
+        self._portal.call(self._source.aclose)
+
+    def __enter__(self: _PI) -> _PI:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+_PI = TypeVar("_PI", bound=_PortalIterator[Any])
+
+
+class Stream(_PortalIterator[_T]):
     """A ``for`` loop over the typed chunks of a streamed response.
 
     Use ``with`` (or :meth:`close`) to release the connection when you stop early;
@@ -226,7 +256,7 @@ class Stream(Generic[_T]):
 
     def __init__(self, portal: Portal, stream: AsyncStream[_T]) -> None:
         self._portal = portal
-        self._stream = stream
+        self._stream = self._source = stream
         portal._streams.add(stream)
 
     @property
@@ -239,26 +269,6 @@ class Stream(Generic[_T]):
 
     def __iter__(self) -> Iterator[_T]:
         return _SyncStreamIterator(self)
-
-    def __next__(self) -> _T:
-        try:
-            return self._portal.call(self._stream.__anext__)
-        except StopAsyncIteration:
-            raise StopIteration from None
-
-    def close(self) -> None:
-        self._portal.call(self._stream.aclose)
-
-    def __enter__(self) -> Stream[_T]:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __del__(self) -> None:
         # Close on the portal's loop: the AsyncStream's own __del__ would touch the
@@ -285,7 +295,7 @@ class _SyncStreamIterator(Iterator[_T]):
             self._stream._portal.run_now(inner.close_now)
 
 
-class ResultIterator(Generic[_T]):
+class ResultIterator(_PortalIterator[_T]):
     """A ``for`` loop over an async job's results (``iter_many``); the job runs on the portal.
 
     Its requests keep running between two steps of the loop. Leaving early with ``with``,
@@ -294,30 +304,10 @@ class ResultIterator(Generic[_T]):
 
     def __init__(self, portal: Portal, iterator: AsyncResultIterator[_T]) -> None:
         self._portal = portal
-        self._iterator = iterator
+        self._iterator = self._source = iterator
 
     def __iter__(self) -> ResultIterator[_T]:
         return self
-
-    def __next__(self) -> _T:
-        try:
-            return self._portal.call(self._iterator.__anext__)
-        except StopAsyncIteration:
-            raise StopIteration from None
-
-    def close(self) -> None:
-        self._portal.call(self._iterator.aclose)
-
-    def __enter__(self) -> ResultIterator[_T]:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __del__(self) -> None:
         iterator = getattr(self, "_iterator", None)
