@@ -10,6 +10,10 @@
     ├── LengthFinishReasonError         a parse was asked for but the output hit its token limit
     ├── BatchJobError                   a Batch API job that failed (ids kept for resume)
     │   └── BatchTimeoutError (TimeoutError) ``batches.run`` / ``resume`` ran out of time
+    ├── PollTimeoutError (TimeoutError) a poller's ``timeout`` ran out (the last state kept)
+    ├── ResponseNotCompletedError       a Responses API stream ended without ``response.completed``
+    │   ├── ResponseFailedError             ... with ``response.failed`` (its error kept)
+    │   └── ResponseIncompleteError         ... with ``response.incomplete`` (its reason kept)
     └── APIError                        the server, or the way to it, failed
         ├── APIStatusError              HTTP status >= 400 (status_code, code, type, param, ...)
         │   ├── BadRequestError             400
@@ -62,7 +66,11 @@ __all__ = [
     "NotFoundError",
     "OpenAIError",
     "PermissionDeniedError",
+    "PollTimeoutError",
     "RateLimitError",
+    "ResponseFailedError",
+    "ResponseIncompleteError",
+    "ResponseNotCompletedError",
     "SyncInAsyncContextError",
     "UnprocessableEntityError",
 ]
@@ -132,6 +140,46 @@ class BatchJobError(OpenAIError):
 
 class BatchTimeoutError(BatchJobError, TimeoutError):
     """The ``timeout`` of ``batches.run`` / ``resume`` ran out; the batches keep running."""
+
+
+class PollTimeoutError(OpenAIError, TimeoutError):
+    """A poller (``create_and_poll``, ``batches.wait`` ...) ran out of its ``timeout``.
+
+    ``last`` is the object as last seen (``None`` when it was never created); the work
+    keeps going on the server: poll it again with its id, or cancel it.
+    """
+
+    def __init__(self, message: str, last: Any = None) -> None:
+        self.last = last
+        super().__init__(message)
+
+
+class ResponseNotCompletedError(OpenAIError):
+    """A Responses API stream ended without ``response.completed``; ``response`` is the
+    last snapshot of the response (``None`` when no event carried one)."""
+
+    def __init__(self, message: str, response: Any = None) -> None:
+        self.response = response
+        super().__init__(message)
+
+
+class ResponseFailedError(ResponseNotCompletedError):
+    """The stream ended with ``response.failed``; ``code`` and ``error_message`` say why."""
+
+    def __init__(self, response: Any, code: str | None, error_message: str | None) -> None:
+        self.code = code
+        self.error_message = error_message
+        detail = f"{code}: {error_message}" if code else (error_message or "no reason given")
+        super().__init__(f"the response failed ({detail})", response)
+
+
+class ResponseIncompleteError(ResponseNotCompletedError):
+    """The stream ended with ``response.incomplete``; ``reason`` is the server's
+    (``max_output_tokens``, ``content_filter`` ...)."""
+
+    def __init__(self, response: Any, reason: str | None) -> None:
+        self.reason = reason
+        super().__init__(f"the response is incomplete ({reason or 'no reason given'})", response)
 
 
 class LengthFinishReasonError(OpenAIError):

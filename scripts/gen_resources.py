@@ -98,6 +98,153 @@ MIXINS = {
     "chat.completions": ("lib.chat", "AsyncChatCompletionsHelpers"),
     "embeddings": ("lib.embeddings", "AsyncEmbeddingsHelpers"),
     "responses": ("lib.responses", "AsyncResponsesHelpers"),
+    "beta.threads.runs": ("lib.pollers", "AsyncRunsHelpers"),
+    "files": ("lib.pollers", "AsyncFilesHelpers"),
+    "vector_stores.files": ("lib.pollers", "AsyncVectorStoreFilesHelpers"),
+    "vector_stores.file_batches": ("lib.pollers", "AsyncFileBatchesHelpers"),
+}
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A helper method generated next to an operation's method, with its typed parameters.
+
+    ``name(...)`` takes the operation's parameters (not the stream flag) plus ``keywords``
+    and returns ``await function(self, lambda: self.<operation>(...), **keywords)``; the
+    function (in ``module`` under openai_async) does the rest: poll, wrap a stream ...
+    """
+
+    name: str
+    module: str
+    function: str
+    returns: str
+    doc: tuple[str, ...]
+    stream: bool = False  # the operation is called with its stream flag on
+    keywords: tuple[tuple[str, str], ...] = ()  # (name, "annotation = default")
+    # Its ``timeout`` is the whole helper's deadline; the requests use the client's.
+    own_timeout: bool = False
+
+
+_POLL_KW = (("poll_interval", "float = 1.0"), ("timeout", "float | None = None"))
+_POLL_DOC = (
+    "",
+    "Polls at the server's ``openai-poll-after-ms`` when it sends one, else every",
+    "``poll_interval`` seconds; past ``timeout`` seconds (creation included) raises",
+    ":class:`PollTimeoutError` holding the last state seen. Request timeouts are the",
+    "client's. Cancelling stops the polling; the work goes on on the server.",
+)
+_RUN_STREAM_DOC = (
+    "",
+    "Use it with ``async with``; iterate its typed events, or await ``until_done()``;",
+    "``submit_tool_outputs(...)`` continues the same iteration when the run requires",
+    "action.",
+)
+DERIVED = {
+    "createRun": (
+        Derived(
+            "create_and_poll",
+            "lib.pollers",
+            "poll_run",
+            "Run",
+            ("Create a run and poll it until it ends or requires action.", *_POLL_DOC),
+            keywords=_POLL_KW,
+            own_timeout=True,
+        ),
+        Derived(
+            "stream",
+            "lib.assistant_stream",
+            "assistant_stream",
+            "AsyncAssistantStream",
+            (
+                "Create a run and stream its events through an accumulating helper.",
+                *_RUN_STREAM_DOC,
+            ),
+            stream=True,
+        ),
+    ),
+    "submitToolOuputsToRun": (
+        Derived(
+            "submit_tool_outputs_and_poll",
+            "lib.pollers",
+            "poll_run",
+            "Run",
+            ("Submit tool outputs and poll the run until it ends or requires action.", *_POLL_DOC),
+            keywords=_POLL_KW,
+            own_timeout=True,
+        ),
+        Derived(
+            "submit_tool_outputs_stream",
+            "lib.assistant_stream",
+            "assistant_stream",
+            "AsyncAssistantStream",
+            (
+                "Submit tool outputs and stream the rest of the run through the helper.",
+                *_RUN_STREAM_DOC,
+            ),
+            stream=True,
+        ),
+    ),
+    "createThreadAndRun": (
+        Derived(
+            "create_and_run_poll",
+            "lib.pollers",
+            "poll_run",
+            "Run",
+            (
+                "Create a thread and a run, and poll the run until it ends or requires action.",
+                *_POLL_DOC,
+            ),
+            keywords=_POLL_KW,
+            own_timeout=True,
+        ),
+        Derived(
+            "create_and_run_stream",
+            "lib.assistant_stream",
+            "assistant_stream",
+            "AsyncAssistantStream",
+            (
+                "Create a thread and a run, and stream its events through the helper.",
+                *_RUN_STREAM_DOC,
+            ),
+            stream=True,
+        ),
+    ),
+    "createVectorStoreFile": (
+        Derived(
+            "create_and_poll",
+            "lib.pollers",
+            "poll_vector_store_file",
+            "VectorStoreFile",
+            ("Attach a file to a vector store and poll until it is processed.", *_POLL_DOC),
+            keywords=_POLL_KW,
+            own_timeout=True,
+        ),
+    ),
+    "createVectorStoreFileBatch": (
+        Derived(
+            "create_and_poll",
+            "lib.pollers",
+            "poll_file_batch",
+            "VectorStoreFileBatch",
+            ("Create a file batch and poll until every file is processed.", *_POLL_DOC),
+            keywords=_POLL_KW,
+            own_timeout=True,
+        ),
+    ),
+    "createResponse": (
+        Derived(
+            "stream",
+            "lib.response_stream",
+            "response_stream",
+            "AsyncResponseStream",
+            (
+                "Create a response and stream its typed events through a helper:",
+                "``text_deltas()``, ``final_response()`` (raises unless ``response.completed``",
+                "arrived). Use it with ``async with``.",
+            ),
+            stream=True,
+        ),
+    ),
 }
 # Namespaces whose children get a module each, loaded on first use (``client.beta.threads``
 # need not load the models of the beta Responses API).
@@ -565,6 +712,42 @@ def render_method(m: Method) -> list[str]:
     return out
 
 
+def render_derived(m: Method, d: Derived) -> list[str]:
+    """The helper method ``d`` of ``m`` (see :class:`Derived`)."""
+    flag = m.stream.flag if m.stream else None
+    if d.stream and flag is None:
+        raise SystemExit(f"{m.op.id}: {d.name} streams but the operation does not")
+    skip = {f"        {flag}:"} if flag else set()
+    if d.own_timeout:
+        skip.add("        timeout:")
+    lines = [
+        ln
+        for ln in _signature(m, "off" if flag else None, d.returns, is_async=True)
+        if not any(ln.startswith(prefix) for prefix in skip)
+    ]
+    lines[0] = lines[0].replace(f"def {m.name}(", f"def {d.name}(")
+    lines[-1:-1] = [f"        {name}: {rest}," for name, rest in d.keywords]
+    forward = [p.name for p in m.params if p.where == "path"]
+    forward += [f"{p.name}={p.name}" for p in m.params if p.where != "path" and p.name != flag]
+    if d.stream:
+        forward.append(f"{flag}={gm.py_literal(m.stream.value if m.stream else True)}")
+    forward += [
+        f"{n}={n}"
+        for n in ("extra_headers", "extra_query", "extra_body", "timeout", "max_retries", "options")
+        if any(ln.startswith(f"        {n}:") for ln in lines)
+        and not (n == "timeout" and d.own_timeout)
+    ]
+    keywords = "".join(f", {name}={name}" for name, _ in d.keywords)
+    doc = [*d.doc, "", f"Other arguments are those of :meth:`{m.name}`."]
+    return [
+        *lines,
+        gm.render_doc(doc, "        ").rstrip("\n"),
+        f"        return await {d.function}(",
+        f"            self, lambda: self.{m.name}({', '.join(forward)}){keywords}",
+        "        )",
+    ]
+
+
 @dataclass
 class Namespace:
     path: tuple[str, ...]
@@ -606,6 +789,8 @@ def render_module(module: str, spaces: dict[tuple[str, ...], Namespace], gen: gm
         for m in ns.methods:
             deps |= m.deps
             text = "\n".join(render_method(m))
+            for d in DERIVED.get(m.op.id, ()):
+                text += "\n\n" + "\n".join(render_derived(m, d))
             if "list" in method_names:
                 text = re.sub(r"(?<![\w.])list\[", "builtins.list[", text)
             lines += ["", text]
@@ -682,7 +867,14 @@ def _imports(body: str, models: dict[str, set[str]]) -> list[str]:
             out.append(f"from {package}{module} import {', '.join(wanted)}")
     hooks = {(h.module, n) for h in HOOKS.values() for n in (h.before, h.after) if n}
     mixins = {(mod, cls) for mod, cls in MIXINS.values()}
-    for mod, name in sorted(hooks | mixins):
+    # A streaming helper returns its module's wrapper class; a poller returns a model.
+    derived = {
+        (d.module, n)
+        for ds in DERIVED.values()
+        for d in ds
+        for n in ((d.function, d.returns) if d.stream else (d.function,))
+    }
+    for mod, name in sorted(hooks | mixins | derived):
         if name in used:
             out.append(f"from ..{mod} import {name}")
     for mod, names in sorted(models.items()):
@@ -742,6 +934,11 @@ def render_api_doc(spaces: dict[tuple[str, ...], Namespace]) -> str:
                 f"| `client.{'.'.join(path)}` | `{m.name}`{dep} | `{m.op.method.upper()}"
                 f" {m.op.path}` | {ret} |"
             )
+            for d in DERIVED.get(m.op.id, ()):
+                lines.append(
+                    f"| `client.{'.'.join(path)}` | `{d.name}` (helper) | `{m.op.method.upper()}"
+                    f" {m.op.path}` | `{d.returns}` |"
+                )
     return with_aliases("\n".join(lines) + "\n")
 
 

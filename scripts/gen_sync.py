@@ -36,6 +36,8 @@ RENAMES = {
     "AsyncAzureClient": "AzureClient",
     "AsyncResultIterator": "ResultIterator",
     "BinaryResponse": "SyncBinaryResponse",
+    "AsyncAssistantStream": "AssistantStream",
+    "AsyncResponseStream": "ResponseStream",
 }
 
 
@@ -194,8 +196,19 @@ def _union_members(annotation: str) -> list[str]:
     return [*members, annotation[start:].strip()]
 
 
-# Async results the sync facade wraps: async name -> sync wrapper.
-WRAPPED = [("AsyncStream", "Stream"), ("BinaryResponse", "SyncBinaryResponse")]
+# Async results the sync facade wraps: async name -> sync wrapper, built as
+# ``Wrapper(portal, result)``.
+WRAPPED = [
+    ("AsyncStream", "Stream"),
+    ("BinaryResponse", "SyncBinaryResponse"),
+    ("AsyncAssistantStream", "AssistantStream"),
+    ("AsyncResponseStream", "ResponseStream"),
+]
+# Wrappers of the lib layer: sync wrapper -> its module under openai_async.
+WRAPPER_MODULES = {
+    "AssistantStream": "lib.assistant_stream",
+    "ResponseStream": "lib.response_stream",
+}
 
 
 def _shift(node: ast.ImportFrom | ast.Import, depth_shift: int, package: str = "") -> str:
@@ -267,6 +280,11 @@ def generate_resource_module(path: Path, resource_names: set[str]) -> str | None
         "from ..._streaming import AsyncStream",
         f"from ..._syncbase import {', '.join(sync_base)}",
         f"from ...resources.{module} import {', '.join(_module_names(tree))}",
+        *(
+            f"from ...{m} import {name}"
+            for name, m in WRAPPER_MODULES.items()
+            if re.search(rf"\bAsync{name}\b", text)
+        ),
         "",
         f"__all__ = [{', '.join(repr(sync_name(c.name)) for c in sorted(classes, key=lambda c: c.name))}]",
     ]

@@ -11,15 +11,15 @@ from .._options import Timeout
 from .._pagination import AsyncPaginator
 from .._request import path_param
 from .._request_options import RequestOptions
-from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
+from ..lib.pollers import AsyncFilesHelpers
 from ..models.files import DeleteFileResponse
 from ..models.shared import FileExpirationAfter, FileObject
 
 __all__ = ["AsyncFiles"]
 
 
-class AsyncFiles(AsyncAPIResource):
+class AsyncFiles(AsyncFilesHelpers):
     """``client.files``."""
 
     def list(

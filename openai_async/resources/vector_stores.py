@@ -13,6 +13,12 @@ from .._request import path_param
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
+from ..lib.pollers import (
+    AsyncFileBatchesHelpers,
+    AsyncVectorStoreFilesHelpers,
+    poll_file_batch,
+    poll_vector_store_file,
+)
 from ..models.shared import (
     ComparisonFilterParam,
     CompoundFilterParam,
@@ -265,7 +271,7 @@ class AsyncVectorStores(AsyncAPIResource):
         )
 
 
-class AsyncVectorStoresFileBatches(AsyncAPIResource):
+class AsyncVectorStoresFileBatches(AsyncFileBatchesHelpers):
     """``client.vector_stores.file_batches``."""
 
     async def create(
@@ -312,6 +318,49 @@ class AsyncVectorStoresFileBatches(AsyncAPIResource):
             timeout=timeout,
             max_retries=max_retries,
             options=options,
+        )
+
+    async def create_and_poll(
+        self,
+        vector_store_id: str,
+        *,
+        file_ids: list[str] | NotGiven = NOT_GIVEN,
+        files: list[CreateVectorStoreFileRequest] | NotGiven = NOT_GIVEN,
+        chunking_strategy: ChunkingStrategyRequestParam | NotGiven = NOT_GIVEN,
+        attributes: VectorStoreFileAttributes | None | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+        poll_interval: float = 1.0,
+        timeout: float | None = None,
+    ) -> VectorStoreFileBatch:
+        """Create a file batch and poll until every file is processed.
+
+        Polls at the server's ``openai-poll-after-ms`` when it sends one, else every
+        ``poll_interval`` seconds; past ``timeout`` seconds (creation included) raises
+        :class:`PollTimeoutError` holding the last state seen. Request timeouts are the
+        client's. Cancelling stops the polling; the work goes on on the server.
+
+        Other arguments are those of :meth:`create`.
+        """
+        return await poll_file_batch(
+            self,
+            lambda: self.create(
+                vector_store_id,
+                file_ids=file_ids,
+                files=files,
+                chunking_strategy=chunking_strategy,
+                attributes=attributes,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                max_retries=max_retries,
+                options=options,
+            ),
+            poll_interval=poll_interval,
+            timeout=timeout,
         )
 
     async def retrieve(
@@ -409,7 +458,7 @@ class AsyncVectorStoresFileBatches(AsyncAPIResource):
         )
 
 
-class AsyncVectorStoresFiles(AsyncAPIResource):
+class AsyncVectorStoresFiles(AsyncVectorStoreFilesHelpers):
     """``client.vector_stores.files``."""
 
     def list(
@@ -497,6 +546,47 @@ class AsyncVectorStoresFiles(AsyncAPIResource):
             timeout=timeout,
             max_retries=max_retries,
             options=options,
+        )
+
+    async def create_and_poll(
+        self,
+        vector_store_id: str,
+        *,
+        file_id: str,
+        chunking_strategy: ChunkingStrategyRequestParam | NotGiven = NOT_GIVEN,
+        attributes: VectorStoreFileAttributes | None | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+        poll_interval: float = 1.0,
+        timeout: float | None = None,
+    ) -> VectorStoreFile:
+        """Attach a file to a vector store and poll until it is processed.
+
+        Polls at the server's ``openai-poll-after-ms`` when it sends one, else every
+        ``poll_interval`` seconds; past ``timeout`` seconds (creation included) raises
+        :class:`PollTimeoutError` holding the last state seen. Request timeouts are the
+        client's. Cancelling stops the polling; the work goes on on the server.
+
+        Other arguments are those of :meth:`create`.
+        """
+        return await poll_vector_store_file(
+            self,
+            lambda: self.create(
+                vector_store_id,
+                file_id=file_id,
+                chunking_strategy=chunking_strategy,
+                attributes=attributes,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                max_retries=max_retries,
+                options=options,
+            ),
+            poll_interval=poll_interval,
+            timeout=timeout,
         )
 
     async def retrieve(

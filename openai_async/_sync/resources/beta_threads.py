@@ -7,18 +7,19 @@ from __future__ import annotations
 
 import builtins
 import warnings
+from collections.abc import Awaitable, Callable
 from functools import cached_property, partial
-from typing import Any, Literal, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
-from ..._binary import BinaryResponse
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
 from ..._streaming import ASSISTANT_RUN_END, AsyncStream, EventTracker
-from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
+from ...lib.assistant_stream import AsyncAssistantStream, assistant_stream
+from ...lib.pollers import AsyncRunsHelpers, poll_run
 from ...models.assistants import (
     AssistantsApiResponseFormatOptionParam,
     AssistantsApiToolChoiceOptionParam,
@@ -47,6 +48,14 @@ from ...models.assistants import (
     TruncationObjectParam,
 )
 from ...models.shared import Metadata, ParallelToolCalls, ReasoningEffort
+
+if TYPE_CHECKING:
+    from ...models.assistants import Run
+    from ...models.vector_stores import VectorStoreFile, VectorStoreFileBatch
+from ..._binary import BinaryResponse
+from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
+from ...lib.assistant_stream import AssistantStream
+from ...lib.pollers import AsyncFileBatchesHelpers, AsyncFilesHelpers, AsyncVectorStoreFilesHelpers
 from ...resources.beta_threads import (
     AsyncBetaThreads,
     AsyncBetaThreadsMessages,
@@ -451,6 +460,224 @@ class BetaThreads(SyncAPIResource):
         if isinstance(result, AsyncStream):
             return Stream(self._portal, result)
         return result
+
+    def create_and_run_poll(
+        self,
+        *,
+        assistant_id: str,
+        thread: CreateThreadRequest | NotGiven = NOT_GIVEN,
+        model: str
+        | Literal[
+            "gpt-5",
+            "gpt-5-mini",
+            "gpt-5-nano",
+            "gpt-5-2025-08-07",
+            "gpt-5-mini-2025-08-07",
+            "gpt-5-nano-2025-08-07",
+            "gpt-4.1",
+            "gpt-4.1-mini",
+            "gpt-4.1-nano",
+            "gpt-4.1-2025-04-14",
+            "gpt-4.1-mini-2025-04-14",
+            "gpt-4.1-nano-2025-04-14",
+            "gpt-4o",
+            "gpt-4o-2024-11-20",
+            "gpt-4o-2024-08-06",
+            "gpt-4o-2024-05-13",
+            "gpt-4o-mini",
+            "gpt-4o-mini-2024-07-18",
+            "gpt-4.5-preview",
+            "gpt-4.5-preview-2025-02-27",
+            "gpt-4-turbo",
+            "gpt-4-turbo-2024-04-09",
+            "gpt-4-0125-preview",
+            "gpt-4-turbo-preview",
+            "gpt-4-1106-preview",
+            "gpt-4-vision-preview",
+            "gpt-4",
+            "gpt-4-0314",
+            "gpt-4-0613",
+            "gpt-4-32k",
+            "gpt-4-32k-0314",
+            "gpt-4-32k-0613",
+            "gpt-3.5-turbo",
+            "gpt-3.5-turbo-16k",
+            "gpt-3.5-turbo-0613",
+            "gpt-3.5-turbo-1106",
+            "gpt-3.5-turbo-0125",
+            "gpt-3.5-turbo-16k-0613",
+        ]
+        | None
+        | NotGiven = NOT_GIVEN,
+        instructions: str | None | NotGiven = NOT_GIVEN,
+        tools: list[
+            AssistantToolsCodeParam | AssistantToolsFileSearchParam | AssistantToolsFunctionParam
+        ]
+        | None
+        | NotGiven = NOT_GIVEN,
+        tool_resources: CreateThreadAndRunRequestToolResources | None | NotGiven = NOT_GIVEN,
+        metadata: Metadata | None | NotGiven = NOT_GIVEN,
+        temperature: float | None | NotGiven = NOT_GIVEN,
+        top_p: float | None | NotGiven = NOT_GIVEN,
+        max_prompt_tokens: int | None | NotGiven = NOT_GIVEN,
+        max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
+        truncation_strategy: TruncationObjectParam | NotGiven = NOT_GIVEN,
+        tool_choice: AssistantsApiToolChoiceOptionParam | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCalls | NotGiven = NOT_GIVEN,
+        response_format: AssistantsApiResponseFormatOptionParam | None | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+        poll_interval: float = 1.0,
+        timeout: float | None = None,
+    ) -> Run:
+        """Create a thread and a run, and poll the run until it ends or requires action.
+
+        Polls at the server's ``openai-poll-after-ms`` when it sends one, else every
+        ``poll_interval`` seconds; past ``timeout`` seconds (creation included) raises
+        :class:`PollTimeoutError` holding the last state seen. Request timeouts are the
+        client's. Cancelling stops the polling; the work goes on on the server.
+
+        Other arguments are those of :meth:`create_and_run`.
+        """
+        return self._portal.call(
+            partial(
+                self._async.create_and_run_poll,
+                assistant_id=assistant_id,
+                thread=thread,
+                model=model,
+                instructions=instructions,
+                tools=tools,
+                tool_resources=tool_resources,
+                metadata=metadata,
+                temperature=temperature,
+                top_p=top_p,
+                max_prompt_tokens=max_prompt_tokens,
+                max_completion_tokens=max_completion_tokens,
+                truncation_strategy=truncation_strategy,
+                tool_choice=tool_choice,
+                parallel_tool_calls=parallel_tool_calls,
+                response_format=response_format,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                max_retries=max_retries,
+                options=options,
+                poll_interval=poll_interval,
+                timeout=timeout,
+            )
+        )
+
+    def create_and_run_stream(
+        self,
+        *,
+        assistant_id: str,
+        thread: CreateThreadRequest | NotGiven = NOT_GIVEN,
+        model: str
+        | Literal[
+            "gpt-5",
+            "gpt-5-mini",
+            "gpt-5-nano",
+            "gpt-5-2025-08-07",
+            "gpt-5-mini-2025-08-07",
+            "gpt-5-nano-2025-08-07",
+            "gpt-4.1",
+            "gpt-4.1-mini",
+            "gpt-4.1-nano",
+            "gpt-4.1-2025-04-14",
+            "gpt-4.1-mini-2025-04-14",
+            "gpt-4.1-nano-2025-04-14",
+            "gpt-4o",
+            "gpt-4o-2024-11-20",
+            "gpt-4o-2024-08-06",
+            "gpt-4o-2024-05-13",
+            "gpt-4o-mini",
+            "gpt-4o-mini-2024-07-18",
+            "gpt-4.5-preview",
+            "gpt-4.5-preview-2025-02-27",
+            "gpt-4-turbo",
+            "gpt-4-turbo-2024-04-09",
+            "gpt-4-0125-preview",
+            "gpt-4-turbo-preview",
+            "gpt-4-1106-preview",
+            "gpt-4-vision-preview",
+            "gpt-4",
+            "gpt-4-0314",
+            "gpt-4-0613",
+            "gpt-4-32k",
+            "gpt-4-32k-0314",
+            "gpt-4-32k-0613",
+            "gpt-3.5-turbo",
+            "gpt-3.5-turbo-16k",
+            "gpt-3.5-turbo-0613",
+            "gpt-3.5-turbo-1106",
+            "gpt-3.5-turbo-0125",
+            "gpt-3.5-turbo-16k-0613",
+        ]
+        | None
+        | NotGiven = NOT_GIVEN,
+        instructions: str | None | NotGiven = NOT_GIVEN,
+        tools: list[
+            AssistantToolsCodeParam | AssistantToolsFileSearchParam | AssistantToolsFunctionParam
+        ]
+        | None
+        | NotGiven = NOT_GIVEN,
+        tool_resources: CreateThreadAndRunRequestToolResources | None | NotGiven = NOT_GIVEN,
+        metadata: Metadata | None | NotGiven = NOT_GIVEN,
+        temperature: float | None | NotGiven = NOT_GIVEN,
+        top_p: float | None | NotGiven = NOT_GIVEN,
+        max_prompt_tokens: int | None | NotGiven = NOT_GIVEN,
+        max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
+        truncation_strategy: TruncationObjectParam | NotGiven = NOT_GIVEN,
+        tool_choice: AssistantsApiToolChoiceOptionParam | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCalls | NotGiven = NOT_GIVEN,
+        response_format: AssistantsApiResponseFormatOptionParam | None | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> AssistantStream:
+        """Create a thread and a run, and stream its events through the helper.
+
+        Use it with ``async with``; iterate its typed events, or await ``until_done()``;
+        ``submit_tool_outputs(...)`` continues the same iteration when the run requires
+        action.
+
+        Other arguments are those of :meth:`create_and_run`.
+        """
+        return AssistantStream(
+            self._portal,
+            self._portal.call(
+                partial(
+                    self._async.create_and_run_stream,
+                    assistant_id=assistant_id,
+                    thread=thread,
+                    model=model,
+                    instructions=instructions,
+                    tools=tools,
+                    tool_resources=tool_resources,
+                    metadata=metadata,
+                    temperature=temperature,
+                    top_p=top_p,
+                    max_prompt_tokens=max_prompt_tokens,
+                    max_completion_tokens=max_completion_tokens,
+                    truncation_strategy=truncation_strategy,
+                    tool_choice=tool_choice,
+                    parallel_tool_calls=parallel_tool_calls,
+                    response_format=response_format,
+                    extra_headers=extra_headers,
+                    extra_query=extra_query,
+                    extra_body=extra_body,
+                    timeout=timeout,
+                    max_retries=max_retries,
+                    options=options,
+                )
+            ),
+        )
 
     def retrieve(
         self,
@@ -950,6 +1177,154 @@ class BetaThreadsRuns(SyncAPIResource):
             return Stream(self._portal, result)
         return result
 
+    def create_and_poll(
+        self,
+        thread_id: str,
+        *,
+        assistant_id: str,
+        include: builtins.list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
+        | NotGiven = NOT_GIVEN,
+        model: str | AssistantSupportedModels | None | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffort | None | NotGiven = NOT_GIVEN,
+        instructions: str | None | NotGiven = NOT_GIVEN,
+        additional_instructions: str | None | NotGiven = NOT_GIVEN,
+        additional_messages: builtins.list[CreateMessageRequest] | None | NotGiven = NOT_GIVEN,
+        tools: builtins.list[
+            AssistantToolsCodeParam | AssistantToolsFileSearchParam | AssistantToolsFunctionParam
+        ]
+        | None
+        | NotGiven = NOT_GIVEN,
+        metadata: Metadata | None | NotGiven = NOT_GIVEN,
+        temperature: float | None | NotGiven = NOT_GIVEN,
+        top_p: float | None | NotGiven = NOT_GIVEN,
+        max_prompt_tokens: int | None | NotGiven = NOT_GIVEN,
+        max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
+        truncation_strategy: TruncationObjectParam | NotGiven = NOT_GIVEN,
+        tool_choice: AssistantsApiToolChoiceOptionParam | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCalls | NotGiven = NOT_GIVEN,
+        response_format: AssistantsApiResponseFormatOptionParam | None | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+        poll_interval: float = 1.0,
+        timeout: float | None = None,
+    ) -> Run:
+        """Create a run and poll it until it ends or requires action.
+
+        Polls at the server's ``openai-poll-after-ms`` when it sends one, else every
+        ``poll_interval`` seconds; past ``timeout`` seconds (creation included) raises
+        :class:`PollTimeoutError` holding the last state seen. Request timeouts are the
+        client's. Cancelling stops the polling; the work goes on on the server.
+
+        Other arguments are those of :meth:`create`.
+        """
+        return self._portal.call(
+            partial(
+                self._async.create_and_poll,
+                thread_id,
+                assistant_id=assistant_id,
+                include=include,
+                model=model,
+                reasoning_effort=reasoning_effort,
+                instructions=instructions,
+                additional_instructions=additional_instructions,
+                additional_messages=additional_messages,
+                tools=tools,
+                metadata=metadata,
+                temperature=temperature,
+                top_p=top_p,
+                max_prompt_tokens=max_prompt_tokens,
+                max_completion_tokens=max_completion_tokens,
+                truncation_strategy=truncation_strategy,
+                tool_choice=tool_choice,
+                parallel_tool_calls=parallel_tool_calls,
+                response_format=response_format,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                max_retries=max_retries,
+                options=options,
+                poll_interval=poll_interval,
+                timeout=timeout,
+            )
+        )
+
+    def stream(
+        self,
+        thread_id: str,
+        *,
+        assistant_id: str,
+        include: builtins.list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
+        | NotGiven = NOT_GIVEN,
+        model: str | AssistantSupportedModels | None | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffort | None | NotGiven = NOT_GIVEN,
+        instructions: str | None | NotGiven = NOT_GIVEN,
+        additional_instructions: str | None | NotGiven = NOT_GIVEN,
+        additional_messages: builtins.list[CreateMessageRequest] | None | NotGiven = NOT_GIVEN,
+        tools: builtins.list[
+            AssistantToolsCodeParam | AssistantToolsFileSearchParam | AssistantToolsFunctionParam
+        ]
+        | None
+        | NotGiven = NOT_GIVEN,
+        metadata: Metadata | None | NotGiven = NOT_GIVEN,
+        temperature: float | None | NotGiven = NOT_GIVEN,
+        top_p: float | None | NotGiven = NOT_GIVEN,
+        max_prompt_tokens: int | None | NotGiven = NOT_GIVEN,
+        max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
+        truncation_strategy: TruncationObjectParam | NotGiven = NOT_GIVEN,
+        tool_choice: AssistantsApiToolChoiceOptionParam | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCalls | NotGiven = NOT_GIVEN,
+        response_format: AssistantsApiResponseFormatOptionParam | None | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> AssistantStream:
+        """Create a run and stream its events through an accumulating helper.
+
+        Use it with ``async with``; iterate its typed events, or await ``until_done()``;
+        ``submit_tool_outputs(...)`` continues the same iteration when the run requires
+        action.
+
+        Other arguments are those of :meth:`create`.
+        """
+        return AssistantStream(
+            self._portal,
+            self._portal.call(
+                partial(
+                    self._async.stream,
+                    thread_id,
+                    assistant_id=assistant_id,
+                    include=include,
+                    model=model,
+                    reasoning_effort=reasoning_effort,
+                    instructions=instructions,
+                    additional_instructions=additional_instructions,
+                    additional_messages=additional_messages,
+                    tools=tools,
+                    metadata=metadata,
+                    temperature=temperature,
+                    top_p=top_p,
+                    max_prompt_tokens=max_prompt_tokens,
+                    max_completion_tokens=max_completion_tokens,
+                    truncation_strategy=truncation_strategy,
+                    tool_choice=tool_choice,
+                    parallel_tool_calls=parallel_tool_calls,
+                    response_format=response_format,
+                    extra_headers=extra_headers,
+                    extra_query=extra_query,
+                    extra_body=extra_body,
+                    timeout=timeout,
+                    max_retries=max_retries,
+                    options=options,
+                )
+            ),
+        )
+
     def retrieve(
         self,
         thread_id: str,
@@ -1119,6 +1494,84 @@ class BetaThreadsRuns(SyncAPIResource):
         if isinstance(result, AsyncStream):
             return Stream(self._portal, result)
         return result
+
+    def submit_tool_outputs_and_poll(
+        self,
+        thread_id: str,
+        run_id: str,
+        *,
+        tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+        poll_interval: float = 1.0,
+        timeout: float | None = None,
+    ) -> Run:
+        """Submit tool outputs and poll the run until it ends or requires action.
+
+        Polls at the server's ``openai-poll-after-ms`` when it sends one, else every
+        ``poll_interval`` seconds; past ``timeout`` seconds (creation included) raises
+        :class:`PollTimeoutError` holding the last state seen. Request timeouts are the
+        client's. Cancelling stops the polling; the work goes on on the server.
+
+        Other arguments are those of :meth:`submit_tool_outputs`.
+        """
+        return self._portal.call(
+            partial(
+                self._async.submit_tool_outputs_and_poll,
+                thread_id,
+                run_id,
+                tool_outputs=tool_outputs,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                max_retries=max_retries,
+                options=options,
+                poll_interval=poll_interval,
+                timeout=timeout,
+            )
+        )
+
+    def submit_tool_outputs_stream(
+        self,
+        thread_id: str,
+        run_id: str,
+        *,
+        tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> AssistantStream:
+        """Submit tool outputs and stream the rest of the run through the helper.
+
+        Use it with ``async with``; iterate its typed events, or await ``until_done()``;
+        ``submit_tool_outputs(...)`` continues the same iteration when the run requires
+        action.
+
+        Other arguments are those of :meth:`submit_tool_outputs`.
+        """
+        return AssistantStream(
+            self._portal,
+            self._portal.call(
+                partial(
+                    self._async.submit_tool_outputs_stream,
+                    thread_id,
+                    run_id,
+                    tool_outputs=tool_outputs,
+                    extra_headers=extra_headers,
+                    extra_query=extra_query,
+                    extra_body=extra_body,
+                    timeout=timeout,
+                    max_retries=max_retries,
+                    options=options,
+                )
+            ),
+        )
 
 
 class BetaThreadsMessagesFiles(SyncAPIResource):

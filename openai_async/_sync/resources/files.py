@@ -5,8 +5,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from functools import cached_property, partial
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from ..._binary import BinaryResponse
 from ..._files import FileTypes
@@ -15,11 +16,17 @@ from ..._pagination import AsyncPaginator
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
-from ..._streaming import AsyncStream
-from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
+from ...lib.pollers import AsyncFilesHelpers
 from ...models.files import DeleteFileResponse
 from ...models.shared import FileExpirationAfter, FileObject
+
+if TYPE_CHECKING:
+    from ...models.assistants import Run
+    from ...models.vector_stores import VectorStoreFile, VectorStoreFileBatch
+from ..._streaming import AsyncStream
+from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
+from ...lib.pollers import AsyncFileBatchesHelpers, AsyncRunsHelpers, AsyncVectorStoreFilesHelpers
 from ...resources.files import AsyncFiles
 
 __all__ = ["Files"]

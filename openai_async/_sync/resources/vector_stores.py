@@ -6,18 +6,22 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Awaitable, Callable
 from functools import cached_property, partial
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
-from ..._binary import BinaryResponse
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
-from ..._streaming import AsyncStream
-from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
+from ...lib.pollers import (
+    AsyncFileBatchesHelpers,
+    AsyncVectorStoreFilesHelpers,
+    poll_file_batch,
+    poll_vector_store_file,
+)
 from ...models.shared import (
     ComparisonFilterParam,
     CompoundFilterParam,
@@ -39,6 +43,19 @@ from ...models.vector_stores import (
     VectorStoreSearchRequestRankingOptions,
     VectorStoreSearchResultsPage,
 )
+
+if TYPE_CHECKING:
+    from ...models.assistants import Run
+    from ...models.vector_stores import VectorStoreFile, VectorStoreFileBatch
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ...models.assistants import Run
+    from ...models.vector_stores import VectorStoreFile, VectorStoreFileBatch
+from ..._binary import BinaryResponse
+from ..._streaming import AsyncStream
+from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
+from ...lib.pollers import AsyncFilesHelpers, AsyncRunsHelpers
 from ...resources.vector_stores import (
     AsyncVectorStores,
     AsyncVectorStoresFileBatches,
@@ -313,6 +330,49 @@ class VectorStoresFileBatches(SyncAPIResource):
             )
         )
 
+    def create_and_poll(
+        self,
+        vector_store_id: str,
+        *,
+        file_ids: list[str] | NotGiven = NOT_GIVEN,
+        files: list[CreateVectorStoreFileRequest] | NotGiven = NOT_GIVEN,
+        chunking_strategy: ChunkingStrategyRequestParam | NotGiven = NOT_GIVEN,
+        attributes: VectorStoreFileAttributes | None | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+        poll_interval: float = 1.0,
+        timeout: float | None = None,
+    ) -> VectorStoreFileBatch:
+        """Create a file batch and poll until every file is processed.
+
+        Polls at the server's ``openai-poll-after-ms`` when it sends one, else every
+        ``poll_interval`` seconds; past ``timeout`` seconds (creation included) raises
+        :class:`PollTimeoutError` holding the last state seen. Request timeouts are the
+        client's. Cancelling stops the polling; the work goes on on the server.
+
+        Other arguments are those of :meth:`create`.
+        """
+        return self._portal.call(
+            partial(
+                self._async.create_and_poll,
+                vector_store_id,
+                file_ids=file_ids,
+                files=files,
+                chunking_strategy=chunking_strategy,
+                attributes=attributes,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                max_retries=max_retries,
+                options=options,
+                poll_interval=poll_interval,
+                timeout=timeout,
+            )
+        )
+
     def retrieve(
         self,
         vector_store_id: str,
@@ -490,6 +550,47 @@ class VectorStoresFiles(SyncAPIResource):
                 timeout=timeout,
                 max_retries=max_retries,
                 options=options,
+            )
+        )
+
+    def create_and_poll(
+        self,
+        vector_store_id: str,
+        *,
+        file_id: str,
+        chunking_strategy: ChunkingStrategyRequestParam | NotGiven = NOT_GIVEN,
+        attributes: VectorStoreFileAttributes | None | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+        poll_interval: float = 1.0,
+        timeout: float | None = None,
+    ) -> VectorStoreFile:
+        """Attach a file to a vector store and poll until it is processed.
+
+        Polls at the server's ``openai-poll-after-ms`` when it sends one, else every
+        ``poll_interval`` seconds; past ``timeout`` seconds (creation included) raises
+        :class:`PollTimeoutError` holding the last state seen. Request timeouts are the
+        client's. Cancelling stops the polling; the work goes on on the server.
+
+        Other arguments are those of :meth:`create`.
+        """
+        return self._portal.call(
+            partial(
+                self._async.create_and_poll,
+                vector_store_id,
+                file_id=file_id,
+                chunking_strategy=chunking_strategy,
+                attributes=attributes,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                max_retries=max_retries,
+                options=options,
+                poll_interval=poll_interval,
+                timeout=timeout,
             )
         )
 
