@@ -95,9 +95,7 @@ BETA_HEADERS = {
 # Namespace -> (module under openai_async, class): a hand-written base with extra methods.
 MIXINS = {
     "batches": ("lib.batch_api", "AsyncBatchesHelpers"),
-    "chat.completions": ("lib.chat", "AsyncChatCompletionsHelpers"),
     "embeddings": ("lib.embeddings", "AsyncEmbeddingsHelpers"),
-    "responses": ("lib.responses", "AsyncResponsesHelpers"),
     "beta.threads.runs": ("lib.pollers", "AsyncRunsHelpers"),
     "files": ("lib.pollers", "AsyncFilesHelpers"),
     "vector_stores.files": ("lib.pollers", "AsyncVectorStoreFilesHelpers"),
@@ -121,6 +119,11 @@ class Derived:
     doc: tuple[str, ...]
     stream: bool = False  # the operation is called with its stream flag on
     keywords: tuple[tuple[str, str], ...] = ()  # (name, "annotation = default")
+    # Parameters of the operation the helper transforms before they are sent: (name, new
+    # "annotation = default" or "" to keep it); the function gets them as keywords and
+    # passes them, transformed, to the lambda as positional arguments.
+    through: tuple[tuple[str, str], ...] = ()
+    imports: tuple[str, ...] = ()  # other names the signature needs from ``module``
     # Its ``timeout`` is the whole helper's deadline; the requests use the client's.
     own_timeout: bool = False
 
@@ -160,6 +163,7 @@ DERIVED = {
                 *_RUN_STREAM_DOC,
             ),
             stream=True,
+            imports=("AsyncAssistantStream",),
         ),
     ),
     "submitToolOuputsToRun": (
@@ -182,6 +186,7 @@ DERIVED = {
                 *_RUN_STREAM_DOC,
             ),
             stream=True,
+            imports=("AsyncAssistantStream",),
         ),
     ),
     "createThreadAndRun": (
@@ -207,6 +212,7 @@ DERIVED = {
                 *_RUN_STREAM_DOC,
             ),
             stream=True,
+            imports=("AsyncAssistantStream",),
         ),
     ),
     "createVectorStoreFile": (
@@ -231,7 +237,42 @@ DERIVED = {
             own_timeout=True,
         ),
     ),
+    "createChatCompletion": (
+        Derived(
+            "parse",
+            "lib.chat",
+            "parse_chat_completion",
+            "ParsedChatCompletion[ResponseFormatT]",
+            (
+                "A chat completion whose ``choices[i].message.parsed`` is a ``response_format``",
+                "instance (an attrs class, sent as a strict JSON Schema) and whose tool calls",
+                "carry ``parsed_arguments`` (``tools`` may be :func:`function_tool` entries).",
+                "Refusals stay in ``message.refusal``, not parsed; a choice cut at the token",
+                "limit raises :class:`LengthFinishReasonError`.",
+            ),
+            through=(
+                ("response_format", "type[ResponseFormatT] | None = None"),
+                ("tools", "ChatToolsArg | NotGiven = NOT_GIVEN"),
+            ),
+            imports=("ChatToolsArg", "ParsedChatCompletion", "ResponseFormatT"),
+        ),
+    ),
     "createResponse": (
+        Derived(
+            "parse",
+            "lib.responses",
+            "parse_response",
+            "ParsedResponse[TextT]",
+            (
+                "A response whose output text is parsed into ``text_format`` (an attrs class,",
+                "sent as a strict JSON Schema in ``text.format``); a refusal leaves",
+                "``output_parsed`` None; a response cut at ``max_output_tokens`` raises",
+                ":class:`LengthFinishReasonError`.",
+            ),
+            keywords=(("text_format", "type[TextT]"),),
+            through=(("text", ""),),
+            imports=("ParsedResponse", "TextT"),
+        ),
         Derived(
             "stream",
             "lib.response_stream",
@@ -243,6 +284,7 @@ DERIVED = {
                 "arrived). Use it with ``async with``.",
             ),
             stream=True,
+            imports=("AsyncResponseStream",),
         ),
     ),
 }
@@ -717,14 +759,21 @@ def render_derived(m: Method, d: Derived) -> list[str]:
     flag = m.stream.flag if m.stream else None
     if d.stream and flag is None:
         raise SystemExit(f"{m.op.id}: {d.name} streams but the operation does not")
+    through = dict(d.through)
+    unknown = through.keys() - {p.name for p in m.params}
+    if unknown:
+        raise SystemExit(f"{m.op.id}: {d.name} routes unknown parameters {sorted(unknown)}")
     skip = {f"        {flag}:"} if flag else set()
     if d.own_timeout:
         skip.add("        timeout:")
-    lines = [
-        ln
-        for ln in _signature(m, "off" if flag else None, d.returns, is_async=True)
-        if not any(ln.startswith(prefix) for prefix in skip)
-    ]
+    lines = []
+    for ln in _signature(m, "off" if flag else None, d.returns, is_async=True):
+        name = ln.strip().split(":", 1)[0]
+        if any(ln.startswith(prefix) for prefix in skip):
+            continue
+        if ln.startswith("        ") and through.get(name):
+            ln = f"        {name}: {through[name]},"
+        lines.append(ln)
     lines[0] = lines[0].replace(f"def {m.name}(", f"def {d.name}(")
     lines[-1:-1] = [f"        {name}: {rest}," for name, rest in d.keywords]
     forward = [p.name for p in m.params if p.where == "path"]
@@ -737,13 +786,17 @@ def render_derived(m: Method, d: Derived) -> list[str]:
         if any(ln.startswith(f"        {n}:") for ln in lines)
         and not (n == "timeout" and d.own_timeout)
     ]
-    keywords = "".join(f", {name}={name}" for name, _ in d.keywords)
+    # Parameters routed through the helper: the lambda takes them back as it sends them.
+    args = ", ".join(through)
+    keywords = "".join(f", {name}={name}" for name in (*through, *(k for k, _ in d.keywords)))
     doc = [*d.doc, "", f"Other arguments are those of :meth:`{m.name}`."]
     return [
         *lines,
         gm.render_doc(doc, "        ").rstrip("\n"),
         f"        return await {d.function}(",
-        f"            self, lambda: self.{m.name}({', '.join(forward)}){keywords}",
+        f"            self, lambda {args}: self.{m.name}({', '.join(forward)}){keywords}"
+        if args
+        else f"            self, lambda: self.{m.name}({', '.join(forward)}){keywords}",
         "        )",
     ]
 
@@ -867,12 +920,8 @@ def _imports(body: str, models: dict[str, set[str]]) -> list[str]:
             out.append(f"from {package}{module} import {', '.join(wanted)}")
     hooks = {(h.module, n) for h in HOOKS.values() for n in (h.before, h.after) if n}
     mixins = {(mod, cls) for mod, cls in MIXINS.values()}
-    # A streaming helper returns its module's wrapper class; a poller returns a model.
     derived = {
-        (d.module, n)
-        for ds in DERIVED.values()
-        for d in ds
-        for n in ((d.function, d.returns) if d.stream else (d.function,))
+        (d.module, n) for ds in DERIVED.values() for d in ds for n in (d.function, *d.imports)
     }
     for mod, name in sorted(hooks | mixins | derived):
         if name in used:

@@ -16,7 +16,7 @@ from .._resource import AsyncAPIResource
 from .._streaming import RESPONSE_END, AsyncStream, EventTracker
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
 from ..lib.response_stream import AsyncResponseStream, response_stream
-from ..lib.responses import AsyncResponsesHelpers
+from ..lib.responses import ParsedResponse, TextT, parse_response
 from ..models.responses import (
     CompactResource,
     ContextManagementParam,
@@ -48,7 +48,7 @@ from ..models.shared import Metadata, ModerationParam, PromptCacheOptionsParam
 __all__ = ["AsyncResponses", "AsyncResponsesInputItems", "AsyncResponsesInputTokens"]
 
 
-class AsyncResponses(AsyncResponsesHelpers):
+class AsyncResponses(AsyncAPIResource):
     """``client.responses``."""
 
     @cached_property
@@ -353,6 +353,98 @@ class AsyncResponses(AsyncResponsesHelpers):
             timeout=timeout,
             max_retries=max_retries,
             options=options,
+        )
+
+    async def parse(
+        self,
+        *,
+        metadata: Metadata | None | NotGiven = NOT_GIVEN,
+        top_logprobs: int | NotGiven = NOT_GIVEN,
+        temperature: float | None | NotGiven = NOT_GIVEN,
+        top_p: float | None | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: str | None | NotGiven = NOT_GIVEN,
+        prompt_cache_key: str | None | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Literal["in_memory", "24h"] | None | NotGiven = NOT_GIVEN,
+        prompt_cache_options: PromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        previous_response_id: str | None | NotGiven = NOT_GIVEN,
+        model: ModelIdsResponses | NotGiven = NOT_GIVEN,
+        background: bool | None | NotGiven = NOT_GIVEN,
+        max_tool_calls: int | None | NotGiven = NOT_GIVEN,
+        text: ResponseTextParamParam | NotGiven = NOT_GIVEN,
+        tools: ToolsArrayParam | NotGiven = NOT_GIVEN,
+        tool_choice: ToolChoiceParamParam | NotGiven = NOT_GIVEN,
+        prompt: PromptParam | None | NotGiven = NOT_GIVEN,
+        service_tier: ServiceTierResponses | None | NotGiven = NOT_GIVEN,
+        truncation: Literal["auto", "disabled"] | None | NotGiven = NOT_GIVEN,
+        reasoning: ReasoningParam | None | NotGiven = NOT_GIVEN,
+        input: InputParam | NotGiven = NOT_GIVEN,
+        include: list[IncludeEnum] | None | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
+        store: bool | None | NotGiven = NOT_GIVEN,
+        instructions: str | None | NotGiven = NOT_GIVEN,
+        moderation: ModerationParam | None | NotGiven = NOT_GIVEN,
+        stream_options: ResponseStreamOptions | None | NotGiven = NOT_GIVEN,
+        conversation: ConversationParam | None | NotGiven = NOT_GIVEN,
+        context_management: list[ContextManagementParam] | None | NotGiven = NOT_GIVEN,
+        max_output_tokens: int | None | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+        text_format: type[TextT],
+    ) -> ParsedResponse[TextT]:
+        """A response whose output text is parsed into ``text_format`` (an attrs class,
+        sent as a strict JSON Schema in ``text.format``); a refusal leaves
+        ``output_parsed`` None; a response cut at ``max_output_tokens`` raises
+        :class:`LengthFinishReasonError`.
+
+        Other arguments are those of :meth:`create`.
+        """
+        return await parse_response(
+            self,
+            lambda text: self.create(
+                metadata=metadata,
+                top_logprobs=top_logprobs,
+                temperature=temperature,
+                top_p=top_p,
+                user=user,
+                safety_identifier=safety_identifier,
+                prompt_cache_key=prompt_cache_key,
+                prompt_cache_retention=prompt_cache_retention,
+                prompt_cache_options=prompt_cache_options,
+                previous_response_id=previous_response_id,
+                model=model,
+                background=background,
+                max_tool_calls=max_tool_calls,
+                text=text,
+                tools=tools,
+                tool_choice=tool_choice,
+                prompt=prompt,
+                service_tier=service_tier,
+                truncation=truncation,
+                reasoning=reasoning,
+                input=input,
+                include=include,
+                parallel_tool_calls=parallel_tool_calls,
+                store=store,
+                instructions=instructions,
+                moderation=moderation,
+                stream_options=stream_options,
+                conversation=conversation,
+                context_management=context_management,
+                max_output_tokens=max_output_tokens,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+                options=options,
+            ),
+            text=text,
+            text_format=text_format,
         )
 
     async def stream(

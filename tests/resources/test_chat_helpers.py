@@ -17,7 +17,6 @@ from openai_async import (
     AsyncClient,
     ChatCompletionStream,
     IncompleteStreamError,
-    InvalidRequestError,
     LengthFinishReasonError,
     function_tool,
     json_schema,
@@ -281,7 +280,7 @@ async def test_parse_refusal_and_bad_json(client: AsyncClient, server: LocalServ
     server.add_reply(Reply('{"number": 1}'))
     with pytest.raises(APIResponseValidationError, match="not a valid Invoice"):
         await client.chat.completions.parse(model="m", messages=MESSAGES, response_format=Invoice)
-    with pytest.raises(InvalidRequestError, match="does not stream"):
+    with pytest.raises(TypeError, match="stream"):  # parse() has no stream parameter
         await client.chat.completions.parse(model="m", messages=MESSAGES, stream=True)
 
 
@@ -386,8 +385,12 @@ async def test_responses_parse(client: AsyncClient, server: LocalServer) -> None
         "strict": True,
     }
     assert sent["temperature"] == 0 and sent["input"] == "bill me"
-    refused = await client.responses.parse(model="m", input="x", text_format=Invoice)
+    refused = await client.responses.parse(
+        model="m", input="x", text_format=Invoice, text={"verbosity": "low"}
+    )
     assert refused.output_parsed is None and refused.refusal == "no"
+    text = server.requests[-1].json()["text"]  # other text options are kept
+    assert text["verbosity"] == "low" and text["format"]["name"] == "Invoice"
     with pytest.raises(LengthFinishReasonError):
         await client.responses.parse(model="m", input="x", text_format=Invoice)
 
