@@ -9,8 +9,9 @@ their payload's type in the SSE ``event:`` field: their tracker's ``event_field`
 payload as ``{"event": name, "data": payload}`` before decoding. Events with
 empty data, ``retry:``/``id:``-only blocks and comments are skipped (more than
 ``max_empty_events`` of them in a row raise :class:`APIStreamError`: a keep-alive flood
-must not keep a stream alive forever); ``event: error``
-or a payload carrying an ``error`` object raises :class:`APIStreamError`.
+must not keep a stream alive forever); ``event: error``, a payload carrying an ``error``
+object or one of ``"type": "error"`` (the Responses API's error event) raises
+:class:`APIStreamError`.
 
 The connection is released as soon as the stream ends, fails, is closed, is
 cancelled, or its ``async for`` loop is left early (the iterator is dropped).
@@ -289,7 +290,10 @@ class AsyncStream(Generic[_T]):
                 raw=data,
                 response_info=self._response.info,
             ) from None
-        if event.event == "error" or (isinstance(obj, dict) and isinstance(obj.get("error"), dict)):
+        if event.event == "error" or (
+            isinstance(obj, dict)
+            and (isinstance(obj.get("error"), dict) or obj.get("type") == "error")
+        ):
             raise APIStreamError(
                 error_message(obj, f"the server reported an error in the stream: {data[:200]}"),
                 body=obj,

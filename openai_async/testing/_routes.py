@@ -3,6 +3,7 @@ with JSON, raw bytes (a binary body) or server-sent events."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,8 @@ __all__ = ["Handler", "Scripted", "answer"]
 @attrs.frozen(kw_only=True)
 class Scripted:
     """The answer of a scripted route: ``json``, or ``body`` bytes (sent in pieces of
-    ``chunk_size``), or ``events`` as ``(event name or None, data)`` pairs."""
+    ``chunk_size``), or ``events`` as ``(event name or None, data)`` pairs, each written
+    after ``event_delay`` seconds (so a client can act mid-stream)."""
 
     status: int = 200
     json: Any = None
@@ -28,6 +30,7 @@ class Scripted:
     events: Sequence[tuple[str | None, str]] | None = None
     headers: Mapping[str, str] = attrs.field(factory=dict)
     chunk_size: int = 65536
+    event_delay: float = 0.0
 
 
 #: What ``LocalServer.add_route`` takes: the recorded request in, the answer out.
@@ -44,6 +47,8 @@ async def answer(
         response.content_type = "text/event-stream"
         await response.prepare(request)
         for name, data in reply.events:
+            if reply.event_delay:
+                await asyncio.sleep(reply.event_delay)
             head = f"event: {name}\n" if name is not None else ""
             await response.write(f"{head}data: {data}\n\n".encode())
         await response.write_eof()

@@ -540,6 +540,16 @@ async def test_event_named_error_raises_whatever_its_payload(sse_server):
     assert error.code == "busy"
 
 
+async def test_responses_error_event_without_event_name_raises(sse_server):
+    error = b'data: {"type": "error", "code": "rate", "message": "slow down", "param": null}\n\n'
+    base_url = sse_server(sse_chunk("a"), error)
+    async with AsyncClient(api_key=API_KEY, base_url=base_url) as client:
+        chunks, caught = await drain(await chat_stream(client))
+    assert text_of(chunks) == "a"
+    assert isinstance(caught, APIStreamError)
+    assert (caught.message, caught.code) == ("slow down", "rate")
+
+
 async def test_crlf_comments_and_split_lines_from_another_server(sse_server):
     whole = sse_chunk("héllo").replace(b"\n", b"\r\n")
     base_url = sse_server(

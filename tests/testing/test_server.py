@@ -703,3 +703,17 @@ def test_threaded_server_from_sync_code():
         assert info.value.code == 401
         info.value.close()
         assert [r.path for r in server.requests] == ["/v1/chat/completions", "/v1/models"]
+
+
+async def test_scripted_events_can_be_spaced_out_and_left_early(server, session):
+    from openai_async.testing import Scripted
+
+    events = [(None, json.dumps({"n": i})) for i in range(50)]
+    server.add_route("POST", "/slow", lambda _: Scripted(events=events, event_delay=0.02))
+    async with session.post(server.base_url + "/slow", json={}) as resp:
+        first = await resp.content.readuntil(b"\n\n")
+        assert first == b'data: {"n": 0}\n\n'
+        assert not resp.content.at_eof()  # the rest is still coming
+    # The client left after one event; the server keeps serving.
+    status, _, body = await call(session, server, "/chat/completions", CHAT)
+    assert status == 200 and body["object"] == "chat.completion"
