@@ -203,14 +203,34 @@ def _hook_for(t: Any) -> Callable[[Any, Any], Any]:
     return hook
 
 
+def _none_tolerant(t: Any) -> Callable[[Any], Any]:
+    """``t``'s unstructure hook, letting ``None`` through: a required field the server left
+    out arrives as ``None`` (see the module docstring) and must not break ``to_dict()``."""
+    hook: Callable[[Any], Any] | None = None
+
+    def unstructure(value: Any) -> Any:
+        nonlocal hook
+        if value is None:
+            return None
+        if hook is None:  # looked up late: recursive models would need themselves
+            hook = converter.get_unstructure_hook(t)
+        return hook(value)
+
+    return unstructure
+
+
 def _unstructure_model_factory(cls: type[BaseModel]) -> Callable[[BaseModel], dict[str, Any]]:
-    renames = {
-        a.name: override(rename=json_key(a))
-        for a in attrs.fields(cast(Any, cls))
-        if json_key(a) != a.name
-    }
+    overrides = {}
+    for a in attrs.fields(attrs.resolve_types(cast(Any, cls))):
+        t = a.type
+        args = get_args(t)
+        tolerant = t in _SCALARS or t is Any or _is_literal(t) or _NoneType in args
+        overrides[a.name] = override(
+            rename=json_key(a) if json_key(a) != a.name else None,
+            unstruct_hook=None if tolerant else _none_tolerant(t),
+        )
     make: Callable[..., Callable[[BaseModel], dict[str, Any]]] = make_dict_unstructure_fn
-    inner = make(cls, converter, **renames)
+    inner = make(cls, converter, **overrides)
 
     def unstructure_model(obj: BaseModel) -> dict[str, Any]:
         data: dict[str, Any] = inner(obj)

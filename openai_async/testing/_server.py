@@ -130,6 +130,7 @@ class _Exchange:
     headers: dict[str, str]
     body: bytes
     stream: bool
+    recorded: RecordedRequest
     fault: Fault | None = None
 
     def json(self, *required: str) -> dict[str, Any]:
@@ -431,17 +432,12 @@ class LocalServer:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         number = next(self._numbers)
         body = await request.read()
-        self.requests.append(
-            RecordedRequest(
-                request.method,
-                request.path,
-                dict(request.query),
-                CIMultiDict(request.headers),
-                body,
-            )
+        recorded = RecordedRequest(
+            request.method, request.path, dict(request.query), CIMultiDict(request.headers), body
         )
+        self.requests.append(recorded)
         headers = {**self.rate_limit_headers, "x-request-id": f"req_{number}"}
-        ex = _Exchange(request, number, headers, body, _wants_stream(body))
+        ex = _Exchange(request, number, headers, body, _wants_stream(body), recorded)
         try:
             return await self._dispatch(ex)
         except _ApiError as error:
@@ -513,7 +509,7 @@ class LocalServer:
                 )
         route = self._routes.get((method, path))
         if route is not None:
-            return await answer(request, route(self.requests[-1]), ex.headers)
+            return await answer(request, route(ex.recorded), ex.headers)
         if method == "POST" and path == "/v1/chat/completions":
             return await self._chat(ex)
         if method == "POST" and path == "/v1/completions":
@@ -535,7 +531,7 @@ class LocalServer:
                 return _json(ex, self._models[model])
             del self._models[model]
             return _json(ex, {"id": model, "object": "model", "deleted": True})
-        batch_api = self.batch_api.answer(method, path, self.requests[-1], ex.json)
+        batch_api = self.batch_api.answer(method, path, ex.recorded, ex.json)
         if batch_api is not None:
             return await answer(request, batch_api, ex.headers)
         legacy = self.legacy.answer(method, path, request.headers, ex.json)
@@ -553,7 +549,8 @@ class LocalServer:
         handler = handlers.get(url)
         if handler is None:
             return 404, _ApiError(404, f"Invalid URL (POST {url})").body
-        ex = _Exchange(cast(web.Request, None), next(self._numbers), {}, body, stream=False)
+        recorded = RecordedRequest("POST", url, {}, CIMultiDict(), body)
+        ex = _Exchange(cast(web.Request, None), next(self._numbers), {}, body, False, recorded)
         try:
             response = await handler(ex)
         except _ApiError as error:

@@ -1072,3 +1072,14 @@ def test_request_unions() -> None:
     assert UnknownVariant not in get_args(
         get_args(models_pkg.ChatCompletionMessageToolCallsParam)[0]
     )
+
+
+def test_a_required_list_left_out_survives_to_dict() -> None:
+    # `top_logprobs` is a required list; a server that leaves it out gets None (policy),
+    # and to_dict() / to_json() must write that None back rather than fail.
+    token = converter.structure(
+        {"token": "a", "logprob": -0.1}, models_pkg.ChatCompletionTokenLogprob
+    )
+    assert token.top_logprobs is None
+    assert token.to_dict()["top_logprobs"] is None
+    assert '"top_logprobs":null' in token.to_json()
