@@ -54,6 +54,7 @@ if typing.TYPE_CHECKING:
         ChatCompletionStream,
         ParsedChatCompletion,
     )
+    from .lib.response_stream import AsyncResponseStream, ResponseAccumulator, ResponseStream
     from .lib.responses import ParsedResponse
     from .lib.structured import FunctionTool, function_tool, json_schema
 
@@ -64,6 +65,9 @@ _LAZY = {
     "ChatCompletionStream": "chat_stream",
     "ParsedChatCompletion": "chat_stream",
     "ParsedResponse": "responses",
+    "AsyncResponseStream": "response_stream",
+    "ResponseAccumulator": "response_stream",
+    "ResponseStream": "response_stream",
     "FunctionTool": "structured",
     "function_tool": "structured",
     "json_schema": "structured",
@@ -94,6 +98,7 @@ __all__ = [
     "AsyncClient",
     "AsyncPage",
     "AsyncPaginator",
+    "AsyncResponseStream",
     "AsyncStream",
     "AuthenticationError",
     "AzureClient",
@@ -124,10 +129,12 @@ __all__ = [
     "RateLimitError",
     "RateLimitInfo",
     "RequestOptions",
+    "ResponseAccumulator",
     "ResponseFailedError",
     "ResponseIncompleteError",
     "ResponseInfo",
     "ResponseNotCompletedError",
+    "ResponseStream",
     "RetryPolicy",
     "Stream",
     "SyncBinaryResponse",

@@ -137,7 +137,10 @@ def _method_lines(
     if "overload" in decorators:
         lines.append("        ...")
         return lines
-    lines += [sync_text(line, resource_names) for line in _docstring(fn, "        ")]
+    lines += [
+        sync_text(line, resource_names).replace("``async with``", "``with``")
+        for line in _docstring(fn, "        ")
+    ]
     returns = ast.unparse(fn.returns) if fn.returns is not None else ""
     if sub is None:
         # A deprecation warned on the portal's thread would point into anyio, where

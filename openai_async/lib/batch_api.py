@@ -1,4 +1,4 @@
-"""Hand-written parts of ``client.batches``: ``run`` and ``resume`` (a mixin of the
+"""Hand-written parts of ``client.batches``: ``run``, ``resume`` and ``wait`` (a mixin of the
 generated resource class), a Batch API job from requests to ordered, typed results.
 
 The request files come from :func:`~.batch_jobs.write_batch_files` (written in a worker
@@ -9,7 +9,6 @@ parts; the result files come back as a stream of bytes into a
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
@@ -37,6 +36,7 @@ from .batch_jobs import (
     result_type,
     write_batch_files,
 )
+from .pollers import check_poll_interval, poll_deadline, poll_delay, poll_until
 
 if TYPE_CHECKING:
     from .._client import AsyncClient
@@ -54,7 +54,8 @@ _JSONL = "application/jsonl"
 
 
 class AsyncBatchesHelpers(AsyncAPIResource):
-    """``run`` / ``resume``: a whole Batch API job, awaited to its ordered results."""
+    """``run`` / ``resume``: a whole Batch API job, awaited to its ordered results;
+    ``wait``: one batch, awaited to its end."""
 
     @overload
     async def run(
@@ -150,7 +151,7 @@ class AsyncBatchesHelpers(AsyncAPIResource):
         if part_size <= 0 or upload_limit <= 0:
             raise InvalidRequestError("part_size and upload_limit must be positive")
         job = _Job(self._client, [], poll_interval)
-        with anyio.move_on_after(_seconds(timeout)):
+        with anyio.move_on_after(poll_deadline(timeout)):
             shards = write_batch_files(
                 requests,
                 endpoint=endpoint,
@@ -203,26 +204,42 @@ class AsyncBatchesHelpers(AsyncAPIResource):
         if not ids or not all(isinstance(i, str) and i for i in ids):
             raise InvalidRequestError("batch_id must be a batch id or a non-empty list of them")
         job = _Job(self._client, ids, poll_interval)
-        with anyio.move_on_after(_seconds(timeout)):
+        with anyio.move_on_after(poll_deadline(timeout)):
             return await job.results(None, None)
         raise BatchTimeoutError(f"the batches did not finish within {timeout} s", ids)
 
+    async def wait(
+        self,
+        batch_id: str,
+        *,
+        poll_interval: float = 5.0,
+        timeout: float | None = None,  # noqa: ASYNC109 - its error names the batch
+    ) -> Batch:
+        """Poll a batch until it is completed, failed, expired or cancelled; the batch.
 
-def _seconds(timeout: float | None) -> float:
-    if timeout is not None and not timeout > 0:
-        raise InvalidRequestError(f"timeout must be a positive number of seconds, not {timeout}")
-    return math.inf if timeout is None else timeout
+        Polls at the server's ``openai-poll-after-ms`` when it sends one, else every
+        ``poll_interval`` seconds; past ``timeout`` seconds raises :class:`PollTimeoutError`
+        holding the last state seen (the batch keeps running).
+        """
+        return await _wait_batch(self._client, batch_id, poll_interval, timeout)
 
 
-def _poll_after(batch: Batch) -> float | None:
-    """The server's wish for the next poll (``openai-poll-after-ms``), in seconds."""
-    info = batch.response_info
-    raw = info.headers.get("openai-poll-after-ms") if info is not None else None
-    try:
-        value = float(raw) / 1000 if raw is not None else None
-    except ValueError:
-        return None
-    return value if value is not None and 0 <= value < 86400 else None
+async def _wait_batch(
+    client: AsyncClient,
+    batch_id: str,
+    poll_interval: float,
+    timeout: float | None,  # noqa: ASYNC109 - its error names the batch
+) -> Batch:
+    """Poll a batch until it is completed, failed, expired or cancelled."""
+    return await poll_until(
+        lambda: client.batches.retrieve(batch_id),
+        lambda batch: client.batches.retrieve(batch.id),
+        lambda batch: batch.status in _TERMINAL,
+        describe=lambda batch: f"batch {batch.id}",
+        unseen=f"batch {batch_id} was not retrieved",
+        poll_interval=poll_interval,
+        timeout=timeout,
+    )
 
 
 async def _lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
@@ -241,8 +258,7 @@ class _Job:
     """The batches of one job: uploading, waiting, and merging their results."""
 
     def __init__(self, client: AsyncClient, batch_ids: list[str], poll_interval: float) -> None:
-        if not poll_interval > 0:
-            raise InvalidRequestError(f"poll_interval must be positive, not {poll_interval}")
+        check_poll_interval(poll_interval)
         self.client = client
         self.batch_ids = batch_ids
         self.poll_interval = poll_interval
@@ -271,21 +287,22 @@ class _Job:
         return done.file.id
 
     async def wait(self) -> list[Batch]:
-        """Poll until every batch has ended; the batches in order."""
+        """Poll until every batch has ended; the batches in order. The next round comes
+        when the soonest of the running batches asks for it."""
         ended: dict[str, Batch] = {}
         while True:
-            delay = self.poll_interval
+            delays: list[float] = []
             for batch_id in self.batch_ids:
                 if batch_id in ended:
                     continue
                 batch = await self.client.batches.retrieve(batch_id)
                 if batch.status in _TERMINAL:
                     ended[batch_id] = batch
-                elif (hint := _poll_after(batch)) is not None:
-                    delay = hint
-            if len(ended) == len(self.batch_ids):
+                else:
+                    delays.append(poll_delay(batch, self.poll_interval))
+            if not delays:
                 return [ended[batch_id] for batch_id in self.batch_ids]
-            await anyio.sleep(delay)
+            await anyio.sleep(min(delays))
 
     async def results(
         self, endpoint: str | None, custom_ids: list[str] | None

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from functools import cached_property, partial
@@ -39,6 +38,7 @@ from ...lib.batch_jobs import (
     result_type,
     write_batch_files,
 )
+from ...lib.pollers import check_poll_interval, poll_deadline, poll_delay, poll_until
 from ...models.batch import Batch, BatchFileExpirationAfter
 from ...models.shared import Metadata
 
@@ -180,6 +180,19 @@ class Batches(SyncAPIResource):
         """
         return self._portal.call(
             partial(self._async.resume, batch_id, timeout=timeout, poll_interval=poll_interval)
+        )
+
+    def wait(
+        self, batch_id: str, *, poll_interval: float = 5.0, timeout: float | None = None
+    ) -> Batch:
+        """Poll a batch until it is completed, failed, expired or cancelled; the batch.
+
+        Polls at the server's ``openai-poll-after-ms`` when it sends one, else every
+        ``poll_interval`` seconds; past ``timeout`` seconds raises :class:`PollTimeoutError`
+        holding the last state seen (the batch keeps running).
+        """
+        return self._portal.call(
+            partial(self._async.wait, batch_id, poll_interval=poll_interval, timeout=timeout)
         )
 
     def create(

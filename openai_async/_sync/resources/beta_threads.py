@@ -6,11 +6,16 @@
 from __future__ import annotations
 
 import builtins
+import logging
+import math
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from functools import cached_property, partial
-from typing import TYPE_CHECKING, Any, Literal, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, cast, overload
 
+import anyio
+
+from ..._exceptions import InvalidRequestError, PollTimeoutError
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
 from ..._request import path_param
@@ -50,12 +55,28 @@ from ...models.assistants import (
 from ...models.shared import Metadata, ParallelToolCalls, ReasoningEffort
 
 if TYPE_CHECKING:
+    from ..._client import AsyncClient
+    from ..._files import FileTypes
+    from ..._response import ResponseInfo
     from ...models.assistants import Run
-    from ...models.vector_stores import VectorStoreFile, VectorStoreFileBatch
+    from ...models.shared import FileObject, VectorStoreFileAttributes
+    from ...models.vector_stores import (
+        ChunkingStrategyRequestParam,
+        VectorStoreFile,
+        VectorStoreFileBatch,
+    )
 from ..._binary import BinaryResponse
 from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ...lib.assistant_stream import AssistantStream
-from ...lib.pollers import AsyncFileBatchesHelpers, AsyncFilesHelpers, AsyncVectorStoreFilesHelpers
+from ...lib.pollers import (
+    POLL_AFTER_HEADER,
+    AsyncFileBatchesHelpers,
+    AsyncFilesHelpers,
+    AsyncVectorStoreFilesHelpers,
+    check_poll_interval,
+    poll_deadline,
+    poll_delay,
+)
 from ...resources.beta_threads import (
     AsyncBetaThreads,
     AsyncBetaThreadsMessages,
@@ -643,7 +664,7 @@ class BetaThreads(SyncAPIResource):
     ) -> AssistantStream:
         """Create a thread and a run, and stream its events through the helper.
 
-        Use it with ``async with``; iterate its typed events, or await ``until_done()``;
+        Use it with ``with``; iterate its typed events, or await ``until_done()``;
         ``submit_tool_outputs(...)`` continues the same iteration when the run requires
         action.
 
@@ -940,6 +961,27 @@ class BetaThreadsRuns(SyncAPIResource):
     """``client.beta.threads.runs``."""
 
     _async: AsyncBetaThreadsRuns
+
+    def poll(
+        self,
+        thread_id: str,
+        run_id: str,
+        *,
+        poll_interval: float = 1.0,
+        timeout: float | None = None,
+    ) -> Run:
+        """Poll a run until it ends or requires action (arguments in the order of
+        :meth:`retrieve`).
+
+        Polls at the server's ``openai-poll-after-ms`` when it sends one, else every
+        ``poll_interval`` seconds; past ``timeout`` seconds raises :class:`PollTimeoutError`
+        holding the last state seen.
+        """
+        return self._portal.call(
+            partial(
+                self._async.poll, thread_id, run_id, poll_interval=poll_interval, timeout=timeout
+            )
+        )
 
     @cached_property
     def steps(self) -> BetaThreadsRunsSteps:
@@ -1286,7 +1328,7 @@ class BetaThreadsRuns(SyncAPIResource):
     ) -> AssistantStream:
         """Create a run and stream its events through an accumulating helper.
 
-        Use it with ``async with``; iterate its typed events, or await ``until_done()``;
+        Use it with ``with``; iterate its typed events, or await ``until_done()``;
         ``submit_tool_outputs(...)`` continues the same iteration when the run requires
         action.
 
@@ -1549,7 +1591,7 @@ class BetaThreadsRuns(SyncAPIResource):
     ) -> AssistantStream:
         """Submit tool outputs and stream the rest of the run through the helper.
 
-        Use it with ``async with``; iterate its typed events, or await ``until_done()``;
+        Use it with ``with``; iterate its typed events, or await ``until_done()``;
         ``submit_tool_outputs(...)`` continues the same iteration when the run requires
         action.
 

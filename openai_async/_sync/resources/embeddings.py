@@ -293,7 +293,7 @@ class Embeddings(SyncAPIResource):
     ) -> ResultIterator[tuple[int, Any]]:
         """Like :meth:`create_many`, but yields ``(index, vector)`` as batches finish and
         holds at most ``window`` inputs (default 16,384) at a time: for inputs that do not
-        fit in memory. Use ``async with`` to stop early; inputs that failed raise
+        fit in memory. Use ``with`` to stop early; inputs that failed raise
         :class:`~openai_async.EmbeddingJobError` after every success was yielded.
         """
         return ResultIterator(

@@ -5,11 +5,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import logging
+import math
+from collections.abc import Awaitable, Callable, Sequence
 from functools import cached_property, partial
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, overload
+
+import anyio
 
 from ..._binary import BinaryResponse
+from ..._exceptions import InvalidRequestError, PollTimeoutError
 from ..._files import FileTypes
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
@@ -22,11 +27,27 @@ from ...models.files import DeleteFileResponse
 from ...models.shared import FileExpirationAfter, FileObject
 
 if TYPE_CHECKING:
+    from ..._client import AsyncClient
+    from ..._files import FileTypes
+    from ..._response import ResponseInfo
     from ...models.assistants import Run
-    from ...models.vector_stores import VectorStoreFile, VectorStoreFileBatch
+    from ...models.shared import FileObject, VectorStoreFileAttributes
+    from ...models.vector_stores import (
+        ChunkingStrategyRequestParam,
+        VectorStoreFile,
+        VectorStoreFileBatch,
+    )
 from ..._streaming import AsyncStream
 from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
-from ...lib.pollers import AsyncFileBatchesHelpers, AsyncRunsHelpers, AsyncVectorStoreFilesHelpers
+from ...lib.pollers import (
+    POLL_AFTER_HEADER,
+    AsyncFileBatchesHelpers,
+    AsyncRunsHelpers,
+    AsyncVectorStoreFilesHelpers,
+    check_poll_interval,
+    poll_deadline,
+    poll_delay,
+)
 from ...resources.files import AsyncFiles
 
 __all__ = ["Files"]
@@ -36,6 +57,24 @@ class Files(SyncAPIResource):
     """``client.files``."""
 
     _async: AsyncFiles
+
+    def wait_for_processing(
+        self, file_id: str, *, poll_interval: float = 5.0, timeout: float | None = None
+    ) -> FileObject:
+        """Poll a file until it is ``processed``, ``error`` or ``deleted``.
+
+        The file ``status`` is deprecated but still sent. Polls at the server's
+        ``openai-poll-after-ms`` when it sends one, else every ``poll_interval`` seconds;
+        past ``timeout`` seconds raises :class:`PollTimeoutError` holding the last state seen.
+        """
+        return self._portal.call(
+            partial(
+                self._async.wait_for_processing,
+                file_id,
+                poll_interval=poll_interval,
+                timeout=timeout,
+            )
+        )
 
     def list(
         self,

@@ -483,7 +483,7 @@ class Responses(SyncAPIResource):
     ) -> ResponseStream:
         """Create a response and stream its typed events through a helper:
         ``text_deltas()``, ``final_response()`` (raises unless ``response.completed``
-        arrived). Use it with ``async with``.
+        arrived). Use it with ``with``.
 
         Other arguments are those of :meth:`create`.
         """

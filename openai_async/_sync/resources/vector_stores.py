@@ -6,10 +6,15 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable, Callable
+import logging
+import math
+from collections.abc import Awaitable, Callable, Sequence
 from functools import cached_property, partial
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, overload
 
+import anyio
+
+from ..._exceptions import InvalidRequestError, PollTimeoutError
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
 from ..._request import path_param
@@ -45,17 +50,40 @@ from ...models.vector_stores import (
 )
 
 if TYPE_CHECKING:
+    from ..._client import AsyncClient
+    from ..._files import FileTypes
+    from ..._response import ResponseInfo
     from ...models.assistants import Run
-    from ...models.vector_stores import VectorStoreFile, VectorStoreFileBatch
+    from ...models.shared import FileObject, VectorStoreFileAttributes
+    from ...models.vector_stores import (
+        ChunkingStrategyRequestParam,
+        VectorStoreFile,
+        VectorStoreFileBatch,
+    )
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ..._client import AsyncClient
+    from ..._files import FileTypes
+    from ..._response import ResponseInfo
     from ...models.assistants import Run
-    from ...models.vector_stores import VectorStoreFile, VectorStoreFileBatch
+    from ...models.shared import FileObject, VectorStoreFileAttributes
+    from ...models.vector_stores import (
+        ChunkingStrategyRequestParam,
+        VectorStoreFile,
+        VectorStoreFileBatch,
+    )
 from ..._binary import BinaryResponse
 from ..._streaming import AsyncStream
 from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
-from ...lib.pollers import AsyncFilesHelpers, AsyncRunsHelpers
+from ...lib.pollers import (
+    POLL_AFTER_HEADER,
+    AsyncFilesHelpers,
+    AsyncRunsHelpers,
+    check_poll_interval,
+    poll_deadline,
+    poll_delay,
+)
 from ...resources.vector_stores import (
     AsyncVectorStores,
     AsyncVectorStoresFileBatches,
@@ -288,6 +316,59 @@ class VectorStoresFileBatches(SyncAPIResource):
 
     _async: AsyncVectorStoresFileBatches
 
+    def poll(
+        self,
+        vector_store_id: str,
+        batch_id: str,
+        *,
+        poll_interval: float = 1.0,
+        timeout: float | None = None,
+    ) -> VectorStoreFileBatch:
+        """Poll a file batch until it is no longer ``in_progress`` (arguments in the order
+        of :meth:`retrieve`); ``poll_interval`` and ``timeout`` as in :meth:`create_and_poll`.
+        """
+        return self._portal.call(
+            partial(
+                self._async.poll,
+                vector_store_id,
+                batch_id,
+                poll_interval=poll_interval,
+                timeout=timeout,
+            )
+        )
+
+    def upload_and_poll(
+        self,
+        vector_store_id: str,
+        *,
+        files: Sequence[FileTypes],
+        file_ids: Sequence[str] = (),
+        max_concurrency: int = 5,
+        attributes: VectorStoreFileAttributes | None | NotGiven = NOT_GIVEN,
+        chunking_strategy: ChunkingStrategyRequestParam | NotGiven = NOT_GIVEN,
+        poll_interval: float = 1.0,
+        timeout: float | None = None,
+    ) -> VectorStoreFileBatch:
+        """Upload ``files`` (purpose ``assistants``, at most ``max_concurrency`` at a time),
+        create one file batch of them and of ``file_ids``, and poll it until it is processed.
+
+        The first failed upload cancels the others and is raised (files already uploaded
+        stay); ``timeout`` covers the uploads too.
+        """
+        return self._portal.call(
+            partial(
+                self._async.upload_and_poll,
+                vector_store_id,
+                files=files,
+                file_ids=file_ids,
+                max_concurrency=max_concurrency,
+                attributes=attributes,
+                chunking_strategy=chunking_strategy,
+                poll_interval=poll_interval,
+                timeout=timeout,
+            )
+        )
+
     def create(
         self,
         vector_store_id: str,
@@ -473,6 +554,52 @@ class VectorStoresFiles(SyncAPIResource):
     """``client.vector_stores.files``."""
 
     _async: AsyncVectorStoresFiles
+
+    def poll(
+        self,
+        vector_store_id: str,
+        file_id: str,
+        *,
+        poll_interval: float = 1.0,
+        timeout: float | None = None,
+    ) -> VectorStoreFile:
+        """Poll a vector store file until it is no longer ``in_progress`` (arguments in the
+        order of :meth:`retrieve`); ``poll_interval`` and ``timeout`` as in :meth:`create_and_poll`.
+        """
+        return self._portal.call(
+            partial(
+                self._async.poll,
+                vector_store_id,
+                file_id,
+                poll_interval=poll_interval,
+                timeout=timeout,
+            )
+        )
+
+    def upload_and_poll(
+        self,
+        vector_store_id: str,
+        *,
+        file: FileTypes,
+        attributes: VectorStoreFileAttributes | None | NotGiven = NOT_GIVEN,
+        chunking_strategy: ChunkingStrategyRequestParam | NotGiven = NOT_GIVEN,
+        poll_interval: float = 1.0,
+        timeout: float | None = None,
+    ) -> VectorStoreFile:
+        """Upload a file (purpose ``assistants``), attach it to the vector store and poll
+        until it is processed; ``timeout`` covers the upload too.
+        """
+        return self._portal.call(
+            partial(
+                self._async.upload_and_poll,
+                vector_store_id,
+                file=file,
+                attributes=attributes,
+                chunking_strategy=chunking_strategy,
+                poll_interval=poll_interval,
+                timeout=timeout,
+            )
+        )
 
     def list(
         self,
