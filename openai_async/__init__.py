@@ -48,6 +48,13 @@ from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 
 if typing.TYPE_CHECKING:
+    from .lib.assistant_stream import (
+        AssistantStream,
+        AssistantStreamAccumulator,
+        AsyncAssistantStream,
+        MessageTextDeltaEvent,
+        RunStepToolCallDeltaEvent,
+    )
     from .lib.chat_stream import (
         AsyncChatCompletionStream,
         ChatCompletionAccumulator,
@@ -65,6 +72,11 @@ _LAZY = {
     "ChatCompletionStream": "chat_stream",
     "ParsedChatCompletion": "chat_stream",
     "ParsedResponse": "responses",
+    "AssistantStreamAccumulator": "assistant_stream",
+    "AsyncAssistantStream": "assistant_stream",
+    "AssistantStream": "assistant_stream",
+    "MessageTextDeltaEvent": "assistant_stream",
+    "RunStepToolCallDeltaEvent": "assistant_stream",
     "AsyncResponseStream": "response_stream",
     "ResponseAccumulator": "response_stream",
     "ResponseStream": "response_stream",
@@ -93,6 +105,9 @@ __all__ = [
     "APIStatusError",
     "APIStreamError",
     "APITimeoutError",
+    "AssistantStream",
+    "AssistantStreamAccumulator",
+    "AsyncAssistantStream",
     "AsyncAzureClient",
     "AsyncChatCompletionStream",
     "AsyncClient",
@@ -119,6 +134,7 @@ __all__ = [
     "InternalServerError",
     "InvalidRequestError",
     "LengthFinishReasonError",
+    "MessageTextDeltaEvent",
     "NotFoundError",
     "NotGiven",
     "OpenAIError",
@@ -136,6 +152,7 @@ __all__ = [
     "ResponseNotCompletedError",
     "ResponseStream",
     "RetryPolicy",
+    "RunStepToolCallDeltaEvent",
     "Stream",
     "SyncBinaryResponse",
     "SyncInAsyncContextError",

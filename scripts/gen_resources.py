@@ -138,7 +138,7 @@ _POLL_DOC = (
 )
 _RUN_STREAM_DOC = (
     "",
-    "Use it with ``async with``; iterate its typed events, or await ``until_done()``;",
+    "Use it with ``async with``; iterate its typed events or call ``until_done()``;",
     "``submit_tool_outputs(...)`` continues the same iteration when the run requires",
     "action.",
 )

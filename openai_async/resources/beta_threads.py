@@ -646,7 +646,7 @@ class AsyncBetaThreads(AsyncAPIResource):
     ) -> AsyncAssistantStream:
         """Create a thread and a run, and stream its events through the helper.
 
-        Use it with ``async with``; iterate its typed events, or await ``until_done()``;
+        Use it with ``async with``; iterate its typed events or call ``until_done()``;
         ``submit_tool_outputs(...)`` continues the same iteration when the run requires
         action.
 
@@ -1309,7 +1309,7 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
     ) -> AsyncAssistantStream:
         """Create a run and stream its events through an accumulating helper.
 
-        Use it with ``async with``; iterate its typed events, or await ``until_done()``;
+        Use it with ``async with``; iterate its typed events or call ``until_done()``;
         ``submit_tool_outputs(...)`` continues the same iteration when the run requires
         action.
 
@@ -1585,7 +1585,7 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
     ) -> AsyncAssistantStream:
         """Submit tool outputs and stream the rest of the run through the helper.
 
-        Use it with ``async with``; iterate its typed events, or await ``until_done()``;
+        Use it with ``async with``; iterate its typed events or call ``until_done()``;
         ``submit_tool_outputs(...)`` continues the same iteration when the run requires
         action.
 

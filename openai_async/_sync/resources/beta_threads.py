@@ -664,7 +664,7 @@ class BetaThreads(SyncAPIResource):
     ) -> AssistantStream:
         """Create a thread and a run, and stream its events through the helper.
 
-        Use it with ``with``; iterate its typed events, or await ``until_done()``;
+        Use it with ``with``; iterate its typed events or call ``until_done()``;
         ``submit_tool_outputs(...)`` continues the same iteration when the run requires
         action.
 
@@ -1328,7 +1328,7 @@ class BetaThreadsRuns(SyncAPIResource):
     ) -> AssistantStream:
         """Create a run and stream its events through an accumulating helper.
 
-        Use it with ``with``; iterate its typed events, or await ``until_done()``;
+        Use it with ``with``; iterate its typed events or call ``until_done()``;
         ``submit_tool_outputs(...)`` continues the same iteration when the run requires
         action.
 
@@ -1591,7 +1591,7 @@ class BetaThreadsRuns(SyncAPIResource):
     ) -> AssistantStream:
         """Submit tool outputs and stream the rest of the run through the helper.
 
-        Use it with ``with``; iterate its typed events, or await ``until_done()``;
+        Use it with ``with``; iterate its typed events or call ``until_done()``;
         ``submit_tool_outputs(...)`` continues the same iteration when the run requires
         action.
 
