@@ -256,6 +256,25 @@ DERIVED = {
             ),
             imports=("ChatToolsArg", "ParsedChatCompletion", "ResponseFormatT"),
         ),
+        Derived(
+            "stream",
+            "lib.chat",
+            "stream_chat_completion",
+            "AsyncChatCompletionStream",
+            (
+                "Stream a chat completion through :class:`AsyncChatCompletionStream`:",
+                "``text_deltas()``, typed ``events()``, ``final_completion()``; with a",
+                "``response_format`` class (sent as a strict JSON Schema) or",
+                ":func:`function_tool` entries in ``tools``, ``final_parsed()`` and the done",
+                "events carry parsed objects. Use it with ``async with``.",
+            ),
+            stream=True,
+            through=(
+                ("response_format", "type[Any] | None = None"),
+                ("tools", "ChatToolsArg | NotGiven = NOT_GIVEN"),
+            ),
+            imports=("AsyncChatCompletionStream", "ChatToolsArg"),
+        ),
     ),
     "createResponse": (
         Derived(

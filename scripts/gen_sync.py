@@ -38,6 +38,7 @@ RENAMES = {
     "BinaryResponse": "SyncBinaryResponse",
     "AsyncAssistantStream": "AssistantStream",
     "AsyncResponseStream": "ResponseStream",
+    "AsyncChatCompletionStream": "ChatCompletionStream",
 }
 
 
@@ -199,18 +200,20 @@ def _union_members(annotation: str) -> list[str]:
     return [*members, annotation[start:].strip()]
 
 
-# Async results the sync facade wraps: async name -> sync wrapper, built as
-# ``Wrapper(portal, result)``.
+# Async results the sync facade wraps: async name -> the sync wrapper's constructor,
+# called as ``constructor(portal, result)``.
 WRAPPED = [
     ("AsyncStream", "Stream"),
     ("BinaryResponse", "SyncBinaryResponse"),
     ("AsyncAssistantStream", "AssistantStream"),
     ("AsyncResponseStream", "ResponseStream"),
+    ("AsyncChatCompletionStream", "ChatCompletionStream.from_async"),
 ]
 # Wrappers of the lib layer: sync wrapper -> its module under openai_async.
 WRAPPER_MODULES = {
     "AssistantStream": "lib.assistant_stream",
     "ResponseStream": "lib.response_stream",
+    "ChatCompletionStream": "lib.chat_stream",
 }
 
 

@@ -8,18 +8,21 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, NotGiven
-from .chat_stream import ParsedChatCompletion, parse_completion
+from .chat_stream import AsyncChatCompletionStream, ParsedChatCompletion, parse_completion
 from .structured import FunctionTool, response_format_param
 
 if TYPE_CHECKING:
-    from ..models.chat import ChatCompletion
+    from .._streaming import AsyncStream
+    from ..models.chat import ChatCompletion, ChatCompletionChunk
 
 __all__ = [
+    "AsyncChatCompletionStream",
     "ChatToolsArg",
     "ParsedChatCompletion",
     "ResponseFormatT",
     "chat_tools_param",
     "parse_chat_completion",
+    "stream_chat_completion",
 ]
 
 ResponseFormatT = TypeVar("ResponseFormatT")
@@ -47,4 +50,24 @@ async def parse_chat_completion(
     )
     return parse_completion(
         completion, response_format, None if isinstance(tools, NotGiven) else tools
+    )
+
+
+async def stream_chat_completion(
+    resource: AsyncAPIResource,
+    start: Callable[[Any, Any], Awaitable[AsyncStream[ChatCompletionChunk]]],
+    *,
+    response_format: type[Any] | None,
+    tools: ChatToolsArg | NotGiven,
+) -> AsyncChatCompletionStream:
+    """Start the stream with ``response_format`` / ``tools`` sent as strict definitions,
+    wrapped so its accumulator parses content and tool arguments."""
+    stream = await start(
+        NOT_GIVEN if response_format is None else response_format_param(response_format),
+        tools if isinstance(tools, NotGiven) else chat_tools_param(tools),
+    )
+    return AsyncChatCompletionStream(
+        stream,
+        response_format=response_format,
+        tools=None if isinstance(tools, NotGiven) else tools,
     )

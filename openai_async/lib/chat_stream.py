@@ -22,7 +22,7 @@ from .structured import FunctionTool, parse_json, tools_by_name
 
 if TYPE_CHECKING:  # the chat models load on first use, not with the package
     from .._streaming import AsyncStream
-    from .._syncbase import Stream
+    from .._syncbase import Portal, Stream
     from ..models.chat import ChatCompletion, ChatCompletionChunk
 
 __all__ = [
@@ -495,6 +495,15 @@ class ChatCompletionStream:
     ) -> None:
         self.stream = stream
         self.accumulator = ChatCompletionAccumulator(response_format=response_format, tools=tools)
+
+    @classmethod
+    def from_async(cls, portal: Portal, stream: AsyncChatCompletionStream) -> ChatCompletionStream:
+        """The sync twin of ``stream`` (what the sync ``chat.completions.stream`` returns)."""
+        from .._syncbase import Stream
+
+        twin = cls(Stream(portal, stream.stream))
+        twin.accumulator = stream.accumulator
+        return twin
 
     def _next(self) -> list[ChatStreamEvent] | None:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import builtins
 from functools import cached_property
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
 from .._options import Timeout
 from .._pagination import AsyncPaginator
@@ -14,7 +14,14 @@ from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
 from .._streaming import AsyncStream
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
-from ..lib.chat import ChatToolsArg, ParsedChatCompletion, ResponseFormatT, parse_chat_completion
+from ..lib.chat import (
+    AsyncChatCompletionStream,
+    ChatToolsArg,
+    ParsedChatCompletion,
+    ResponseFormatT,
+    parse_chat_completion,
+    stream_chat_completion,
+)
 from ..models.chat import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -580,6 +587,113 @@ class AsyncChatCompletions(AsyncAPIResource):
                 parallel_tool_calls=parallel_tool_calls,
                 function_call=function_call,
                 functions=functions,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+                options=options,
+            ),
+            response_format=response_format,
+            tools=tools,
+        )
+
+    async def stream(
+        self,
+        *,
+        messages: builtins.list[ChatCompletionRequestMessage],
+        model: ModelIdsShared,
+        metadata: Metadata | None | NotGiven = NOT_GIVEN,
+        top_logprobs: int | None | NotGiven = NOT_GIVEN,
+        temperature: float | None | NotGiven = NOT_GIVEN,
+        top_p: float | None | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        safety_identifier: str | None | NotGiven = NOT_GIVEN,
+        prompt_cache_key: str | None | NotGiven = NOT_GIVEN,
+        prompt_cache_retention: Literal["in_memory", "24h"] | None | NotGiven = NOT_GIVEN,
+        prompt_cache_options: PromptCacheOptionsParam | NotGiven = NOT_GIVEN,
+        service_tier: ServiceTier | None | NotGiven = NOT_GIVEN,
+        modalities: ResponseModalities | None | NotGiven = NOT_GIVEN,
+        verbosity: Verbosity | None | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffort | None | NotGiven = NOT_GIVEN,
+        max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
+        frequency_penalty: float | None | NotGiven = NOT_GIVEN,
+        presence_penalty: float | None | NotGiven = NOT_GIVEN,
+        web_search_options: CreateChatCompletionRequestWebSearchOptions | NotGiven = NOT_GIVEN,
+        response_format: type[Any] | None = None,
+        audio: CreateChatCompletionRequestAudio | None | NotGiven = NOT_GIVEN,
+        store: bool | None | NotGiven = NOT_GIVEN,
+        moderation: ModerationParam | None | NotGiven = NOT_GIVEN,
+        stop: StopConfiguration | None | NotGiven = NOT_GIVEN,
+        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logprobs: bool | None | NotGiven = NOT_GIVEN,
+        max_tokens: int | None | NotGiven = NOT_GIVEN,
+        n: int | None | NotGiven = NOT_GIVEN,
+        prediction: PredictionContent | None | NotGiven = NOT_GIVEN,
+        seed: int | None | NotGiven = NOT_GIVEN,
+        stream_options: ChatCompletionStreamOptions | None | NotGiven = NOT_GIVEN,
+        tools: ChatToolsArg | NotGiven = NOT_GIVEN,
+        tool_choice: ChatCompletionToolChoiceOption | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: ParallelToolCalls | NotGiven = NOT_GIVEN,
+        function_call: Literal["none", "auto"]
+        | ChatCompletionFunctionCallOption
+        | NotGiven = NOT_GIVEN,
+        functions: builtins.list[ChatCompletionFunctions] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        options: RequestOptions | None = None,
+    ) -> AsyncChatCompletionStream:
+        """Stream a chat completion through :class:`AsyncChatCompletionStream`:
+        ``text_deltas()``, typed ``events()``, ``final_completion()``; with a
+        ``response_format`` class (sent as a strict JSON Schema) or
+        :func:`function_tool` entries in ``tools``, ``final_parsed()`` and the done
+        events carry parsed objects. Use it with ``async with``.
+
+        Other arguments are those of :meth:`create`.
+        """
+        return await stream_chat_completion(
+            self,
+            lambda response_format, tools: self.create(
+                metadata=metadata,
+                top_logprobs=top_logprobs,
+                temperature=temperature,
+                top_p=top_p,
+                user=user,
+                safety_identifier=safety_identifier,
+                prompt_cache_key=prompt_cache_key,
+                prompt_cache_retention=prompt_cache_retention,
+                prompt_cache_options=prompt_cache_options,
+                messages=messages,
+                model=model,
+                service_tier=service_tier,
+                modalities=modalities,
+                verbosity=verbosity,
+                reasoning_effort=reasoning_effort,
+                max_completion_tokens=max_completion_tokens,
+                frequency_penalty=frequency_penalty,
+                presence_penalty=presence_penalty,
+                web_search_options=web_search_options,
+                response_format=response_format,
+                audio=audio,
+                store=store,
+                moderation=moderation,
+                stop=stop,
+                logit_bias=logit_bias,
+                logprobs=logprobs,
+                max_tokens=max_tokens,
+                n=n,
+                prediction=prediction,
+                seed=seed,
+                stream_options=stream_options,
+                tools=tools,
+                tool_choice=tool_choice,
+                parallel_tool_calls=parallel_tool_calls,
+                function_call=function_call,
+                functions=functions,
+                stream=True,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,

@@ -401,3 +401,55 @@ async def test_iterating_the_wrapper_accumulates(client: AsyncClient, server: Lo
     chunks = [c async for c in stream]
     assert all(c.object == "chat.completion.chunk" for c in chunks)
     assert (await stream.final_completion()).choices[0].message.content == "xy"
+
+
+async def test_stream_method_sends_strict_definitions_and_parses(
+    client: AsyncClient, server: LocalServer
+) -> None:
+    server.add_reply(Reply(INVOICE_JSON, chunk_size=7))
+    async with await client.chat.completions.stream(
+        model="m", messages=MESSAGES, response_format=Invoice, temperature=0
+    ) as stream:
+        assert isinstance(stream, AsyncChatCompletionStream)
+        text = "".join([t async for t in stream.text_deltas()])
+        parsed = await stream.final_parsed()
+    assert text == INVOICE_JSON
+    assert parsed.choices[0].message.parsed == Invoice(
+        "A-1",
+        Status.PAID,
+        [Line("bolt", 3)],
+        dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc),
+        {"k": "v"},
+        "EUR",
+        None,
+        dt.date(2026, 2, 1),
+    )
+    sent = server.requests[-1].json()
+    assert sent["stream"] is True and sent["temperature"] == 0
+    assert sent["response_format"]["json_schema"]["schema"] == json_schema(Invoice)
+    assert sent["response_format"]["json_schema"]["strict"] is True
+
+    tool = function_tool(get_weather)
+    server.add_reply(
+        Reply(None, tool_calls=[ToolCall("get_weather", '{"city": "Oslo", "unit": "c"}')])
+    )
+    async with await client.chat.completions.stream(
+        model="m", messages=MESSAGES, tools=[tool]
+    ) as stream:
+        done = [e async for e in stream.events() if isinstance(e, ToolCallArgumentsDoneEvent)]
+    assert [e.parsed_arguments for e in done] == [tool.arguments(city="Oslo", unit="c")]
+    assert server.requests[-1].json()["tools"][0]["function"]["strict"] is True
+
+
+def test_sync_stream_method(threaded_server: LocalServer) -> None:
+    from openai_async import Client
+
+    with Client(api_key=API_KEY, base_url=threaded_server.base_url, retry_policy=FAST_RETRIES) as c:
+        threaded_server.add_reply(Reply(INVOICE_JSON, chunk_size=9))
+        with c.chat.completions.stream(
+            model="m", messages=MESSAGES, response_format=Invoice
+        ) as stream:
+            assert isinstance(stream, ChatCompletionStream)
+            assert "".join(stream.text_deltas()) == INVOICE_JSON
+            parsed = stream.final_parsed().choices[0].message.parsed
+        assert parsed is not None and parsed.number == "A-1"
