@@ -300,9 +300,12 @@ DERIVED = {
             (
                 "Create a response and stream its typed events through a helper:",
                 "``text_deltas()``, ``final_response()`` (raises unless ``response.completed``",
-                "arrived). Use it with ``async with``.",
+                "arrived); with ``text_format`` (an attrs class, sent as a strict JSON Schema)",
+                "``final_parsed()`` too. Use it with ``async with``.",
             ),
             stream=True,
+            keywords=(("text_format", "type[Any] | None = None"),),
+            through=(("text", ""),),
             imports=("AsyncResponseStream",),
         ),
     ),

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._exceptions import (
+    InvalidRequestError,
     ResponseFailedError,
     ResponseIncompleteError,
     ResponseNotCompletedError,
@@ -20,6 +21,7 @@ from .._exceptions import (
 from .._models import BaseModel, UnknownVariant
 from .._resource import AsyncAPIResource
 from .._syncbase import Stream, _PortalIterator
+from .responses import ParsedResponse, parsed_response, text_param
 
 if TYPE_CHECKING:  # the responses models load on first use, not with the package
     from .._response import ResponseInfo
@@ -268,9 +270,12 @@ class AsyncResponseStream:
     ``async with`` or :meth:`aclose` to release the connection.
     """
 
-    def __init__(self, stream: AsyncStream[ResponseStreamEvent]) -> None:
+    def __init__(
+        self, stream: AsyncStream[ResponseStreamEvent], *, text_format: type[Any] | None = None
+    ) -> None:
         self.stream = stream
         self.accumulator = ResponseAccumulator()
+        self.text_format = text_format
 
     @property
     def response_info(self) -> ResponseInfo:
@@ -313,6 +318,13 @@ class AsyncResponseStream:
     async def final_text(self) -> str:
         """The output text of :meth:`final_response`."""
         return (await self.final_response()).output_text or ""
+
+    async def final_parsed(self) -> ParsedResponse[Any]:
+        """:meth:`final_response` with its output text parsed into the ``text_format``
+        class the stream was started with (see :func:`~.responses.parsed_response`)."""
+        if self.text_format is None:
+            raise InvalidRequestError("final_parsed() needs a stream started with text_format")
+        return parsed_response(await self.final_response(), self.text_format)
 
     async def aclose(self) -> None:
         """Stop reading and release the connection."""
@@ -363,9 +375,18 @@ class ResponseStream(_PortalIterator["ResponseStreamEvent"]):
     def final_text(self) -> str:
         return self._portal.call(self._async.final_text)
 
+    def final_parsed(self) -> ParsedResponse[Any]:
+        return self._portal.call(self._async.final_parsed)
+
 
 async def response_stream(
-    resource: AsyncAPIResource, start: Callable[[], Awaitable[AsyncStream[ResponseStreamEvent]]]
+    resource: AsyncAPIResource,
+    start: Callable[[Any], Awaitable[AsyncStream[ResponseStreamEvent]]],
+    *,
+    text: Any,
+    text_format: type[Any] | None,
 ) -> AsyncResponseStream:
-    """What the generated ``responses.stream`` returns: the started stream, wrapped."""
-    return AsyncResponseStream(await start())
+    """What the generated ``responses.stream`` returns: the started stream, wrapped; with
+    ``text_format`` its schema goes in ``text.format`` and ``final_parsed()`` parses."""
+    sent = text if text_format is None else text_param(text, text_format)
+    return AsyncResponseStream(await start(sent), text_format=text_format)

@@ -16,7 +16,7 @@ from .structured import json_schema, parse_json
 if TYPE_CHECKING:
     from ..models.responses import Response
 
-__all__ = ["ParsedResponse", "TextT", "parse_response"]
+__all__ = ["ParsedResponse", "TextT", "parse_response", "parsed_response", "text_param"]
 
 TextT = TypeVar("TextT")
 
@@ -32,15 +32,9 @@ class ParsedResponse(Generic[TextT]):
     response: Response = attrs.field(repr=False)
 
 
-async def parse_response(
-    resource: AsyncAPIResource,
-    start: Callable[[Any], Awaitable[Response]],
-    *,
-    text: Any,
-    text_format: type[TextT],
-) -> ParsedResponse[TextT]:
-    """Send the request with ``text.format`` set to ``text_format``'s strict JSON Schema
-    (other ``text`` options kept), then parse the output text into ``text_format``."""
+def text_param(text: Any, text_format: type[Any]) -> dict[str, Any]:
+    """``text`` as sent: its ``format`` set to ``text_format``'s strict JSON Schema, its
+    other options (``verbosity`` ...) kept."""
     options = {} if isinstance(text, NotGiven) else dict(text or {})
     options["format"] = {
         "type": "json_schema",
@@ -48,7 +42,12 @@ async def parse_response(
         "schema": json_schema(text_format),
         "strict": True,
     }
-    response = await start(options)
+    return options
+
+
+def parsed_response(response: Response, text_format: type[TextT]) -> ParsedResponse[TextT]:
+    """``response`` with its output text parsed into ``text_format``; a refusal leaves
+    ``output_parsed`` None; a cut at ``max_output_tokens`` raises LengthFinishReasonError."""
     details = response.incomplete_details
     if response.status == "incomplete" and getattr(details, "reason", None) == "max_output_tokens":
         raise LengthFinishReasonError(response)
@@ -68,3 +67,15 @@ async def parse_response(
     if refusal is None and output:
         parsed = parse_json(output, text_format, what="the response's output text")
     return ParsedResponse(parsed, refusal, output, response)
+
+
+async def parse_response(
+    resource: AsyncAPIResource,
+    start: Callable[[Any], Awaitable[Response]],
+    *,
+    text: Any,
+    text_format: type[TextT],
+) -> ParsedResponse[TextT]:
+    """Send the request with ``text.format`` set to ``text_format``'s strict JSON Schema
+    (other ``text`` options kept), then parse the output text into ``text_format``."""
+    return parsed_response(await start(text_param(text, text_format)), text_format)

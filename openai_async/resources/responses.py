@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 from functools import cached_property
 from types import NoneType
-from typing import Literal, cast, overload
+from typing import Any, Literal, cast, overload
 
 from .._options import Timeout
 from .._pagination import AsyncPaginator
@@ -486,16 +486,18 @@ class AsyncResponses(AsyncAPIResource):
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         options: RequestOptions | None = None,
+        text_format: type[Any] | None = None,
     ) -> AsyncResponseStream:
         """Create a response and stream its typed events through a helper:
         ``text_deltas()``, ``final_response()`` (raises unless ``response.completed``
-        arrived). Use it with ``async with``.
+        arrived); with ``text_format`` (an attrs class, sent as a strict JSON Schema)
+        ``final_parsed()`` too. Use it with ``async with``.
 
         Other arguments are those of :meth:`create`.
         """
         return await response_stream(
             self,
-            lambda: self.create(
+            lambda text: self.create(
                 metadata=metadata,
                 top_logprobs=top_logprobs,
                 temperature=temperature,
@@ -534,6 +536,8 @@ class AsyncResponses(AsyncAPIResource):
                 max_retries=max_retries,
                 options=options,
             ),
+            text=text,
+            text_format=text_format,
         )
 
     @overload

@@ -282,3 +282,44 @@ def test_sync_stream_dropped_unclosed_is_closed(sync_client, threaded_server):
     del stream
     gc.collect()
     assert inner._response.closed
+
+
+async def test_text_format_sends_the_schema_and_parses_the_final_text(client, server):
+    import attrs
+
+    from openai_async import InvalidRequestError, json_schema
+
+    @attrs.define
+    class Weather:
+        city: str
+        degrees: int
+
+    seen = script_route(
+        server,
+        Script().start().text('{"city": "Oslo", ', '"degrees": 3}').end(),
+        Script().start().text('{"city": "Os').end("response.incomplete"),
+        hello(),
+    )
+    async with await client.responses.stream(
+        model="gpt-4o", input="weather?", text_format=Weather, text={"verbosity": "low"}
+    ) as stream:
+        parsed = await stream.final_parsed()
+    assert parsed.output_parsed == Weather("Oslo", 3)
+    assert parsed.response.status == "completed"
+    text = seen[0].json()["text"]
+    assert text["verbosity"] == "low"
+    assert text["format"] == {
+        "type": "json_schema",
+        "name": "Weather",
+        "schema": json_schema(Weather),
+        "strict": True,
+    }
+    async with await client.responses.stream(
+        model="gpt-4o", input="weather?", text_format=Weather
+    ) as stream:
+        with pytest.raises(ResponseIncompleteError):
+            await stream.final_parsed()
+    async with await start(client) as plain:
+        with pytest.raises(InvalidRequestError, match="text_format"):
+            await plain.final_parsed()
+    assert "text" not in seen[2].json()

@@ -480,10 +480,12 @@ class Responses(SyncAPIResource):
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         options: RequestOptions | None = None,
+        text_format: type[Any] | None = None,
     ) -> ResponseStream:
         """Create a response and stream its typed events through a helper:
         ``text_deltas()``, ``final_response()`` (raises unless ``response.completed``
-        arrived). Use it with ``with``.
+        arrived); with ``text_format`` (an attrs class, sent as a strict JSON Schema)
+        ``final_parsed()`` too. Use it with ``with``.
 
         Other arguments are those of :meth:`create`.
         """
@@ -528,6 +530,7 @@ class Responses(SyncAPIResource):
                     timeout=timeout,
                     max_retries=max_retries,
                     options=options,
+                    text_format=text_format,
                 )
             ),
         )
