@@ -363,3 +363,33 @@ async def _in_thread(fn: Any) -> Any:
     import anyio.to_thread
 
     return await anyio.to_thread.run_sync(fn)
+
+
+def test_the_portal_hop_returns_results_and_raises_errors_and_cancels():
+    import asyncio
+    import threading
+
+    from openai_async._syncbase import _run_on
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever)
+    thread.start()
+    try:
+
+        async def value() -> int:
+            await asyncio.sleep(0)
+            return 42
+
+        async def fail() -> None:
+            raise KeyError("boom")
+
+        assert _run_on(loop, value()) == 42
+        with pytest.raises(KeyError, match="boom"):
+            _run_on(loop, fail())
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()
+    # A closed loop: the error, and the coroutine closed (never "never awaited").
+    with pytest.raises(RuntimeError, match="closed"):
+        _run_on(loop, value())
