@@ -144,6 +144,7 @@ def bench(session: nox.Session) -> None:
     """
     session.install("-e", ".", "openai[aiohttp]", "uvloop", "matplotlib")
     session.run("python", "benchmarks/suite.py", *session.posargs)
+    session.run("python", "benchmarks/bench_helpers.py")  # the stream helpers' cost per event
 
 
 @nox.session(python=PYTHON)

@@ -40,11 +40,13 @@ class BaseModel:
                     pass
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    # The slots are read through their descriptors: an unset slot then costs one
+    # AttributeError, not a trip through __getattr__ (which formats a message of its own).
     @property
     def model_extra(self) -> Mapping[str, Any]:
         """Fields of the JSON that this class does not declare, as received."""
         try:
-            return self._extra
+            return _get_extra(self)  # type: ignore[no-any-return]
         except AttributeError:
             return _EMPTY
 
@@ -52,7 +54,7 @@ class BaseModel:
     def response_info(self) -> ResponseInfo | None:
         """Status, headers, request id and rate limits of the response (top-level results)."""
         try:
-            return self._response_info
+            return _get_response_info(self)  # type: ignore[no-any-return]
         except AttributeError:
             return None
 
@@ -109,6 +111,10 @@ def _restore(cls: type[_M], state: Any, extra: dict[str, Any]) -> _M:
     if extra:
         obj._extra = extra
     return obj
+
+
+_get_extra = BaseModel.__dict__["_extra"].__get__
+_get_response_info = BaseModel.__dict__["_response_info"].__get__
 
 
 @attrs.define(slots=True)
