@@ -44,6 +44,7 @@ from ..models.assistants import (
     RunStepDeltaObject,
     RunStepObject,
 )
+from .chat_stream import _Delta
 
 if TYPE_CHECKING:
     from .._models import BaseModel
@@ -68,19 +69,6 @@ _M = TypeVar("_M", bound="BaseModel")
 
 
 # --- events ----------------------------------------------------------------------------
-
-
-@attrs.frozen
-class _Delta:
-    """A delta; ``snapshot`` (the text so far) is joined only when read: per-event joins
-    would make a long stream quadratic."""
-
-    _parts: list[str] = attrs.field(alias="parts", repr=False, eq=False)
-    _upto: int = attrs.field(alias="upto", repr=False, eq=False)
-
-    @property
-    def snapshot(self) -> str:
-        return "".join(self._parts[: self._upto])
 
 
 @attrs.frozen

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 import anyio
 
@@ -135,30 +135,56 @@ async def poll_until(
     raise PollTimeoutError(f"{describe(last)} still {last.status} after {timeout:g} s", last)
 
 
+class _Kind(Generic[_T]):
+    """How to poll one kind of object: fetch it again, tell that it ended, name it."""
+
+    def __init__(
+        self,
+        refresh: Callable[[AsyncClient, _T], Awaitable[_T]],
+        ended: Callable[[_T], bool],
+        describe: Callable[[_T], str],
+    ) -> None:
+        self.refresh, self.ended, self.describe = refresh, ended, describe
+
+    async def poll(
+        self,
+        client: AsyncClient,
+        start: Callable[[], Awaitable[_T]],
+        unseen: str,
+        poll_interval: float,
+        timeout: float | None,  # noqa: ASYNC109 - its error names what was polled
+    ) -> _T:
+        return await poll_until(
+            start,
+            lambda last: self.refresh(client, last),
+            self.ended,
+            describe=self.describe,
+            unseen=unseen,
+            poll_interval=poll_interval,
+            timeout=timeout,
+        )
+
+
+_RUNS: _Kind[Run] = _Kind(
+    lambda client, run: client.beta.threads.runs.retrieve(run.thread_id, run.id),
+    lambda run: run.status not in _RUN_PENDING,
+    lambda run: f"run {run.id} in thread {run.thread_id}",
+)
+_VECTOR_STORE_FILES: _Kind[VectorStoreFile] = _Kind(
+    lambda client, file: client.vector_stores.files.retrieve(file.vector_store_id, file.id),
+    lambda file: file.status != "in_progress",
+    lambda file: f"file {file.id} in vector store {file.vector_store_id}",
+)
+_FILE_BATCHES: _Kind[VectorStoreFileBatch] = _Kind(
+    lambda client, batch: client.vector_stores.file_batches.retrieve(
+        batch.vector_store_id, batch.id
+    ),
+    lambda batch: batch.status != "in_progress",
+    lambda batch: f"file batch {batch.id} in vector store {batch.vector_store_id}",
+)
+
+
 # -- runs ---------------------------------------------------------------------------------
-
-
-def _describe_run(run: Run) -> str:
-    return f"run {run.id} in thread {run.thread_id}"
-
-
-async def _poll_run(
-    client: AsyncClient,
-    start: Callable[[], Awaitable[Run]],
-    unseen: str,
-    poll_interval: float,
-    timeout: float | None,  # noqa: ASYNC109 - its error names the run
-) -> Run:
-    runs = client.beta.threads.runs
-    return await poll_until(
-        start,
-        lambda run: runs.retrieve(run.thread_id, run.id),
-        lambda run: run.status not in _RUN_PENDING,
-        describe=_describe_run,
-        unseen=unseen,
-        poll_interval=poll_interval,
-        timeout=timeout,
-    )
 
 
 async def poll_run(
@@ -169,7 +195,7 @@ async def poll_run(
     timeout: float | None = None,  # noqa: ASYNC109 - its error names the run
 ) -> Run:
     """Start a run with ``start`` and poll it until it ends or requires action."""
-    return await _poll_run(
+    return await _RUNS.poll(
         resource._client, start, "the run was not created", poll_interval, timeout
     )
 
@@ -193,7 +219,7 @@ class AsyncRunsHelpers(AsyncAPIResource):
         holding the last state seen.
         """
         runs = self._client.beta.threads.runs
-        return await _poll_run(
+        return await _RUNS.poll(
             self._client,
             lambda: runs.retrieve(thread_id, run_id),
             f"run {run_id} in thread {thread_id} was not retrieved",
@@ -269,29 +295,6 @@ async def _upload_all(
 # -- vector store files -------------------------------------------------------------------
 
 
-def _describe_vector_store_file(file: VectorStoreFile) -> str:
-    return f"file {file.id} in vector store {file.vector_store_id}"
-
-
-async def _poll_vector_store_file(
-    client: AsyncClient,
-    start: Callable[[], Awaitable[VectorStoreFile]],
-    unseen: str,
-    poll_interval: float,
-    timeout: float | None,  # noqa: ASYNC109 - its error names the file
-) -> VectorStoreFile:
-    files = client.vector_stores.files
-    return await poll_until(
-        start,
-        lambda file: files.retrieve(file.vector_store_id, file.id),
-        lambda file: file.status != "in_progress",
-        describe=_describe_vector_store_file,
-        unseen=unseen,
-        poll_interval=poll_interval,
-        timeout=timeout,
-    )
-
-
 async def poll_vector_store_file(
     resource: AsyncAPIResource,
     start: Callable[[], Awaitable[VectorStoreFile]],
@@ -300,7 +303,7 @@ async def poll_vector_store_file(
     timeout: float | None = None,  # noqa: ASYNC109 - its error names the file
 ) -> VectorStoreFile:
     """Attach a file with ``start`` and poll it until it is no longer ``in_progress``."""
-    return await _poll_vector_store_file(
+    return await _VECTOR_STORE_FILES.poll(
         resource._client,
         start,
         "the file was not attached to the vector store",
@@ -324,7 +327,7 @@ class AsyncVectorStoreFilesHelpers(AsyncAPIResource):
         order of :meth:`retrieve`); ``poll_interval`` and ``timeout`` as in :meth:`create_and_poll`.
         """
         files = self._client.vector_stores.files
-        return await _poll_vector_store_file(
+        return await _VECTOR_STORE_FILES.poll(
             self._client,
             lambda: files.retrieve(vector_store_id, file_id),
             f"file {file_id} in vector store {vector_store_id} was not retrieved",
@@ -355,7 +358,7 @@ class AsyncVectorStoreFilesHelpers(AsyncAPIResource):
                 chunking_strategy=chunking_strategy,
             )
 
-        return await _poll_vector_store_file(
+        return await _VECTOR_STORE_FILES.poll(
             client,
             start,
             f"the file was not uploaded and attached to vector store {vector_store_id}",
@@ -367,29 +370,6 @@ class AsyncVectorStoreFilesHelpers(AsyncAPIResource):
 # -- vector store file batches ------------------------------------------------------------
 
 
-def _describe_file_batch(batch: VectorStoreFileBatch) -> str:
-    return f"file batch {batch.id} in vector store {batch.vector_store_id}"
-
-
-async def _poll_file_batch(
-    client: AsyncClient,
-    start: Callable[[], Awaitable[VectorStoreFileBatch]],
-    unseen: str,
-    poll_interval: float,
-    timeout: float | None,  # noqa: ASYNC109 - its error names the batch
-) -> VectorStoreFileBatch:
-    batches = client.vector_stores.file_batches
-    return await poll_until(
-        start,
-        lambda batch: batches.retrieve(batch.vector_store_id, batch.id),
-        lambda batch: batch.status != "in_progress",
-        describe=_describe_file_batch,
-        unseen=unseen,
-        poll_interval=poll_interval,
-        timeout=timeout,
-    )
-
-
 async def poll_file_batch(
     resource: AsyncAPIResource,
     start: Callable[[], Awaitable[VectorStoreFileBatch]],
@@ -398,7 +378,7 @@ async def poll_file_batch(
     timeout: float | None = None,  # noqa: ASYNC109 - its error names the batch
 ) -> VectorStoreFileBatch:
     """Create a file batch with ``start`` and poll it until it is no longer ``in_progress``."""
-    return await _poll_file_batch(
+    return await _FILE_BATCHES.poll(
         resource._client, start, "the file batch was not created", poll_interval, timeout
     )
 
@@ -418,7 +398,7 @@ class AsyncFileBatchesHelpers(AsyncAPIResource):
         of :meth:`retrieve`); ``poll_interval`` and ``timeout`` as in :meth:`create_and_poll`.
         """
         batches = self._client.vector_stores.file_batches
-        return await _poll_file_batch(
+        return await _FILE_BATCHES.poll(
             self._client,
             lambda: batches.retrieve(vector_store_id, batch_id),
             f"file batch {batch_id} in vector store {vector_store_id} was not retrieved",
@@ -461,7 +441,7 @@ class AsyncFileBatchesHelpers(AsyncAPIResource):
                 chunking_strategy=chunking_strategy,
             )
 
-        return await _poll_file_batch(
+        return await _FILE_BATCHES.poll(
             client,
             start,
             f"the files were not uploaded and batched into vector store {vector_store_id}",
