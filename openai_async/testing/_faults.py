@@ -43,7 +43,7 @@ def _chunks(value: Sequence[str] | None) -> tuple[str, ...] | None:
 
 @attrs.frozen
 class Reply:
-    """A scripted answer for the next chat or text completion.
+    """A scripted answer for the next chat completion, text completion or response.
 
     `content=None` gives a null message content (useful with `tool_calls`); `chunks` sets the
     exact streamed pieces, otherwise `content` is split word by word or every `chunk_size` chars.

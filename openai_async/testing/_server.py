@@ -7,7 +7,7 @@ import itertools
 import random
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 
@@ -31,6 +31,7 @@ from ._faults import Fault, Reply
 from ._files_batches import BatchApi
 from ._legacy import LegacyRoutes
 from ._ratelimit import RateLimiter, request_tokens
+from ._responses import LocalResponse, default_response_text, error_event
 from ._routes import Handler, answer
 
 DEFAULT_MODELS = ("gpt-4o-mini", "gpt-4o", "gpt-3.5-turbo-instruct", "text-embedding-3-small")
@@ -377,7 +378,7 @@ class LocalServer:
     # -- scripting -----------------------------------------------------------------------
 
     def add_reply(self, reply: Reply) -> None:
-        """Queue the answer to a later chat or text completion (FIFO)."""
+        """Queue the answer to a later chat completion, text completion or response (FIFO)."""
         self._replies.append(reply)
 
     def add_route(self, method: str, path: str, handler: Handler) -> None:
@@ -516,6 +517,8 @@ class LocalServer:
             return await self._completions(ex)
         if method == "POST" and path == "/v1/embeddings":
             return await self._embeddings(ex)
+        if method == "POST" and path == "/v1/responses":
+            return await self._responses(ex)
         if method == "GET" and path == "/v1/models":
             return _json(ex, {"object": "list", "data": list(self._models.values())})
         model = path.removeprefix("/v1/models/")
@@ -545,6 +548,7 @@ class LocalServer:
             "/v1/chat/completions": self._chat,
             "/v1/completions": self._completions,
             "/v1/embeddings": self._embeddings,
+            "/v1/responses": self._responses,
         }
         handler = handlers.get(url)
         if handler is None:
@@ -742,6 +746,25 @@ class LocalServer:
             )
         return await self._stream(ex, events, reply)
 
+    async def _responses(self, ex: _Exchange) -> web.StreamResponse:
+        payload = ex.json("model", "input")
+        if not isinstance(payload["input"], str | list):
+            raise _ApiError(
+                400, "'input' must be a string or an array of input items.", param="input"
+            )
+        reply = self._take_reply(default_response_text(payload["input"]))
+        response = LocalResponse(payload, reply, ex.number)
+        if not ex.stream:
+            return _json(ex, response.final())
+        events = response.events()
+        return await self._stream(
+            ex,
+            [orjson.dumps(event) for event in events],
+            reply,
+            names=[event["type"] for event in events],
+            error=error_event,
+        )
+
     async def _embeddings(self, ex: _Exchange) -> web.Response:
         payload = ex.json("model", "input")
         raw = payload["input"]
@@ -801,9 +824,21 @@ class LocalServer:
 
     # -- streaming -----------------------------------------------------------------------
 
-    async def _stream(self, ex: _Exchange, events: list[bytes], reply: Reply) -> web.StreamResponse:
-        """Write `events` (then [DONE]) as SSE, applying the exchange's stream fault."""
-        events = [*events, _DONE]
+    async def _stream(
+        self,
+        ex: _Exchange,
+        events: list[bytes],
+        reply: Reply,
+        *,
+        names: Sequence[str] | None = None,
+        error: Callable[[Fault, int], Any] | None = None,
+    ) -> web.StreamResponse:
+        """Write `events` as SSE, applying the exchange's stream fault: data-only events then
+        [DONE] (chat, completions), or, given `names` (the Responses API), each event under
+        its `event:` name and no [DONE]. `error(fault, position)` shapes an error fault's
+        data (by default `fault.error_body()`)."""
+        if names is None:
+            events = [*events, _DONE]
         response = web.StreamResponse(
             headers={
                 **ex.headers,
@@ -823,9 +858,8 @@ class LocalServer:
                     break
                 if fault.kind in ("error_event", "error_payload"):
                     name = b"event: error\n" if fault.kind == "error_event" else b""
-                    await response.write(
-                        name + b"data: " + orjson.dumps(fault.error_body()) + b"\n\n"
-                    )
+                    body = fault.error_body() if error is None else error(fault, i)
+                    await response.write(name + b"data: " + orjson.dumps(body) + b"\n\n")
                     break
                 if fault.kind == "stall":
                     await _stall(response, fault)
@@ -839,6 +873,7 @@ class LocalServer:
                 await asyncio.sleep(reply.delay_between_chunks)
             if i > 0 and reply.keepalive_comments:
                 await response.write(_KEEPALIVE)
-            await response.write(b"data: " + data + b"\n\n")
+            head = b"" if names is None else b"event: " + names[i].encode() + b"\n"
+            await response.write(head + b"data: " + data + b"\n\n")
         await response.write_eof()
         return response

@@ -717,3 +717,230 @@ async def test_scripted_events_can_be_spaced_out_and_left_early(server, session)
     # The client left after one event; the server keeps serving.
     status, _, body = await call(session, server, "/chat/completions", CHAT)
     assert status == 200 and body["object"] == "chat.completion"
+
+
+# -- the Responses API -----------------------------------------------------------------
+
+RESPONSE = {"model": "gpt-4o-mini", "input": "Hi there"}
+RESPONSE_STREAM = {**RESPONSE, "stream": True}
+
+
+def events_of(raw: bytes) -> list[tuple[str | None, Any]]:
+    """Each SSE event block as (its `event:` name or None, its decoded `data:`)."""
+    out = []
+    for block in raw.decode().split("\n\n"):
+        lines = block.split("\n")
+        names = [line[len("event: ") :] for line in lines if line.startswith("event: ")]
+        data = [line[len("data: ") :] for line in lines if line.startswith("data: ")]
+        if data:
+            out.append((names[0] if names else None, json.loads("\n".join(data))))
+    return out
+
+
+def response_events(raw: bytes) -> list[dict]:
+    """The events, checked: named after their type, numbered 0, 1, 2 ..., no [DONE]."""
+    events = events_of(raw)
+    assert [name for name, _ in events] == [data["type"] for _, data in events]
+    assert [data["sequence_number"] for _, data in events] == list(range(len(events)))
+    assert b"[DONE]" not in raw
+    return [data for _, data in events]
+
+
+async def test_response_shape_and_default_reply(server, session):
+    status, headers, body = await call(session, server, "/responses", RESPONSE)
+    assert (status, headers["Content-Type"]) == (200, "application/json")
+    assert body["id"] == "resp_local1"
+    assert body["object"] == "response"
+    assert isinstance(body["created_at"], int)
+    assert (body["status"], body["model"]) == ("completed", "gpt-4o-mini")
+    assert body["incomplete_details"] is None and body["error"] is None
+    assert (body["tools"], body["tool_choice"], body["parallel_tool_calls"]) == ([], "auto", True)
+    assert "output_text" not in body  # an SDK convenience, not sent by the API
+    [message] = body["output"]
+    assert message["type"] == "message" and message["id"].startswith("msg_")
+    assert (message["role"], message["status"]) == ("assistant", "completed")
+    assert message["content"] == [
+        {
+            "type": "output_text",
+            "text": "Hello from the openai_async local server. You said: Hi there",
+            "annotations": [],
+            "logprobs": [],
+        }
+    ]
+    usage = body["usage"]
+    assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"] > 0
+    assert usage["input_tokens_details"] == {"cached_tokens": 0}
+    assert usage["output_tokens_details"] == {"reasoning_tokens": 0}
+
+
+async def test_response_echoes_the_request_and_reads_input_items(server, session):
+    items = [
+        {"role": "user", "content": "old"},
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "look"}]},
+    ]
+    tools = [{"type": "function", "name": "f", "parameters": {}}]
+    text = {"format": {"type": "json_object"}}
+    request = {"model": "m", "input": items, "tools": tools, "tool_choice": "required"}
+    request.update(text=text, parallel_tool_calls=False)
+    server.add_reply(Reply(None, usage={"input_tokens": 1}))
+    _, _, body = await call(session, server, "/responses", request)
+    assert body["output"][0]["content"][0]["text"] == ""
+    assert body["usage"] == {"input_tokens": 1}
+    _, _, body = await call(session, server, "/responses", request)
+    assert body["output"][0]["content"][0]["text"].endswith("You said: look")
+    assert (body["tools"], body["tool_choice"], body["text"]) == (tools, "required", text)
+    assert body["parallel_tool_calls"] is False
+
+
+async def test_response_requires_model_and_input(server, session):
+    for request, param in [({"input": "x"}, "model"), ({"model": "m"}, "input")]:
+        status, _, body = await call(session, server, "/responses", request)
+        assert status == 400
+        error = check_error(body)
+        assert (error["param"], error["code"]) == (param, "missing_required_parameter")
+    status, _, body = await call(session, server, "/responses", {"model": "m", "input": 3})
+    assert (status, check_error(body)["param"]) == (400, "input")
+
+
+async def test_response_stream_event_order(server, session):
+    server.add_reply(Reply(chunks=["Hel", "lo"]))
+    events = response_events(await stream_raw(session, server, RESPONSE_STREAM, "/responses"))
+    assert [e["type"] for e in events] == [
+        "response.created",
+        "response.in_progress",
+        "response.output_item.added",
+        "response.content_part.added",
+        "response.output_text.delta",
+        "response.output_text.delta",
+        "response.output_text.done",
+        "response.content_part.done",
+        "response.output_item.done",
+        "response.completed",
+    ]
+    created, _, added, part_added, delta, _, done, part_done, item_done, completed = events
+    assert created["response"]["status"] == "in_progress"
+    assert created["response"]["output"] == [] and created["response"]["usage"] is None
+    assert added["item"]["status"] == "in_progress" and added["item"]["content"] == []
+    assert part_added["part"]["text"] == ""
+    where = {"item_id": added["item"]["id"], "output_index": 0, "content_index": 0}
+    assert delta == {
+        "type": "response.output_text.delta",
+        **where,
+        "delta": "Hel",
+        "logprobs": [],
+        "sequence_number": 4,
+    }
+    assert (done["text"], done["logprobs"], done["item_id"]) == ("Hello", [], where["item_id"])
+    assert part_done["part"]["text"] == "Hello"
+    assert item_done["item"]["status"] == "completed"
+    final = completed["response"]
+    assert final["status"] == "completed" and final["usage"]["total_tokens"] > 0
+    assert final["output"] == [item_done["item"]]
+    assert final["id"] == created["response"]["id"]
+
+
+async def test_response_tool_calls(server, session):
+    calls = [ToolCall("get_weather", '{"city": "Paris"}', id="call_abc"), ToolCall("noop")]
+    server.add_reply(Reply(tool_calls=calls))
+    server.add_reply(Reply(tool_calls=calls, chunk_size=4))
+    _, _, body = await call(session, server, "/responses", RESPONSE)
+    first, second = body["output"]  # no message: the reply has no content
+    assert first == {
+        "id": first["id"],
+        "type": "function_call",
+        "status": "completed",
+        "call_id": "call_abc",
+        "name": "get_weather",
+        "arguments": '{"city": "Paris"}',
+    }
+    assert second["call_id"].startswith("call_") and second["arguments"] == "{}"
+    assert first["id"] != second["id"]
+
+    events = response_events(await stream_raw(session, server, RESPONSE_STREAM, "/responses"))
+    rebuilt: dict[int, str] = {}
+    for event in events:
+        if event["type"] == "response.output_item.added":
+            assert event["item"]["arguments"] == "" and event["item"]["status"] == "in_progress"
+        elif event["type"] == "response.function_call_arguments.delta":
+            rebuilt[event["output_index"]] = rebuilt.get(event["output_index"], "") + event["delta"]
+        elif event["type"] == "response.function_call_arguments.done":
+            assert event["arguments"] == rebuilt[event["output_index"]]
+    assert rebuilt == {0: '{"city": "Paris"}', 1: "{}"}
+    assert [e["delta"] for e in events if "delta" in e][:2] == ['{"ci', 'ty":']
+    assert events[-1]["response"]["output"][0]["call_id"] == "call_abc"
+
+
+async def test_response_refusal(server, session):
+    server.add_reply(Reply(refusal="I can't help with that."))
+    server.add_reply(Reply(refusal="I can't help with that."))
+    _, _, body = await call(session, server, "/responses", RESPONSE)
+    [message] = body["output"]
+    assert message["content"] == [{"type": "refusal", "refusal": "I can't help with that."}]
+    events = response_events(await stream_raw(session, server, RESPONSE_STREAM, "/responses"))
+    types = [e["type"] for e in events]
+    assert not any(t.startswith("response.output_text") for t in types)
+    deltas = [e["delta"] for e in events if e["type"] == "response.refusal.delta"]
+    assert "".join(deltas) == "I can't help with that." and len(deltas) > 1
+    [done] = [e for e in events if e["type"] == "response.refusal.done"]
+    assert done["refusal"] == "I can't help with that." and done["content_index"] == 0
+    assert "logprobs" not in done
+
+
+async def test_response_incomplete_on_length(server, session):
+    server.add_reply(Reply("cut sh", finish_reason="length"))
+    server.add_reply(Reply("cut sh", finish_reason="length"))
+    _, _, body = await call(session, server, "/responses", RESPONSE)
+    assert body["status"] == "incomplete"
+    assert body["incomplete_details"] == {"reason": "max_output_tokens"}
+    assert body["output"][0]["status"] == "incomplete"
+    events = response_events(await stream_raw(session, server, RESPONSE_STREAM, "/responses"))
+    assert events[-1]["type"] == "response.incomplete"
+    assert events[-1]["response"]["incomplete_details"] == {"reason": "max_output_tokens"}
+
+
+async def test_response_stream_faults(server, session):
+    server.add_fault(Fault.truncate(after_events=4, path="/responses"))
+    events = response_events(await stream_raw(session, server, RESPONSE_STREAM, "/responses"))
+    assert [e["type"] for e in events][-1] == "response.content_part.added"
+    assert len(events) == 4
+
+    server.add_fault(Fault.error_event(3, message="overloaded", code="server_busy"))
+    raw = await stream_raw(session, server, RESPONSE_STREAM, "/responses")
+    assert raw.endswith(
+        b'event: error\ndata: {"type":"error","code":"server_busy","message":"overloaded",'
+        b'"param":null,"sequence_number":3}\n\n'
+    )
+    assert len(response_events(raw)) == 4
+
+    server.add_fault(Fault.error_payload(2, message="bad"))
+    name, data = events_of(await stream_raw(session, server, RESPONSE_STREAM, "/responses"))[-1]
+    assert name is None
+    assert data == {
+        "type": "error",
+        "code": "server_error",  # no code given: the error type stands in
+        "message": "bad",
+        "param": None,
+        "sequence_number": 2,
+    }
+
+    server.add_fault(Fault.malformed(at_event=1))
+    raw = await stream_raw(session, server, RESPONSE_STREAM, "/responses")
+    assert b'event: response.in_progress\ndata: {"id": "chatcmpl-broken"' in raw
+    assert raw.endswith(b"\n\n") and b'"type":"response.completed"' in raw
+
+
+async def test_response_stream_pacing(server, session):
+    server.add_reply(Reply("a b", keepalive_comments=True, delay_between_chunks=0.02))
+    start = time.monotonic()
+    raw = await stream_raw(session, server, RESPONSE_STREAM, "/responses")
+    events = response_events(raw.replace(b": keep-alive\n\n", b""))
+    assert raw.count(b": keep-alive\n\n") == len(events) - 1
+    assert time.monotonic() - start >= 0.02 * (len(events) - 1)
+
+
+async def test_response_on_azure(session):
+    async with LocalServer(azure=True) as server:
+        url = f"{server.azure_endpoint}/openai/responses?api-version=preview"
+        async with session.post(url, json=RESPONSE) as resp:
+            assert resp.status == 200
+            assert (await resp.json())["object"] == "response"
