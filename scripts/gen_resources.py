@@ -327,7 +327,17 @@ class Hook:
     doc: tuple[str, ...] = ()
 
 
+_OUTPUT_TEXT = Hook(
+    "lib.responses",
+    after="with_output_text",
+    doc=(
+        "``output_text`` (which the API leaves to SDKs) is filled in: the text of the",
+        "output messages, joined.",
+    ),
+)
 HOOKS = {
+    "createResponse": _OUTPUT_TEXT,
+    "getResponse": _OUTPUT_TEXT,
     "createEmbedding": Hook(
         "lib.embeddings",
         before="embedding_request_body",

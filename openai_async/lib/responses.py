@@ -14,9 +14,17 @@ from .._types import NotGiven
 from .structured import json_schema, parse_json
 
 if TYPE_CHECKING:
+    from .._response import ResponseInfo
     from ..models.responses import Response
 
-__all__ = ["ParsedResponse", "TextT", "parse_response", "parsed_response", "text_param"]
+__all__ = [
+    "ParsedResponse",
+    "TextT",
+    "parse_response",
+    "parsed_response",
+    "text_param",
+    "with_output_text",
+]
 
 TextT = TypeVar("TextT")
 
@@ -79,3 +87,21 @@ async def parse_response(
     """Send the request with ``text.format`` set to ``text_format``'s strict JSON Schema
     (other ``text`` options kept), then parse the output text into ``text_format``."""
     return parsed_response(await start(text_param(text, text_format)), text_format)
+
+
+def with_output_text(data: Any, info: ResponseInfo) -> Any:
+    """A decoded Response with ``output_text`` filled in when the server left it out (the
+    API does: it is an SDK convenience): the ``output_text`` parts of its messages, joined."""
+    if isinstance(data, dict) and data.get("output_text") is None:
+        output = data.get("output")
+        if isinstance(output, list):
+            data["output_text"] = "".join(
+                part["text"]
+                for item in output
+                if isinstance(item, dict) and item.get("type") == "message"
+                for part in item.get("content") or ()
+                if isinstance(part, dict)
+                and part.get("type") == "output_text"
+                and isinstance(part.get("text"), str)
+            )
+    return data

@@ -8,6 +8,7 @@ from functools import cached_property
 from types import NoneType
 from typing import Any, Literal, cast, overload
 
+from .._client import structure_response
 from .._options import Timeout
 from .._pagination import AsyncPaginator
 from .._request import path_param
@@ -16,7 +17,7 @@ from .._resource import AsyncAPIResource
 from .._streaming import RESPONSE_END, AsyncStream, EventTracker
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
 from ..lib.response_stream import AsyncResponseStream, response_stream
-from ..lib.responses import ParsedResponse, TextT, parse_response
+from ..lib.responses import ParsedResponse, TextT, parse_response, with_output_text
 from ..models.responses import (
     CompactResource,
     ContextManagementParam,
@@ -237,6 +238,9 @@ class AsyncResponses(AsyncAPIResource):
         or [file search](/docs/guides/tools-file-search) to use your own data
         as input for the model's response.
 
+                ``output_text`` (which the API leaves to SDKs) is filled in: the text of the
+                output messages, joined.
+
                 With ``stream=True`` returns the events as they arrive (:class:`AsyncStream`).
 
                 Args:
@@ -342,8 +346,7 @@ class AsyncResponses(AsyncAPIResource):
                 max_retries=max_retries,
                 options=options,
             )
-        return await self._client.request(
-            Response,
+        data, info = await self._client.request_json(
             "POST",
             "/responses",
             body=body,
@@ -354,6 +357,7 @@ class AsyncResponses(AsyncAPIResource):
             max_retries=max_retries,
             options=options,
         )
+        return structure_response(with_output_text(data, info), Response, info)
 
     async def parse(
         self,
@@ -604,6 +608,9 @@ class AsyncResponses(AsyncAPIResource):
     ) -> Response | AsyncStream[ResponseStreamEvent]:
         """Retrieves a model response with the given ID.
 
+        ``output_text`` (which the API leaves to SDKs) is filled in: the text of the
+        output messages, joined.
+
         With ``stream=True`` returns the events as they arrive (:class:`AsyncStream`).
 
         Args:
@@ -640,8 +647,7 @@ class AsyncResponses(AsyncAPIResource):
                 max_retries=max_retries,
                 options=options,
             )
-        return await self._client.request(
-            Response,
+        data, info = await self._client.request_json(
             "GET",
             f"/responses/{path_param(response_id, 'response_id')}",
             query={
@@ -656,6 +662,7 @@ class AsyncResponses(AsyncAPIResource):
             max_retries=max_retries,
             options=options,
         )
+        return structure_response(with_output_text(data, info), Response, info)
 
     async def delete(
         self,

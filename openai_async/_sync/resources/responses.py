@@ -11,6 +11,7 @@ from types import NoneType
 from typing import Any, Literal, cast, overload
 
 from ..._binary import BinaryResponse
+from ..._client import structure_response
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
 from ..._request import path_param
@@ -20,7 +21,7 @@ from ..._streaming import RESPONSE_END, AsyncStream, EventTracker
 from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
 from ...lib.response_stream import AsyncResponseStream, ResponseStream, response_stream
-from ...lib.responses import ParsedResponse, TextT, parse_response
+from ...lib.responses import ParsedResponse, TextT, parse_response, with_output_text
 from ...models.responses import (
     CompactResource,
     ContextManagementParam,
@@ -247,6 +248,9 @@ class Responses(SyncAPIResource):
         [tools](/docs/guides/tools) like [web search](/docs/guides/tools-web-search)
         or [file search](/docs/guides/tools-file-search) to use your own data
         as input for the model's response.
+
+                ``output_text`` (which the API leaves to SDKs) is filled in: the text of the
+                output messages, joined.
 
                 With ``stream=True`` returns the events as they arrive (:class:`Stream`).
 
@@ -598,6 +602,9 @@ class Responses(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> Response | Stream[ResponseStreamEvent]:
         """Retrieves a model response with the given ID.
+
+        ``output_text`` (which the API leaves to SDKs) is filled in: the text of the
+        output messages, joined.
 
         With ``stream=True`` returns the events as they arrive (:class:`Stream`).
 
