@@ -1,10 +1,13 @@
 """The benchmark suite: openai_async against the official SDK and a raw floor, same run.
 
-    python benchmarks/suite.py [--repeat 3] [--clients openai_async,openai,openai_aiohttp,floor]
+    python benchmarks/suite.py [--repeat 5] [--clients openai_async,openai,openai_aiohttp,floor]
 
 Every (scenario, client) pair runs ``--repeat`` times, each in a fresh process, against
-``fast_server.py`` in its own process; the table shows medians and each client's ratio
-to the floor (higher is better; 1.0 = as fast as raw aiohttp + orjson). The server's CPU
+``fast_server.py`` in its own process, in rounds of one run per client; the table shows
+median rates and each client's ratio to the floor: the median over rounds of its rate
+over the floor's in the same round (higher is better; 1.0 = as fast as raw aiohttp +
+orjson). On a shared VM throughput drifts by tens of percent over minutes; pairing
+runs by round keeps that drift out of the ratios. The server's CPU
 share (of one core) is recorded per scenario so a saturated server would show. Results
 go to ``benchmarks/results/`` as JSON, and as a PNG chart when matplotlib is installed.
 Clients that are not installed (the official ``openai``) are skipped and said so.
@@ -23,6 +26,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -97,7 +101,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--clients", default=",".join(ALL_CLIENTS))
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     args = parser.parse_args()
@@ -114,23 +118,19 @@ def main() -> None:
     assert server.stdout is not None
     server.stdout.readline()  # "ready"
     base = f"http://127.0.0.1:{port}/v1"
-    results: dict[str, dict[str, dict[str, float]]] = {}
+    results: dict[str, dict[str, dict[str, Any]]] = {}
     server_share: dict[str, float] = {}
     started = time.perf_counter()
     try:
         for scenario in scenarios:
-            results[scenario] = {}
             cpu0, wall0 = _cpu_seconds(server.pid), time.perf_counter()
-            for client in clients:
-                if scenario == "e_sync_chat" and client == "openai_aiohttp":
-                    continue
-                runs = [r for _ in range(args.repeat) if (r := _run(client, scenario, base))]
-                if not runs:
-                    continue
-                results[scenario][client] = {
-                    "rate": statistics.median(r["rate"] for r in runs),
-                    "max_rss_kb": statistics.median(r["max_rss_kb"] for r in runs),
-                }
+            runnable = [
+                c for c in clients if not (scenario == "e_sync_chat" and c == "openai_aiohttp")
+            ]
+            # Rounds of one run per client: a slow spell of a shared VM then hits every
+            # client of the round, and each ratio compares runs of the same round.
+            rounds = [{c: _run(c, scenario, base) for c in runnable} for _ in range(args.repeat)]
+            results[scenario] = _summarize(rounds, runnable)
             server_share[scenario] = (_cpu_seconds(server.pid) - cpu0) / (
                 time.perf_counter() - wall0
             )
@@ -150,7 +150,7 @@ def main() -> None:
             if r is None:
                 cells.append(f"{'-':>16}")
             elif floor and c != "floor":
-                cells.append(f"{r['rate']:>9,.0f} {r['rate'] / floor:>5.2f}x")
+                cells.append(f"{r['rate']:>9,.0f} {r['ratio']:>5.2f}x")
             else:
                 cells.append(f"{r['rate']:>16,.0f}")
         lines.append(
@@ -190,8 +190,33 @@ def main() -> None:
     _chart(results, scenarios, clients)
 
 
+def _summarize(
+    rounds: list[dict[str, dict[str, float] | None]], clients: list[str]
+) -> dict[str, dict[str, Any]]:
+    """Per client: median rate and peak RSS over its runs, and the median over rounds of
+    its rate divided by the floor's in the same round (``ratio``)."""
+    out: dict[str, dict[str, Any]] = {}
+    for c in clients:
+        runs = [run for r in rounds if (run := r[c]) is not None]
+        if not runs:
+            continue
+        out[c] = {
+            "rate": statistics.median(r["rate"] for r in runs),
+            "max_rss_kb": statistics.median(r["max_rss_kb"] for r in runs),
+            "rates": [r["rate"] for r in runs],
+        }
+        paired = [
+            own["rate"] / floor["rate"]
+            for r in rounds
+            if (own := r[c]) is not None and (floor := r.get("floor")) is not None
+        ]
+        if paired:
+            out[c]["ratio"] = statistics.median(paired)
+    return out
+
+
 def _chart(
-    results: dict[str, dict[str, dict[str, float]]], scenarios: list[str], clients: list[str]
+    results: dict[str, dict[str, dict[str, Any]]], scenarios: list[str], clients: list[str]
 ) -> None:
     try:
         import matplotlib
@@ -205,12 +230,7 @@ def _chart(
     fig, ax = plt.subplots(figsize=(10, 5))
     width = 0.8 / max(len(others), 1)
     for i, c in enumerate(others):
-        ratios = [
-            results[s][c]["rate"] / results[s]["floor"]["rate"]
-            if c in results[s] and "floor" in results[s]
-            else 0
-            for s in scenarios
-        ]
+        ratios = [results[s].get(c, {}).get("ratio", 0) for s in scenarios]
         ax.bar([x + i * width for x in range(len(scenarios))], ratios, width, label=c)
     ax.axhline(1.0, color="grey", linewidth=0.8)
     ax.set_xticks([x + width * (len(others) - 1) / 2 for x in range(len(scenarios))])
