@@ -27,7 +27,6 @@ class ServerSentEvent:
 
     def __init__(
         self,
-        *,
         data: str,
         event: str | None = None,
         id: str | None = None,
@@ -150,20 +149,19 @@ class SSEDecoder:
 
         events: list[ServerSentEvent] = []
         data = self._data
+        add = data.append
         for line in lines:
-            if line.startswith(b"data: "):
-                data.append(line[6:])
-            elif line.startswith(b"data:"):
-                data.append(line[5:])
+            if line[:6] == b"data: ":
+                add(line[6:])
             elif not line:
                 if data:
                     raw = data[0] if len(data) == 1 else b"\n".join(data)
                     events.append(
                         ServerSentEvent(
-                            data=raw.decode("utf-8", "replace"),
-                            event=self._event,
-                            id=self._last_event_id,
-                            retry=self._block_retry,
+                            raw.decode("utf-8", "replace"),
+                            self._event,
+                            self._last_event_id,
+                            self._block_retry,
                         )
                     )
                     data.clear()
@@ -173,6 +171,8 @@ class SSEDecoder:
                     self._in_block = False
             elif line[0] == 0x3A:
                 self._comments += 1
+            elif line.startswith(b"data:"):
+                add(line[5:])
             else:
                 self._field(line)
         return events

@@ -340,5 +340,5 @@ def test_server_sent_event_value_semantics() -> None:
     assert event != "d"
     assert repr(event) == "ServerSentEvent(event='e', data='d', id='i', retry=1)"
     assert ServerSentEvent(data="") == E("")
-    with pytest.raises(TypeError):
-        ServerSentEvent("d")  # type: ignore[call-arg]
+    # Positional too: the decoder builds one per event and keywords cost ~0.3 us each time.
+    assert ServerSentEvent("d", "e", "i", 1) == event
