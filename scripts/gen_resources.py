@@ -346,7 +346,7 @@ HOOKS = {
             "Vectors always arrive as lists of floats. When ``encoding_format`` is left out",
             "the SDK asks for base64 (a quarter of the bytes on the wire) and decodes it.",
         ),
-    )
+    ),
 }
 # Names the generated code itself uses; a model by one of these names would clash.
 RESERVED = {"Any", "Literal", "NoneType", "cast", "overload", "warnings", "builtins"}
