@@ -8,17 +8,13 @@ deleted, and this example silences that one warning.
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 import warnings
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
+from _local import async_client
 
-from openai_async import AsyncClient
-from openai_async.lib.assistant_stream import MessageTextDeltaEvent
+from openai_async import MessageTextDeltaEvent
 from openai_async.models.assistants import (
     AssistantToolsFunctionParam,
     SubmitToolOutputsRunRequestToolOutputsItem,
@@ -47,7 +43,7 @@ def get_weather(city: str) -> str:
 
 
 async def main() -> None:
-    async with example_client() as client:
+    async with async_client(local_setup=script) as client:
         assistant = await client.beta.assistants.create(
             model="gpt-4o-mini",
             instructions="Answer weather questions with the get_weather tool.",
@@ -78,21 +74,7 @@ async def main() -> None:
             await client.beta.assistants.delete(assistant.id)
 
 
-# --- without OPENAI_API_KEY: a local server that plays the Assistants API ----------------
-
-
-@asynccontextmanager
-async def example_client() -> AsyncIterator[AsyncClient]:
-    """The real API when OPENAI_API_KEY is set, else the bundled local server, scripted."""
-    if os.environ.get("OPENAI_API_KEY"):
-        async with AsyncClient() as client:
-            yield client
-        return
-    async with LocalServer() as server:
-        script(server)
-        print(f"(no OPENAI_API_KEY: using the local server at {server.base_url})", file=sys.stderr)
-        async with AsyncClient(api_key="local", base_url=server.base_url) as client:
-            yield client
+# --- without OPENAI_API_KEY: routes that make the local server play the Assistants API ---
 
 
 def script(server: LocalServer) -> None:
