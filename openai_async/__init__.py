@@ -38,6 +38,13 @@ from ._exceptions import (
 from ._models import BaseModel, UnknownVariant
 from ._options import RetryPolicy, Timeout
 from ._pagination import AsyncPage, AsyncPaginator
+from ._raw import (
+    APIResponse,
+    AsyncAPIResponse,
+    AsyncResponseContextManager,
+    RawAPIResponse,
+    ResponseContextManager,
+)
 from ._request_options import RequestOptions
 from ._response import RateLimitInfo, ResponseInfo
 from ._streaming import AsyncStream
@@ -101,18 +108,21 @@ __all__ = [
     "NOT_GIVEN",
     "APIConnectionError",
     "APIError",
+    "APIResponse",
     "APIResponseValidationError",
     "APIStatusError",
     "APIStreamError",
     "APITimeoutError",
     "AssistantStream",
     "AssistantStreamAccumulator",
+    "AsyncAPIResponse",
     "AsyncAssistantStream",
     "AsyncAzureClient",
     "AsyncChatCompletionStream",
     "AsyncClient",
     "AsyncPage",
     "AsyncPaginator",
+    "AsyncResponseContextManager",
     "AsyncResponseStream",
     "AsyncStream",
     "AuthenticationError",
@@ -144,8 +154,10 @@ __all__ = [
     "PollTimeoutError",
     "RateLimitError",
     "RateLimitInfo",
+    "RawAPIResponse",
     "RequestOptions",
     "ResponseAccumulator",
+    "ResponseContextManager",
     "ResponseFailedError",
     "ResponseIncompleteError",
     "ResponseInfo",

@@ -8,7 +8,7 @@ import logging
 import os
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from functools import cached_property
+from functools import cached_property, partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, Union
 
@@ -28,6 +28,7 @@ from ._exceptions import (
 from ._files import Form, build_form
 from ._models import BaseModel
 from ._options import DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT, RetryPolicy, Timeout
+from ._raw import active_capture
 from ._request import (
     PreparedRequest,
     build_url,
@@ -647,6 +648,12 @@ class AsyncClient:
             try:
                 response = await self._transport.send(request, timeout=limits, deadline=deadline)
                 if response.status < 400:
+                    capture = active_capture()
+                    if capture is not None:  # .with_raw_response / .with_streaming_response
+                        read = partial(_read_body, response, deadline)
+                        return response, await capture.take(
+                            response, request, attempt, stream, read
+                        )
                     if stream:
                         return response, b""
                     return response, await _read_body(response, deadline)

@@ -852,6 +852,67 @@ def module_name(path: tuple[str, ...]) -> str:
     return "_".join(path[:2]) if len(path) > 1 and path[0] in SPLIT else path[0]
 
 
+# The views of every namespace: class-name suffix -> the function wrapping each method.
+VIEWS = (
+    ("WithRawResponse", "to_raw_response"),
+    ("WithStreamingResponse", "to_streamed_response"),
+)
+# Helper methods that make one request and return its result: the views offer them too.
+VIEW_HELPERS = {"parse"}
+
+
+def _response_properties(name: str) -> list[str]:
+    """``with_raw_response`` / ``with_streaming_response`` of a namespace class."""
+    docs = {
+        "WithRawResponse": "Each method returns the raw HTTP response; ``.parse()`` gives the result.",
+        "WithStreamingResponse": "Each method returns a context manager (``async with``) that"
+        " stops at the response's headers; the body is read when asked.",
+    }
+    out: list[str] = []
+    for suffix, _ in VIEWS:
+        attr = "with_raw_response" if suffix == "WithRawResponse" else "with_streaming_response"
+        out += [
+            "",
+            "    @cached_property",
+            f"    def {attr}(self) -> {name}{suffix}:",
+            f'        """{docs[suffix]}"""',
+            f"        return {name}{suffix}(self)",
+        ]
+    return out
+
+
+def _response_views(
+    path: tuple[str, ...], ns: Namespace, module: str, lazy: list[str]
+) -> list[str]:
+    """The two view classes of a namespace: one wrapped attribute per method, one property
+    per child namespace (see ``openai_async/_raw.py``)."""
+    name = class_name(path)
+    names = [m.name for m in ns.methods]
+    names += [
+        d.name for m in ns.methods for d in DERIVED.get(m.op.id, ()) if d.name in VIEW_HELPERS
+    ]
+    out = []
+    for suffix, wrap in VIEWS:
+        lines = [
+            f"class {name}{suffix}:",
+            f'    """``client.{".".join(path)}.{"with_raw_response" if suffix == "WithRawResponse" else "with_streaming_response"}``."""',
+            "",
+            f"    def __init__(self, resource: {name}) -> None:",
+            "        self._resource = resource",
+            *(f"        self.{n} = {wrap}(resource.{n})" for n in names),
+        ]
+        for child in ns.children:
+            cname = class_name((*path, child)) + suffix
+            lines += ["", "    @cached_property", f"    def {child}(self) -> {cname}:"]
+            elsewhere = module_name((*path, child))
+            if elsewhere != module:
+                lines += [f"        from .{elsewhere} import {cname}", ""]
+                lazy.append(f"from .{elsewhere} import {cname}")
+            lines.append(f"        return {cname}(self._resource.{child})")
+        out.append("\n".join(lines))
+    return out
+
+
 def render_module(module: str, spaces: dict[tuple[str, ...], Namespace], gen: gm.Generator) -> str:
     classes: list[str] = []
     deps: set[str] = set()
@@ -862,6 +923,7 @@ def render_module(module: str, spaces: dict[tuple[str, ...], Namespace], gen: gm
         name = class_name(path)
         base = MIXINS[".".join(path)][1] if ".".join(path) in MIXINS else "AsyncAPIResource"
         lines = [f"class {name}({base}):", f'    """``client.{".".join(path)}``."""']
+        lines += _response_properties(name)
         for child in ns.children:
             cname = class_name((*path, child))
             lines += ["", "    @cached_property", f"    def {child}(self) -> {cname}:"]
@@ -880,6 +942,7 @@ def render_module(module: str, spaces: dict[tuple[str, ...], Namespace], gen: gm
                 text = re.sub(r"(?<![\w.])list\[", "builtins.list[", text)
             lines += ["", text]
         classes.append("\n".join(lines))
+        classes += _response_views(path, ns, module, lazy)
     body = "\n\n\n".join(classes)
     aliased = with_aliases(body)
     deps |= {a for a, t in gm.ALIASES.items() if re.search(rf"\b{t}\b", body)}
@@ -895,7 +958,7 @@ def render_module(module: str, spaces: dict[tuple[str, ...], Namespace], gen: gm
     if lazy:
         imports += ["from typing import TYPE_CHECKING", "", "if TYPE_CHECKING:"]
         imports += [f"    {line}" for line in lazy]
-    exports = [class_name(p) for p in order]
+    exports = [f"{class_name(p)}{view}" for p in order for view, _ in (("", ""), *VIEWS)]
     reexport = REEXPORTS.get(module)
     if reexport:
         imports.append(f"from ..{reexport[0]} import {', '.join(reexport[1])}")
@@ -920,6 +983,7 @@ FRAMEWORK = [
     ("..", "_files", ["FileTypes"]),
     ("..", "_options", ["Timeout"]),
     ("..", "_pagination", ["AsyncPaginator"]),
+    ("..", "_raw", ["to_raw_response", "to_streamed_response"]),
     ("..", "_request", ["path_param"]),
     ("..", "_request_options", ["RequestOptions"]),
     ("..", "_resource", ["AsyncAPIResource"]),

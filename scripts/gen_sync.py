@@ -89,6 +89,27 @@ def _is_resource_class(node: ast.ClassDef) -> bool:
     return any(ast.unparse(b) in ("AsyncAPIResource", *MIXINS) for b in node.bases)
 
 
+# The response views of a namespace (``.with_raw_response`` ...): their wrapping functions'
+# sync twins, which run the async method through the portal (``openai_async/_raw.py``).
+VIEW_SUFFIXES = ("WithRawResponse", "WithStreamingResponse")
+VIEW_WRAPPERS = {
+    "to_raw_response": "to_sync_raw_response",
+    "to_streamed_response": "to_sync_streamed_response",
+}
+
+
+def _is_view_class(node: ast.ClassDef) -> bool:
+    return node.name.startswith("Async") and node.name.endswith(VIEW_SUFFIXES)
+
+
+def _view_lines(cls: ast.ClassDef, resource_names: set[str]) -> list[str]:
+    """The sync twin of a response view: the same text, sync names, sync wrappers."""
+    text = sync_text(ast.unparse(cls), resource_names)
+    for async_wrap, sync_wrap in VIEW_WRAPPERS.items():
+        text = re.sub(rf"\b{async_wrap}\(", f"{sync_wrap}(", text)
+    return text.replace("``client.", "``client.", 1).splitlines()
+
+
 def _mixins() -> dict[str, tuple[str, ast.ClassDef, ast.Module]]:
     """Hand-written bases of generated resource classes (``openai_async/lib/``): their
     methods belong to the sync twin too. Name -> (module, class, module tree)."""
@@ -152,7 +173,10 @@ def _method_lines(
             if isinstance(node, ast.ImportFrom) and node.level == 1:
                 names = ", ".join(sync_name(n.name) for n in node.names)
                 lines += [f"        from .{node.module} import {names}", ""]
-        lines.append(f"        return {sync_name(sub)}(self._portal, self._async.{fn.name})")
+        if sub.endswith(VIEW_SUFFIXES):  # a response view wraps the sync resource itself
+            lines.append(f"        return {sync_name(sub)}(self)")
+        else:
+            lines.append(f"        return {sync_name(sub)}(self._portal, self._async.{fn.name})")
     elif isinstance(fn, ast.AsyncFunctionDef):
         call = f"self._portal.call(partial(self._async.{fn.name}, {_forward_args(fn)}))"
         wrap = [(a, s) for a, s in WRAPPED if re.search(rf"\b{a}\b", returns)]
@@ -264,6 +288,7 @@ def generate_resource_module(path: Path, resource_names: set[str]) -> str | None
     classes = [n for n in tree.body if isinstance(n, ast.ClassDef) and _is_resource_class(n)]
     if not classes:
         return None
+    views = [n for n in tree.body if isinstance(n, ast.ClassDef) and _is_view_class(n)]
     module = path.stem
     mixins = [MIXINS[b] for c in classes for b in map(ast.unparse, c.bases) if b in MIXINS]
     text = ast.unparse(tree) + "".join(ast.unparse(t) for _, _, t in mixins)
@@ -285,6 +310,7 @@ def generate_resource_module(path: Path, resource_names: set[str]) -> str | None
         "from ..._binary import BinaryResponse",
         "from ..._streaming import AsyncStream",
         f"from ..._syncbase import {', '.join(sync_base)}",
+        *(["from ..._raw import to_sync_raw_response, to_sync_streamed_response"] if views else []),
         f"from ...resources.{module} import {', '.join(_module_names(tree))}",
         *(
             f"from ...{m} import {name}"
@@ -292,7 +318,7 @@ def generate_resource_module(path: Path, resource_names: set[str]) -> str | None
             if re.search(rf"\bAsync{name}\b", text)
         ),
         "",
-        f"__all__ = [{', '.join(repr(sync_name(c.name)) for c in sorted(classes, key=lambda c: c.name))}]",
+        f"__all__ = [{', '.join(repr(sync_name(c.name)) for c in sorted([*classes, *views], key=lambda c: c.name))}]",
     ]
     for cls in classes:
         lines += ["", "", f"class {sync_name(cls.name)}(SyncAPIResource):"]
@@ -305,6 +331,8 @@ def generate_resource_module(path: Path, resource_names: set[str]) -> str | None
             ) and not item.name.startswith("_"):
                 lines.append("")
                 lines += _method_lines(item, resource_names)
+    for view in views:
+        lines += ["", "", *_view_lines(view, resource_names)]
     return "\n".join(lines) + "\n"
 
 
@@ -408,7 +436,7 @@ def generate(out: Path) -> None:
         n.name
         for p in resource_files
         for n in ast.parse(p.read_text()).body
-        if isinstance(n, ast.ClassDef) and _is_resource_class(n)
+        if isinstance(n, ast.ClassDef) and (_is_resource_class(n) or _is_view_class(n))
     }
     files: dict[str, str] = {
         "__init__.py": HEADER + '"""The sync facade, generated from the async source."""\n',

@@ -11,7 +11,7 @@ import logging
 import os
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from functools import cached_property
+from functools import cached_property, partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, Union
 
@@ -39,6 +39,7 @@ from .._exceptions import (
 from .._files import Form, build_form
 from .._models import BaseModel
 from .._options import DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT, RetryPolicy, Timeout
+from .._raw import active_capture
 from .._request import (
     PreparedRequest,
     build_url,

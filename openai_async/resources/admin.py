@@ -9,6 +9,7 @@ from typing import Literal
 
 from .._options import Timeout
 from .._pagination import AsyncPaginator
+from .._raw import to_raw_response, to_streamed_response
 from .._request import path_param
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
@@ -81,35 +82,99 @@ __all__ = [
     "AsyncAdmin",
     "AsyncAdminOrganization",
     "AsyncAdminOrganizationAdminApiKeys",
+    "AsyncAdminOrganizationAdminApiKeysWithRawResponse",
+    "AsyncAdminOrganizationAdminApiKeysWithStreamingResponse",
     "AsyncAdminOrganizationAuditLogs",
+    "AsyncAdminOrganizationAuditLogsWithRawResponse",
+    "AsyncAdminOrganizationAuditLogsWithStreamingResponse",
     "AsyncAdminOrganizationCertificates",
+    "AsyncAdminOrganizationCertificatesWithRawResponse",
+    "AsyncAdminOrganizationCertificatesWithStreamingResponse",
     "AsyncAdminOrganizationDataRetention",
+    "AsyncAdminOrganizationDataRetentionWithRawResponse",
+    "AsyncAdminOrganizationDataRetentionWithStreamingResponse",
     "AsyncAdminOrganizationGroups",
     "AsyncAdminOrganizationGroupsRoles",
+    "AsyncAdminOrganizationGroupsRolesWithRawResponse",
+    "AsyncAdminOrganizationGroupsRolesWithStreamingResponse",
     "AsyncAdminOrganizationGroupsUsers",
+    "AsyncAdminOrganizationGroupsUsersWithRawResponse",
+    "AsyncAdminOrganizationGroupsUsersWithStreamingResponse",
+    "AsyncAdminOrganizationGroupsWithRawResponse",
+    "AsyncAdminOrganizationGroupsWithStreamingResponse",
     "AsyncAdminOrganizationInvites",
+    "AsyncAdminOrganizationInvitesWithRawResponse",
+    "AsyncAdminOrganizationInvitesWithStreamingResponse",
     "AsyncAdminOrganizationProjects",
     "AsyncAdminOrganizationProjectsApiKeys",
+    "AsyncAdminOrganizationProjectsApiKeysWithRawResponse",
+    "AsyncAdminOrganizationProjectsApiKeysWithStreamingResponse",
     "AsyncAdminOrganizationProjectsCertificates",
+    "AsyncAdminOrganizationProjectsCertificatesWithRawResponse",
+    "AsyncAdminOrganizationProjectsCertificatesWithStreamingResponse",
     "AsyncAdminOrganizationProjectsDataRetention",
+    "AsyncAdminOrganizationProjectsDataRetentionWithRawResponse",
+    "AsyncAdminOrganizationProjectsDataRetentionWithStreamingResponse",
     "AsyncAdminOrganizationProjectsGroups",
     "AsyncAdminOrganizationProjectsGroupsRoles",
+    "AsyncAdminOrganizationProjectsGroupsRolesWithRawResponse",
+    "AsyncAdminOrganizationProjectsGroupsRolesWithStreamingResponse",
+    "AsyncAdminOrganizationProjectsGroupsWithRawResponse",
+    "AsyncAdminOrganizationProjectsGroupsWithStreamingResponse",
     "AsyncAdminOrganizationProjectsHostedToolPermissions",
+    "AsyncAdminOrganizationProjectsHostedToolPermissionsWithRawResponse",
+    "AsyncAdminOrganizationProjectsHostedToolPermissionsWithStreamingResponse",
     "AsyncAdminOrganizationProjectsModelPermissions",
+    "AsyncAdminOrganizationProjectsModelPermissionsWithRawResponse",
+    "AsyncAdminOrganizationProjectsModelPermissionsWithStreamingResponse",
     "AsyncAdminOrganizationProjectsRateLimits",
+    "AsyncAdminOrganizationProjectsRateLimitsWithRawResponse",
+    "AsyncAdminOrganizationProjectsRateLimitsWithStreamingResponse",
     "AsyncAdminOrganizationProjectsRoles",
+    "AsyncAdminOrganizationProjectsRolesWithRawResponse",
+    "AsyncAdminOrganizationProjectsRolesWithStreamingResponse",
     "AsyncAdminOrganizationProjectsServiceAccounts",
     "AsyncAdminOrganizationProjectsServiceAccountsApiKeys",
+    "AsyncAdminOrganizationProjectsServiceAccountsApiKeysWithRawResponse",
+    "AsyncAdminOrganizationProjectsServiceAccountsApiKeysWithStreamingResponse",
+    "AsyncAdminOrganizationProjectsServiceAccountsWithRawResponse",
+    "AsyncAdminOrganizationProjectsServiceAccountsWithStreamingResponse",
     "AsyncAdminOrganizationProjectsSpendAlerts",
+    "AsyncAdminOrganizationProjectsSpendAlertsWithRawResponse",
+    "AsyncAdminOrganizationProjectsSpendAlertsWithStreamingResponse",
     "AsyncAdminOrganizationProjectsSpendLimit",
+    "AsyncAdminOrganizationProjectsSpendLimitWithRawResponse",
+    "AsyncAdminOrganizationProjectsSpendLimitWithStreamingResponse",
     "AsyncAdminOrganizationProjectsUsers",
     "AsyncAdminOrganizationProjectsUsersRoles",
+    "AsyncAdminOrganizationProjectsUsersRolesWithRawResponse",
+    "AsyncAdminOrganizationProjectsUsersRolesWithStreamingResponse",
+    "AsyncAdminOrganizationProjectsUsersWithRawResponse",
+    "AsyncAdminOrganizationProjectsUsersWithStreamingResponse",
+    "AsyncAdminOrganizationProjectsWithRawResponse",
+    "AsyncAdminOrganizationProjectsWithStreamingResponse",
     "AsyncAdminOrganizationRoles",
+    "AsyncAdminOrganizationRolesWithRawResponse",
+    "AsyncAdminOrganizationRolesWithStreamingResponse",
     "AsyncAdminOrganizationSpendAlerts",
+    "AsyncAdminOrganizationSpendAlertsWithRawResponse",
+    "AsyncAdminOrganizationSpendAlertsWithStreamingResponse",
     "AsyncAdminOrganizationSpendLimit",
+    "AsyncAdminOrganizationSpendLimitWithRawResponse",
+    "AsyncAdminOrganizationSpendLimitWithStreamingResponse",
     "AsyncAdminOrganizationUsage",
+    "AsyncAdminOrganizationUsageWithRawResponse",
+    "AsyncAdminOrganizationUsageWithStreamingResponse",
     "AsyncAdminOrganizationUsers",
     "AsyncAdminOrganizationUsersRoles",
+    "AsyncAdminOrganizationUsersRolesWithRawResponse",
+    "AsyncAdminOrganizationUsersRolesWithStreamingResponse",
+    "AsyncAdminOrganizationUsersWithRawResponse",
+    "AsyncAdminOrganizationUsersWithStreamingResponse",
+    "AsyncAdminOrganizationWithRawResponse",
+    "AsyncAdminOrganizationWithStreamingResponse",
+    "AsyncAdminWithRawResponse",
+    "AsyncAdminWithStreamingResponse",
 ]
 
 
@@ -117,12 +182,54 @@ class AsyncAdmin(AsyncAPIResource):
     """``client.admin``."""
 
     @cached_property
+    def with_raw_response(self) -> AsyncAdminWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminWithStreamingResponse(self)
+
+    @cached_property
     def organization(self) -> AsyncAdminOrganization:
         return AsyncAdminOrganization(self._client)
 
 
+class AsyncAdminWithRawResponse:
+    """``client.admin.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdmin) -> None:
+        self._resource = resource
+
+    @cached_property
+    def organization(self) -> AsyncAdminOrganizationWithRawResponse:
+        return AsyncAdminOrganizationWithRawResponse(self._resource.organization)
+
+
+class AsyncAdminWithStreamingResponse:
+    """``client.admin.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdmin) -> None:
+        self._resource = resource
+
+    @cached_property
+    def organization(self) -> AsyncAdminOrganizationWithStreamingResponse:
+        return AsyncAdminOrganizationWithStreamingResponse(self._resource.organization)
+
+
 class AsyncAdminOrganization(AsyncAPIResource):
     """``client.admin.organization``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminOrganizationWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationWithStreamingResponse(self)
 
     @cached_property
     def admin_api_keys(self) -> AsyncAdminOrganizationAdminApiKeys:
@@ -173,8 +280,132 @@ class AsyncAdminOrganization(AsyncAPIResource):
         return AsyncAdminOrganizationSpendLimit(self._client)
 
 
+class AsyncAdminOrganizationWithRawResponse:
+    """``client.admin.organization.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganization) -> None:
+        self._resource = resource
+
+    @cached_property
+    def admin_api_keys(self) -> AsyncAdminOrganizationAdminApiKeysWithRawResponse:
+        return AsyncAdminOrganizationAdminApiKeysWithRawResponse(self._resource.admin_api_keys)
+
+    @cached_property
+    def audit_logs(self) -> AsyncAdminOrganizationAuditLogsWithRawResponse:
+        return AsyncAdminOrganizationAuditLogsWithRawResponse(self._resource.audit_logs)
+
+    @cached_property
+    def certificates(self) -> AsyncAdminOrganizationCertificatesWithRawResponse:
+        return AsyncAdminOrganizationCertificatesWithRawResponse(self._resource.certificates)
+
+    @cached_property
+    def usage(self) -> AsyncAdminOrganizationUsageWithRawResponse:
+        return AsyncAdminOrganizationUsageWithRawResponse(self._resource.usage)
+
+    @cached_property
+    def data_retention(self) -> AsyncAdminOrganizationDataRetentionWithRawResponse:
+        return AsyncAdminOrganizationDataRetentionWithRawResponse(self._resource.data_retention)
+
+    @cached_property
+    def groups(self) -> AsyncAdminOrganizationGroupsWithRawResponse:
+        return AsyncAdminOrganizationGroupsWithRawResponse(self._resource.groups)
+
+    @cached_property
+    def invites(self) -> AsyncAdminOrganizationInvitesWithRawResponse:
+        return AsyncAdminOrganizationInvitesWithRawResponse(self._resource.invites)
+
+    @cached_property
+    def projects(self) -> AsyncAdminOrganizationProjectsWithRawResponse:
+        return AsyncAdminOrganizationProjectsWithRawResponse(self._resource.projects)
+
+    @cached_property
+    def roles(self) -> AsyncAdminOrganizationRolesWithRawResponse:
+        return AsyncAdminOrganizationRolesWithRawResponse(self._resource.roles)
+
+    @cached_property
+    def spend_alerts(self) -> AsyncAdminOrganizationSpendAlertsWithRawResponse:
+        return AsyncAdminOrganizationSpendAlertsWithRawResponse(self._resource.spend_alerts)
+
+    @cached_property
+    def users(self) -> AsyncAdminOrganizationUsersWithRawResponse:
+        return AsyncAdminOrganizationUsersWithRawResponse(self._resource.users)
+
+    @cached_property
+    def spend_limit(self) -> AsyncAdminOrganizationSpendLimitWithRawResponse:
+        return AsyncAdminOrganizationSpendLimitWithRawResponse(self._resource.spend_limit)
+
+
+class AsyncAdminOrganizationWithStreamingResponse:
+    """``client.admin.organization.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganization) -> None:
+        self._resource = resource
+
+    @cached_property
+    def admin_api_keys(self) -> AsyncAdminOrganizationAdminApiKeysWithStreamingResponse:
+        return AsyncAdminOrganizationAdminApiKeysWithStreamingResponse(
+            self._resource.admin_api_keys
+        )
+
+    @cached_property
+    def audit_logs(self) -> AsyncAdminOrganizationAuditLogsWithStreamingResponse:
+        return AsyncAdminOrganizationAuditLogsWithStreamingResponse(self._resource.audit_logs)
+
+    @cached_property
+    def certificates(self) -> AsyncAdminOrganizationCertificatesWithStreamingResponse:
+        return AsyncAdminOrganizationCertificatesWithStreamingResponse(self._resource.certificates)
+
+    @cached_property
+    def usage(self) -> AsyncAdminOrganizationUsageWithStreamingResponse:
+        return AsyncAdminOrganizationUsageWithStreamingResponse(self._resource.usage)
+
+    @cached_property
+    def data_retention(self) -> AsyncAdminOrganizationDataRetentionWithStreamingResponse:
+        return AsyncAdminOrganizationDataRetentionWithStreamingResponse(
+            self._resource.data_retention
+        )
+
+    @cached_property
+    def groups(self) -> AsyncAdminOrganizationGroupsWithStreamingResponse:
+        return AsyncAdminOrganizationGroupsWithStreamingResponse(self._resource.groups)
+
+    @cached_property
+    def invites(self) -> AsyncAdminOrganizationInvitesWithStreamingResponse:
+        return AsyncAdminOrganizationInvitesWithStreamingResponse(self._resource.invites)
+
+    @cached_property
+    def projects(self) -> AsyncAdminOrganizationProjectsWithStreamingResponse:
+        return AsyncAdminOrganizationProjectsWithStreamingResponse(self._resource.projects)
+
+    @cached_property
+    def roles(self) -> AsyncAdminOrganizationRolesWithStreamingResponse:
+        return AsyncAdminOrganizationRolesWithStreamingResponse(self._resource.roles)
+
+    @cached_property
+    def spend_alerts(self) -> AsyncAdminOrganizationSpendAlertsWithStreamingResponse:
+        return AsyncAdminOrganizationSpendAlertsWithStreamingResponse(self._resource.spend_alerts)
+
+    @cached_property
+    def users(self) -> AsyncAdminOrganizationUsersWithStreamingResponse:
+        return AsyncAdminOrganizationUsersWithStreamingResponse(self._resource.users)
+
+    @cached_property
+    def spend_limit(self) -> AsyncAdminOrganizationSpendLimitWithStreamingResponse:
+        return AsyncAdminOrganizationSpendLimitWithStreamingResponse(self._resource.spend_limit)
+
+
 class AsyncAdminOrganizationAdminApiKeys(AsyncAPIResource):
     """``client.admin.organization.admin_api_keys``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationAdminApiKeysWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationAdminApiKeysWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminOrganizationAdminApiKeysWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationAdminApiKeysWithStreamingResponse(self)
 
     def list(
         self,
@@ -301,8 +532,40 @@ class AsyncAdminOrganizationAdminApiKeys(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationAdminApiKeysWithRawResponse:
+    """``client.admin.organization.admin_api_keys.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationAdminApiKeys) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.delete = to_raw_response(resource.delete)
+
+
+class AsyncAdminOrganizationAdminApiKeysWithStreamingResponse:
+    """``client.admin.organization.admin_api_keys.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationAdminApiKeys) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.delete = to_streamed_response(resource.delete)
+
+
 class AsyncAdminOrganizationAuditLogs(AsyncAPIResource):
     """``client.admin.organization.audit_logs``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationAuditLogsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationAuditLogsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminOrganizationAuditLogsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationAuditLogsWithStreamingResponse(self)
 
     def list(
         self,
@@ -364,8 +627,34 @@ class AsyncAdminOrganizationAuditLogs(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationAuditLogsWithRawResponse:
+    """``client.admin.organization.audit_logs.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationAuditLogs) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+
+
+class AsyncAdminOrganizationAuditLogsWithStreamingResponse:
+    """``client.admin.organization.audit_logs.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationAuditLogs) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+
+
 class AsyncAdminOrganizationCertificates(AsyncAPIResource):
     """``client.admin.organization.certificates``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationCertificatesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationCertificatesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminOrganizationCertificatesWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationCertificatesWithStreamingResponse(self)
 
     def list(
         self,
@@ -594,8 +883,46 @@ class AsyncAdminOrganizationCertificates(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationCertificatesWithRawResponse:
+    """``client.admin.organization.certificates.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationCertificates) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.activate = to_raw_response(resource.activate)
+        self.deactivate = to_raw_response(resource.deactivate)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
+
+
+class AsyncAdminOrganizationCertificatesWithStreamingResponse:
+    """``client.admin.organization.certificates.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationCertificates) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.activate = to_streamed_response(resource.activate)
+        self.deactivate = to_streamed_response(resource.deactivate)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+        self.delete = to_streamed_response(resource.delete)
+
+
 class AsyncAdminOrganizationDataRetention(AsyncAPIResource):
     """``client.admin.organization.data_retention``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationDataRetentionWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationDataRetentionWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminOrganizationDataRetentionWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationDataRetentionWithStreamingResponse(self)
 
     async def retrieve(
         self,
@@ -658,8 +985,36 @@ class AsyncAdminOrganizationDataRetention(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationDataRetentionWithRawResponse:
+    """``client.admin.organization.data_retention.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationDataRetention) -> None:
+        self._resource = resource
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+
+
+class AsyncAdminOrganizationDataRetentionWithStreamingResponse:
+    """``client.admin.organization.data_retention.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationDataRetention) -> None:
+        self._resource = resource
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+
+
 class AsyncAdminOrganizationGroups(AsyncAPIResource):
     """``client.admin.organization.groups``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationGroupsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationGroupsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminOrganizationGroupsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationGroupsWithStreamingResponse(self)
 
     @cached_property
     def roles(self) -> AsyncAdminOrganizationGroupsRoles:
@@ -818,8 +1173,58 @@ class AsyncAdminOrganizationGroups(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationGroupsWithRawResponse:
+    """``client.admin.organization.groups.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationGroups) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
+
+    @cached_property
+    def roles(self) -> AsyncAdminOrganizationGroupsRolesWithRawResponse:
+        return AsyncAdminOrganizationGroupsRolesWithRawResponse(self._resource.roles)
+
+    @cached_property
+    def users(self) -> AsyncAdminOrganizationGroupsUsersWithRawResponse:
+        return AsyncAdminOrganizationGroupsUsersWithRawResponse(self._resource.users)
+
+
+class AsyncAdminOrganizationGroupsWithStreamingResponse:
+    """``client.admin.organization.groups.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationGroups) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+        self.delete = to_streamed_response(resource.delete)
+
+    @cached_property
+    def roles(self) -> AsyncAdminOrganizationGroupsRolesWithStreamingResponse:
+        return AsyncAdminOrganizationGroupsRolesWithStreamingResponse(self._resource.roles)
+
+    @cached_property
+    def users(self) -> AsyncAdminOrganizationGroupsUsersWithStreamingResponse:
+        return AsyncAdminOrganizationGroupsUsersWithStreamingResponse(self._resource.users)
+
+
 class AsyncAdminOrganizationInvites(AsyncAPIResource):
     """``client.admin.organization.invites``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationInvitesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationInvitesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminOrganizationInvitesWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationInvitesWithStreamingResponse(self)
 
     def list(
         self,
@@ -938,8 +1343,40 @@ class AsyncAdminOrganizationInvites(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationInvitesWithRawResponse:
+    """``client.admin.organization.invites.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationInvites) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.delete = to_raw_response(resource.delete)
+
+
+class AsyncAdminOrganizationInvitesWithStreamingResponse:
+    """``client.admin.organization.invites.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationInvites) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.delete = to_streamed_response(resource.delete)
+
+
 class AsyncAdminOrganizationProjects(AsyncAPIResource):
     """``client.admin.organization.projects``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationProjectsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationProjectsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminOrganizationProjectsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationProjectsWithStreamingResponse(self)
 
     @cached_property
     def api_keys(self) -> AsyncAdminOrganizationProjectsApiKeys:
@@ -1148,8 +1585,172 @@ class AsyncAdminOrganizationProjects(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationProjectsWithRawResponse:
+    """``client.admin.organization.projects.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjects) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+        self.archive = to_raw_response(resource.archive)
+
+    @cached_property
+    def api_keys(self) -> AsyncAdminOrganizationProjectsApiKeysWithRawResponse:
+        return AsyncAdminOrganizationProjectsApiKeysWithRawResponse(self._resource.api_keys)
+
+    @cached_property
+    def certificates(self) -> AsyncAdminOrganizationProjectsCertificatesWithRawResponse:
+        return AsyncAdminOrganizationProjectsCertificatesWithRawResponse(
+            self._resource.certificates
+        )
+
+    @cached_property
+    def data_retention(self) -> AsyncAdminOrganizationProjectsDataRetentionWithRawResponse:
+        return AsyncAdminOrganizationProjectsDataRetentionWithRawResponse(
+            self._resource.data_retention
+        )
+
+    @cached_property
+    def groups(self) -> AsyncAdminOrganizationProjectsGroupsWithRawResponse:
+        return AsyncAdminOrganizationProjectsGroupsWithRawResponse(self._resource.groups)
+
+    @cached_property
+    def hosted_tool_permissions(
+        self,
+    ) -> AsyncAdminOrganizationProjectsHostedToolPermissionsWithRawResponse:
+        return AsyncAdminOrganizationProjectsHostedToolPermissionsWithRawResponse(
+            self._resource.hosted_tool_permissions
+        )
+
+    @cached_property
+    def model_permissions(self) -> AsyncAdminOrganizationProjectsModelPermissionsWithRawResponse:
+        return AsyncAdminOrganizationProjectsModelPermissionsWithRawResponse(
+            self._resource.model_permissions
+        )
+
+    @cached_property
+    def rate_limits(self) -> AsyncAdminOrganizationProjectsRateLimitsWithRawResponse:
+        return AsyncAdminOrganizationProjectsRateLimitsWithRawResponse(self._resource.rate_limits)
+
+    @cached_property
+    def service_accounts(self) -> AsyncAdminOrganizationProjectsServiceAccountsWithRawResponse:
+        return AsyncAdminOrganizationProjectsServiceAccountsWithRawResponse(
+            self._resource.service_accounts
+        )
+
+    @cached_property
+    def spend_alerts(self) -> AsyncAdminOrganizationProjectsSpendAlertsWithRawResponse:
+        return AsyncAdminOrganizationProjectsSpendAlertsWithRawResponse(self._resource.spend_alerts)
+
+    @cached_property
+    def users(self) -> AsyncAdminOrganizationProjectsUsersWithRawResponse:
+        return AsyncAdminOrganizationProjectsUsersWithRawResponse(self._resource.users)
+
+    @cached_property
+    def roles(self) -> AsyncAdminOrganizationProjectsRolesWithRawResponse:
+        return AsyncAdminOrganizationProjectsRolesWithRawResponse(self._resource.roles)
+
+    @cached_property
+    def spend_limit(self) -> AsyncAdminOrganizationProjectsSpendLimitWithRawResponse:
+        return AsyncAdminOrganizationProjectsSpendLimitWithRawResponse(self._resource.spend_limit)
+
+
+class AsyncAdminOrganizationProjectsWithStreamingResponse:
+    """``client.admin.organization.projects.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjects) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+        self.archive = to_streamed_response(resource.archive)
+
+    @cached_property
+    def api_keys(self) -> AsyncAdminOrganizationProjectsApiKeysWithStreamingResponse:
+        return AsyncAdminOrganizationProjectsApiKeysWithStreamingResponse(self._resource.api_keys)
+
+    @cached_property
+    def certificates(self) -> AsyncAdminOrganizationProjectsCertificatesWithStreamingResponse:
+        return AsyncAdminOrganizationProjectsCertificatesWithStreamingResponse(
+            self._resource.certificates
+        )
+
+    @cached_property
+    def data_retention(self) -> AsyncAdminOrganizationProjectsDataRetentionWithStreamingResponse:
+        return AsyncAdminOrganizationProjectsDataRetentionWithStreamingResponse(
+            self._resource.data_retention
+        )
+
+    @cached_property
+    def groups(self) -> AsyncAdminOrganizationProjectsGroupsWithStreamingResponse:
+        return AsyncAdminOrganizationProjectsGroupsWithStreamingResponse(self._resource.groups)
+
+    @cached_property
+    def hosted_tool_permissions(
+        self,
+    ) -> AsyncAdminOrganizationProjectsHostedToolPermissionsWithStreamingResponse:
+        return AsyncAdminOrganizationProjectsHostedToolPermissionsWithStreamingResponse(
+            self._resource.hosted_tool_permissions
+        )
+
+    @cached_property
+    def model_permissions(
+        self,
+    ) -> AsyncAdminOrganizationProjectsModelPermissionsWithStreamingResponse:
+        return AsyncAdminOrganizationProjectsModelPermissionsWithStreamingResponse(
+            self._resource.model_permissions
+        )
+
+    @cached_property
+    def rate_limits(self) -> AsyncAdminOrganizationProjectsRateLimitsWithStreamingResponse:
+        return AsyncAdminOrganizationProjectsRateLimitsWithStreamingResponse(
+            self._resource.rate_limits
+        )
+
+    @cached_property
+    def service_accounts(
+        self,
+    ) -> AsyncAdminOrganizationProjectsServiceAccountsWithStreamingResponse:
+        return AsyncAdminOrganizationProjectsServiceAccountsWithStreamingResponse(
+            self._resource.service_accounts
+        )
+
+    @cached_property
+    def spend_alerts(self) -> AsyncAdminOrganizationProjectsSpendAlertsWithStreamingResponse:
+        return AsyncAdminOrganizationProjectsSpendAlertsWithStreamingResponse(
+            self._resource.spend_alerts
+        )
+
+    @cached_property
+    def users(self) -> AsyncAdminOrganizationProjectsUsersWithStreamingResponse:
+        return AsyncAdminOrganizationProjectsUsersWithStreamingResponse(self._resource.users)
+
+    @cached_property
+    def roles(self) -> AsyncAdminOrganizationProjectsRolesWithStreamingResponse:
+        return AsyncAdminOrganizationProjectsRolesWithStreamingResponse(self._resource.roles)
+
+    @cached_property
+    def spend_limit(self) -> AsyncAdminOrganizationProjectsSpendLimitWithStreamingResponse:
+        return AsyncAdminOrganizationProjectsSpendLimitWithStreamingResponse(
+            self._resource.spend_limit
+        )
+
+
 class AsyncAdminOrganizationRoles(AsyncAPIResource):
     """``client.admin.organization.roles``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationRolesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationRolesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminOrganizationRolesWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationRolesWithStreamingResponse(self)
 
     def list(
         self,
@@ -1312,8 +1913,42 @@ class AsyncAdminOrganizationRoles(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationRolesWithRawResponse:
+    """``client.admin.organization.roles.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationRoles) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
+
+
+class AsyncAdminOrganizationRolesWithStreamingResponse:
+    """``client.admin.organization.roles.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationRoles) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+        self.delete = to_streamed_response(resource.delete)
+
+
 class AsyncAdminOrganizationSpendAlerts(AsyncAPIResource):
     """``client.admin.organization.spend_alerts``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationSpendAlertsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationSpendAlertsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminOrganizationSpendAlertsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationSpendAlertsWithStreamingResponse(self)
 
     def list(
         self,
@@ -1481,8 +2116,42 @@ class AsyncAdminOrganizationSpendAlerts(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationSpendAlertsWithRawResponse:
+    """``client.admin.organization.spend_alerts.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationSpendAlerts) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
+
+
+class AsyncAdminOrganizationSpendAlertsWithStreamingResponse:
+    """``client.admin.organization.spend_alerts.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationSpendAlerts) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+        self.delete = to_streamed_response(resource.delete)
+
+
 class AsyncAdminOrganizationSpendLimit(AsyncAPIResource):
     """``client.admin.organization.spend_limit``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationSpendLimitWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationSpendLimitWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminOrganizationSpendLimitWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationSpendLimitWithStreamingResponse(self)
 
     async def retrieve(
         self,
@@ -1567,8 +2236,38 @@ class AsyncAdminOrganizationSpendLimit(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationSpendLimitWithRawResponse:
+    """``client.admin.organization.spend_limit.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationSpendLimit) -> None:
+        self._resource = resource
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
+
+
+class AsyncAdminOrganizationSpendLimitWithStreamingResponse:
+    """``client.admin.organization.spend_limit.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationSpendLimit) -> None:
+        self._resource = resource
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+        self.delete = to_streamed_response(resource.delete)
+
+
 class AsyncAdminOrganizationUsage(AsyncAPIResource):
     """``client.admin.organization.usage``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationUsageWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationUsageWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminOrganizationUsageWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationUsageWithStreamingResponse(self)
 
     def costs(
         self,
@@ -2261,8 +2960,54 @@ class AsyncAdminOrganizationUsage(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationUsageWithRawResponse:
+    """``client.admin.organization.usage.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationUsage) -> None:
+        self._resource = resource
+        self.costs = to_raw_response(resource.costs)
+        self.audio_speeches = to_raw_response(resource.audio_speeches)
+        self.audio_transcriptions = to_raw_response(resource.audio_transcriptions)
+        self.code_interpreter_sessions = to_raw_response(resource.code_interpreter_sessions)
+        self.completions = to_raw_response(resource.completions)
+        self.embeddings = to_raw_response(resource.embeddings)
+        self.file_search_calls = to_raw_response(resource.file_search_calls)
+        self.images = to_raw_response(resource.images)
+        self.moderations = to_raw_response(resource.moderations)
+        self.vector_stores = to_raw_response(resource.vector_stores)
+        self.web_search_calls = to_raw_response(resource.web_search_calls)
+
+
+class AsyncAdminOrganizationUsageWithStreamingResponse:
+    """``client.admin.organization.usage.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationUsage) -> None:
+        self._resource = resource
+        self.costs = to_streamed_response(resource.costs)
+        self.audio_speeches = to_streamed_response(resource.audio_speeches)
+        self.audio_transcriptions = to_streamed_response(resource.audio_transcriptions)
+        self.code_interpreter_sessions = to_streamed_response(resource.code_interpreter_sessions)
+        self.completions = to_streamed_response(resource.completions)
+        self.embeddings = to_streamed_response(resource.embeddings)
+        self.file_search_calls = to_streamed_response(resource.file_search_calls)
+        self.images = to_streamed_response(resource.images)
+        self.moderations = to_streamed_response(resource.moderations)
+        self.vector_stores = to_streamed_response(resource.vector_stores)
+        self.web_search_calls = to_streamed_response(resource.web_search_calls)
+
+
 class AsyncAdminOrganizationUsers(AsyncAPIResource):
     """``client.admin.organization.users``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationUsersWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationUsersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminOrganizationUsersWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationUsersWithStreamingResponse(self)
 
     @cached_property
     def roles(self) -> AsyncAdminOrganizationUsersRoles:
@@ -2391,8 +3136,48 @@ class AsyncAdminOrganizationUsers(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationUsersWithRawResponse:
+    """``client.admin.organization.users.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationUsers) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
+
+    @cached_property
+    def roles(self) -> AsyncAdminOrganizationUsersRolesWithRawResponse:
+        return AsyncAdminOrganizationUsersRolesWithRawResponse(self._resource.roles)
+
+
+class AsyncAdminOrganizationUsersWithStreamingResponse:
+    """``client.admin.organization.users.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationUsers) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+        self.delete = to_streamed_response(resource.delete)
+
+    @cached_property
+    def roles(self) -> AsyncAdminOrganizationUsersRolesWithStreamingResponse:
+        return AsyncAdminOrganizationUsersRolesWithStreamingResponse(self._resource.roles)
+
+
 class AsyncAdminOrganizationGroupsRoles(AsyncAPIResource):
     """``client.admin.organization.groups.roles``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationGroupsRolesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationGroupsRolesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminOrganizationGroupsRolesWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationGroupsRolesWithStreamingResponse(self)
 
     def list(
         self,
@@ -2512,8 +3297,40 @@ class AsyncAdminOrganizationGroupsRoles(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationGroupsRolesWithRawResponse:
+    """``client.admin.organization.groups.roles.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationGroupsRoles) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.delete = to_raw_response(resource.delete)
+
+
+class AsyncAdminOrganizationGroupsRolesWithStreamingResponse:
+    """``client.admin.organization.groups.roles.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationGroupsRoles) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.delete = to_streamed_response(resource.delete)
+
+
 class AsyncAdminOrganizationGroupsUsers(AsyncAPIResource):
     """``client.admin.organization.groups.users``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationGroupsUsersWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationGroupsUsersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminOrganizationGroupsUsersWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationGroupsUsersWithStreamingResponse(self)
 
     def list(
         self,
@@ -2633,8 +3450,40 @@ class AsyncAdminOrganizationGroupsUsers(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationGroupsUsersWithRawResponse:
+    """``client.admin.organization.groups.users.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationGroupsUsers) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.delete = to_raw_response(resource.delete)
+
+
+class AsyncAdminOrganizationGroupsUsersWithStreamingResponse:
+    """``client.admin.organization.groups.users.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationGroupsUsers) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.delete = to_streamed_response(resource.delete)
+
+
 class AsyncAdminOrganizationProjectsApiKeys(AsyncAPIResource):
     """``client.admin.organization.projects.api_keys``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationProjectsApiKeysWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationProjectsApiKeysWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminOrganizationProjectsApiKeysWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationProjectsApiKeysWithStreamingResponse(self)
 
     def list(
         self,
@@ -2721,8 +3570,40 @@ class AsyncAdminOrganizationProjectsApiKeys(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationProjectsApiKeysWithRawResponse:
+    """``client.admin.organization.projects.api_keys.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsApiKeys) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.delete = to_raw_response(resource.delete)
+
+
+class AsyncAdminOrganizationProjectsApiKeysWithStreamingResponse:
+    """``client.admin.organization.projects.api_keys.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsApiKeys) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.delete = to_streamed_response(resource.delete)
+
+
 class AsyncAdminOrganizationProjectsCertificates(AsyncAPIResource):
     """``client.admin.organization.projects.certificates``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationProjectsCertificatesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationProjectsCertificatesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAdminOrganizationProjectsCertificatesWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationProjectsCertificatesWithStreamingResponse(self)
 
     def list(
         self,
@@ -2825,8 +3706,40 @@ class AsyncAdminOrganizationProjectsCertificates(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationProjectsCertificatesWithRawResponse:
+    """``client.admin.organization.projects.certificates.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsCertificates) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.activate = to_raw_response(resource.activate)
+        self.deactivate = to_raw_response(resource.deactivate)
+
+
+class AsyncAdminOrganizationProjectsCertificatesWithStreamingResponse:
+    """``client.admin.organization.projects.certificates.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsCertificates) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.activate = to_streamed_response(resource.activate)
+        self.deactivate = to_streamed_response(resource.deactivate)
+
+
 class AsyncAdminOrganizationProjectsDataRetention(AsyncAPIResource):
     """``client.admin.organization.projects.data_retention``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationProjectsDataRetentionWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationProjectsDataRetentionWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAdminOrganizationProjectsDataRetentionWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationProjectsDataRetentionWithStreamingResponse(self)
 
     async def retrieve(
         self,
@@ -2893,8 +3806,36 @@ class AsyncAdminOrganizationProjectsDataRetention(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationProjectsDataRetentionWithRawResponse:
+    """``client.admin.organization.projects.data_retention.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsDataRetention) -> None:
+        self._resource = resource
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+
+
+class AsyncAdminOrganizationProjectsDataRetentionWithStreamingResponse:
+    """``client.admin.organization.projects.data_retention.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsDataRetention) -> None:
+        self._resource = resource
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+
+
 class AsyncAdminOrganizationProjectsGroups(AsyncAPIResource):
     """``client.admin.organization.projects.groups``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationProjectsGroupsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationProjectsGroupsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminOrganizationProjectsGroupsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationProjectsGroupsWithStreamingResponse(self)
 
     @cached_property
     def roles(self) -> AsyncAdminOrganizationProjectsGroupsRoles:
@@ -3027,8 +3968,52 @@ class AsyncAdminOrganizationProjectsGroups(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationProjectsGroupsWithRawResponse:
+    """``client.admin.organization.projects.groups.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsGroups) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.delete = to_raw_response(resource.delete)
+
+    @cached_property
+    def roles(self) -> AsyncAdminOrganizationProjectsGroupsRolesWithRawResponse:
+        return AsyncAdminOrganizationProjectsGroupsRolesWithRawResponse(self._resource.roles)
+
+
+class AsyncAdminOrganizationProjectsGroupsWithStreamingResponse:
+    """``client.admin.organization.projects.groups.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsGroups) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.delete = to_streamed_response(resource.delete)
+
+    @cached_property
+    def roles(self) -> AsyncAdminOrganizationProjectsGroupsRolesWithStreamingResponse:
+        return AsyncAdminOrganizationProjectsGroupsRolesWithStreamingResponse(self._resource.roles)
+
+
 class AsyncAdminOrganizationProjectsHostedToolPermissions(AsyncAPIResource):
     """``client.admin.organization.projects.hosted_tool_permissions``."""
+
+    @cached_property
+    def with_raw_response(
+        self,
+    ) -> AsyncAdminOrganizationProjectsHostedToolPermissionsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationProjectsHostedToolPermissionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAdminOrganizationProjectsHostedToolPermissionsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationProjectsHostedToolPermissionsWithStreamingResponse(self)
 
     async def retrieve(
         self,
@@ -3100,8 +4085,38 @@ class AsyncAdminOrganizationProjectsHostedToolPermissions(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationProjectsHostedToolPermissionsWithRawResponse:
+    """``client.admin.organization.projects.hosted_tool_permissions.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsHostedToolPermissions) -> None:
+        self._resource = resource
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+
+
+class AsyncAdminOrganizationProjectsHostedToolPermissionsWithStreamingResponse:
+    """``client.admin.organization.projects.hosted_tool_permissions.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsHostedToolPermissions) -> None:
+        self._resource = resource
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+
+
 class AsyncAdminOrganizationProjectsModelPermissions(AsyncAPIResource):
     """``client.admin.organization.projects.model_permissions``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationProjectsModelPermissionsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationProjectsModelPermissionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAdminOrganizationProjectsModelPermissionsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationProjectsModelPermissionsWithStreamingResponse(self)
 
     async def retrieve(
         self,
@@ -3186,8 +4201,40 @@ class AsyncAdminOrganizationProjectsModelPermissions(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationProjectsModelPermissionsWithRawResponse:
+    """``client.admin.organization.projects.model_permissions.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsModelPermissions) -> None:
+        self._resource = resource
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
+
+
+class AsyncAdminOrganizationProjectsModelPermissionsWithStreamingResponse:
+    """``client.admin.organization.projects.model_permissions.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsModelPermissions) -> None:
+        self._resource = resource
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+        self.delete = to_streamed_response(resource.delete)
+
+
 class AsyncAdminOrganizationProjectsRateLimits(AsyncAPIResource):
     """``client.admin.organization.projects.rate_limits``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationProjectsRateLimitsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationProjectsRateLimitsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAdminOrganizationProjectsRateLimitsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationProjectsRateLimitsWithStreamingResponse(self)
 
     def list(
         self,
@@ -3276,8 +4323,36 @@ class AsyncAdminOrganizationProjectsRateLimits(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationProjectsRateLimitsWithRawResponse:
+    """``client.admin.organization.projects.rate_limits.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsRateLimits) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.update = to_raw_response(resource.update)
+
+
+class AsyncAdminOrganizationProjectsRateLimitsWithStreamingResponse:
+    """``client.admin.organization.projects.rate_limits.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsRateLimits) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.update = to_streamed_response(resource.update)
+
+
 class AsyncAdminOrganizationProjectsRoles(AsyncAPIResource):
     """``client.admin.organization.projects.roles``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationProjectsRolesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationProjectsRolesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminOrganizationProjectsRolesWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationProjectsRolesWithStreamingResponse(self)
 
     def list(
         self,
@@ -3445,8 +4520,44 @@ class AsyncAdminOrganizationProjectsRoles(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationProjectsRolesWithRawResponse:
+    """``client.admin.organization.projects.roles.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsRoles) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
+
+
+class AsyncAdminOrganizationProjectsRolesWithStreamingResponse:
+    """``client.admin.organization.projects.roles.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsRoles) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+        self.delete = to_streamed_response(resource.delete)
+
+
 class AsyncAdminOrganizationProjectsServiceAccounts(AsyncAPIResource):
     """``client.admin.organization.projects.service_accounts``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationProjectsServiceAccountsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationProjectsServiceAccountsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAdminOrganizationProjectsServiceAccountsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationProjectsServiceAccountsWithStreamingResponse(self)
 
     @cached_property
     def api_keys(self) -> AsyncAdminOrganizationProjectsServiceAccountsApiKeys:
@@ -3612,8 +4723,56 @@ class AsyncAdminOrganizationProjectsServiceAccounts(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationProjectsServiceAccountsWithRawResponse:
+    """``client.admin.organization.projects.service_accounts.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsServiceAccounts) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
+
+    @cached_property
+    def api_keys(self) -> AsyncAdminOrganizationProjectsServiceAccountsApiKeysWithRawResponse:
+        return AsyncAdminOrganizationProjectsServiceAccountsApiKeysWithRawResponse(
+            self._resource.api_keys
+        )
+
+
+class AsyncAdminOrganizationProjectsServiceAccountsWithStreamingResponse:
+    """``client.admin.organization.projects.service_accounts.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsServiceAccounts) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+        self.delete = to_streamed_response(resource.delete)
+
+    @cached_property
+    def api_keys(self) -> AsyncAdminOrganizationProjectsServiceAccountsApiKeysWithStreamingResponse:
+        return AsyncAdminOrganizationProjectsServiceAccountsApiKeysWithStreamingResponse(
+            self._resource.api_keys
+        )
+
+
 class AsyncAdminOrganizationProjectsSpendAlerts(AsyncAPIResource):
     """``client.admin.organization.projects.spend_alerts``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationProjectsSpendAlertsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationProjectsSpendAlertsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAdminOrganizationProjectsSpendAlertsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationProjectsSpendAlertsWithStreamingResponse(self)
 
     def list(
         self,
@@ -3786,8 +4945,44 @@ class AsyncAdminOrganizationProjectsSpendAlerts(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationProjectsSpendAlertsWithRawResponse:
+    """``client.admin.organization.projects.spend_alerts.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsSpendAlerts) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
+
+
+class AsyncAdminOrganizationProjectsSpendAlertsWithStreamingResponse:
+    """``client.admin.organization.projects.spend_alerts.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsSpendAlerts) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+        self.delete = to_streamed_response(resource.delete)
+
+
 class AsyncAdminOrganizationProjectsSpendLimit(AsyncAPIResource):
     """``client.admin.organization.projects.spend_limit``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationProjectsSpendLimitWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationProjectsSpendLimitWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAdminOrganizationProjectsSpendLimitWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationProjectsSpendLimitWithStreamingResponse(self)
 
     async def retrieve(
         self,
@@ -3875,8 +5070,38 @@ class AsyncAdminOrganizationProjectsSpendLimit(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationProjectsSpendLimitWithRawResponse:
+    """``client.admin.organization.projects.spend_limit.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsSpendLimit) -> None:
+        self._resource = resource
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.delete = to_raw_response(resource.delete)
+        self.update = to_raw_response(resource.update)
+
+
+class AsyncAdminOrganizationProjectsSpendLimitWithStreamingResponse:
+    """``client.admin.organization.projects.spend_limit.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsSpendLimit) -> None:
+        self._resource = resource
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.delete = to_streamed_response(resource.delete)
+        self.update = to_streamed_response(resource.update)
+
+
 class AsyncAdminOrganizationProjectsUsers(AsyncAPIResource):
     """``client.admin.organization.projects.users``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationProjectsUsersWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationProjectsUsersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminOrganizationProjectsUsersWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationProjectsUsersWithStreamingResponse(self)
 
     @cached_property
     def roles(self) -> AsyncAdminOrganizationProjectsUsersRoles:
@@ -4042,8 +5267,50 @@ class AsyncAdminOrganizationProjectsUsers(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationProjectsUsersWithRawResponse:
+    """``client.admin.organization.projects.users.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsUsers) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
+
+    @cached_property
+    def roles(self) -> AsyncAdminOrganizationProjectsUsersRolesWithRawResponse:
+        return AsyncAdminOrganizationProjectsUsersRolesWithRawResponse(self._resource.roles)
+
+
+class AsyncAdminOrganizationProjectsUsersWithStreamingResponse:
+    """``client.admin.organization.projects.users.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsUsers) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+        self.delete = to_streamed_response(resource.delete)
+
+    @cached_property
+    def roles(self) -> AsyncAdminOrganizationProjectsUsersRolesWithStreamingResponse:
+        return AsyncAdminOrganizationProjectsUsersRolesWithStreamingResponse(self._resource.roles)
+
+
 class AsyncAdminOrganizationUsersRoles(AsyncAPIResource):
     """``client.admin.organization.users.roles``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationUsersRolesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationUsersRolesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAdminOrganizationUsersRolesWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationUsersRolesWithStreamingResponse(self)
 
     def list(
         self,
@@ -4163,8 +5430,42 @@ class AsyncAdminOrganizationUsersRoles(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationUsersRolesWithRawResponse:
+    """``client.admin.organization.users.roles.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationUsersRoles) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.delete = to_raw_response(resource.delete)
+
+
+class AsyncAdminOrganizationUsersRolesWithStreamingResponse:
+    """``client.admin.organization.users.roles.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationUsersRoles) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.delete = to_streamed_response(resource.delete)
+
+
 class AsyncAdminOrganizationProjectsGroupsRoles(AsyncAPIResource):
     """``client.admin.organization.projects.groups.roles``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationProjectsGroupsRolesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationProjectsGroupsRolesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAdminOrganizationProjectsGroupsRolesWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationProjectsGroupsRolesWithStreamingResponse(self)
 
     def list(
         self,
@@ -4288,8 +5589,44 @@ class AsyncAdminOrganizationProjectsGroupsRoles(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationProjectsGroupsRolesWithRawResponse:
+    """``client.admin.organization.projects.groups.roles.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsGroupsRoles) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.delete = to_raw_response(resource.delete)
+
+
+class AsyncAdminOrganizationProjectsGroupsRolesWithStreamingResponse:
+    """``client.admin.organization.projects.groups.roles.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsGroupsRoles) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.delete = to_streamed_response(resource.delete)
+
+
 class AsyncAdminOrganizationProjectsServiceAccountsApiKeys(AsyncAPIResource):
     """``client.admin.organization.projects.service_accounts.api_keys``."""
+
+    @cached_property
+    def with_raw_response(
+        self,
+    ) -> AsyncAdminOrganizationProjectsServiceAccountsApiKeysWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationProjectsServiceAccountsApiKeysWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAdminOrganizationProjectsServiceAccountsApiKeysWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationProjectsServiceAccountsApiKeysWithStreamingResponse(self)
 
     async def create(
         self,
@@ -4331,8 +5668,36 @@ class AsyncAdminOrganizationProjectsServiceAccountsApiKeys(AsyncAPIResource):
         )
 
 
+class AsyncAdminOrganizationProjectsServiceAccountsApiKeysWithRawResponse:
+    """``client.admin.organization.projects.service_accounts.api_keys.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsServiceAccountsApiKeys) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+
+
+class AsyncAdminOrganizationProjectsServiceAccountsApiKeysWithStreamingResponse:
+    """``client.admin.organization.projects.service_accounts.api_keys.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsServiceAccountsApiKeys) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+
+
 class AsyncAdminOrganizationProjectsUsersRoles(AsyncAPIResource):
     """``client.admin.organization.projects.users.roles``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAdminOrganizationProjectsUsersRolesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAdminOrganizationProjectsUsersRolesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncAdminOrganizationProjectsUsersRolesWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAdminOrganizationProjectsUsersRolesWithStreamingResponse(self)
 
     def list(
         self,
@@ -4454,3 +5819,25 @@ class AsyncAdminOrganizationProjectsUsersRoles(AsyncAPIResource):
             max_retries=max_retries,
             options=options,
         )
+
+
+class AsyncAdminOrganizationProjectsUsersRolesWithRawResponse:
+    """``client.admin.organization.projects.users.roles.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsUsersRoles) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.delete = to_raw_response(resource.delete)
+
+
+class AsyncAdminOrganizationProjectsUsersRolesWithStreamingResponse:
+    """``client.admin.organization.projects.users.roles.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAdminOrganizationProjectsUsersRoles) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.delete = to_streamed_response(resource.delete)

@@ -11,6 +11,7 @@ from .._files import FileTypes
 from .._models import UnknownVariant
 from .._options import Timeout
 from .._pagination import AsyncPaginator
+from .._raw import to_raw_response, to_streamed_response
 from .._request import path_param
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
@@ -36,15 +37,37 @@ from ..models.shared import VoiceIdsOrCustomVoice
 __all__ = [
     "AsyncAudio",
     "AsyncAudioSpeech",
+    "AsyncAudioSpeechWithRawResponse",
+    "AsyncAudioSpeechWithStreamingResponse",
     "AsyncAudioTranscriptions",
+    "AsyncAudioTranscriptionsWithRawResponse",
+    "AsyncAudioTranscriptionsWithStreamingResponse",
     "AsyncAudioTranslations",
+    "AsyncAudioTranslationsWithRawResponse",
+    "AsyncAudioTranslationsWithStreamingResponse",
     "AsyncAudioVoiceConsents",
+    "AsyncAudioVoiceConsentsWithRawResponse",
+    "AsyncAudioVoiceConsentsWithStreamingResponse",
     "AsyncAudioVoices",
+    "AsyncAudioVoicesWithRawResponse",
+    "AsyncAudioVoicesWithStreamingResponse",
+    "AsyncAudioWithRawResponse",
+    "AsyncAudioWithStreamingResponse",
 ]
 
 
 class AsyncAudio(AsyncAPIResource):
     """``client.audio``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAudioWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAudioWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAudioWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAudioWithStreamingResponse(self)
 
     @cached_property
     def speech(self) -> AsyncAudioSpeech:
@@ -67,8 +90,72 @@ class AsyncAudio(AsyncAPIResource):
         return AsyncAudioVoices(self._client)
 
 
+class AsyncAudioWithRawResponse:
+    """``client.audio.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAudio) -> None:
+        self._resource = resource
+
+    @cached_property
+    def speech(self) -> AsyncAudioSpeechWithRawResponse:
+        return AsyncAudioSpeechWithRawResponse(self._resource.speech)
+
+    @cached_property
+    def transcriptions(self) -> AsyncAudioTranscriptionsWithRawResponse:
+        return AsyncAudioTranscriptionsWithRawResponse(self._resource.transcriptions)
+
+    @cached_property
+    def translations(self) -> AsyncAudioTranslationsWithRawResponse:
+        return AsyncAudioTranslationsWithRawResponse(self._resource.translations)
+
+    @cached_property
+    def voice_consents(self) -> AsyncAudioVoiceConsentsWithRawResponse:
+        return AsyncAudioVoiceConsentsWithRawResponse(self._resource.voice_consents)
+
+    @cached_property
+    def voices(self) -> AsyncAudioVoicesWithRawResponse:
+        return AsyncAudioVoicesWithRawResponse(self._resource.voices)
+
+
+class AsyncAudioWithStreamingResponse:
+    """``client.audio.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAudio) -> None:
+        self._resource = resource
+
+    @cached_property
+    def speech(self) -> AsyncAudioSpeechWithStreamingResponse:
+        return AsyncAudioSpeechWithStreamingResponse(self._resource.speech)
+
+    @cached_property
+    def transcriptions(self) -> AsyncAudioTranscriptionsWithStreamingResponse:
+        return AsyncAudioTranscriptionsWithStreamingResponse(self._resource.transcriptions)
+
+    @cached_property
+    def translations(self) -> AsyncAudioTranslationsWithStreamingResponse:
+        return AsyncAudioTranslationsWithStreamingResponse(self._resource.translations)
+
+    @cached_property
+    def voice_consents(self) -> AsyncAudioVoiceConsentsWithStreamingResponse:
+        return AsyncAudioVoiceConsentsWithStreamingResponse(self._resource.voice_consents)
+
+    @cached_property
+    def voices(self) -> AsyncAudioVoicesWithStreamingResponse:
+        return AsyncAudioVoicesWithStreamingResponse(self._resource.voices)
+
+
 class AsyncAudioSpeech(AsyncAPIResource):
     """``client.audio.speech``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAudioSpeechWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAudioSpeechWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAudioSpeechWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAudioSpeechWithStreamingResponse(self)
 
     @overload
     async def create(
@@ -197,8 +284,34 @@ class AsyncAudioSpeech(AsyncAPIResource):
         )
 
 
+class AsyncAudioSpeechWithRawResponse:
+    """``client.audio.speech.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAudioSpeech) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+
+
+class AsyncAudioSpeechWithStreamingResponse:
+    """``client.audio.speech.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAudioSpeech) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+
+
 class AsyncAudioTranscriptions(AsyncAPIResource):
     """``client.audio.transcriptions``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAudioTranscriptionsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAudioTranscriptionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAudioTranscriptionsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAudioTranscriptionsWithStreamingResponse(self)
 
     @overload
     async def create(
@@ -439,8 +552,34 @@ class AsyncAudioTranscriptions(AsyncAPIResource):
         )
 
 
+class AsyncAudioTranscriptionsWithRawResponse:
+    """``client.audio.transcriptions.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAudioTranscriptions) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+
+
+class AsyncAudioTranscriptionsWithStreamingResponse:
+    """``client.audio.transcriptions.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAudioTranscriptions) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+
+
 class AsyncAudioTranslations(AsyncAPIResource):
     """``client.audio.translations``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAudioTranslationsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAudioTranslationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAudioTranslationsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAudioTranslationsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -494,8 +633,34 @@ class AsyncAudioTranslations(AsyncAPIResource):
         )
 
 
+class AsyncAudioTranslationsWithRawResponse:
+    """``client.audio.translations.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAudioTranslations) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+
+
+class AsyncAudioTranslationsWithStreamingResponse:
+    """``client.audio.translations.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAudioTranslations) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+
+
 class AsyncAudioVoiceConsents(AsyncAPIResource):
     """``client.audio.voice_consents``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAudioVoiceConsentsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAudioVoiceConsentsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAudioVoiceConsentsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAudioVoiceConsentsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -662,8 +827,42 @@ class AsyncAudioVoiceConsents(AsyncAPIResource):
         )
 
 
+class AsyncAudioVoiceConsentsWithRawResponse:
+    """``client.audio.voice_consents.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAudioVoiceConsents) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+        self.list = to_raw_response(resource.list)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
+
+
+class AsyncAudioVoiceConsentsWithStreamingResponse:
+    """``client.audio.voice_consents.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAudioVoiceConsents) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+        self.list = to_streamed_response(resource.list)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+        self.delete = to_streamed_response(resource.delete)
+
+
 class AsyncAudioVoices(AsyncAPIResource):
     """``client.audio.voices``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncAudioVoicesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncAudioVoicesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAudioVoicesWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncAudioVoicesWithStreamingResponse(self)
 
     async def create(
         self,
@@ -707,3 +906,19 @@ class AsyncAudioVoices(AsyncAPIResource):
             max_retries=max_retries,
             options=options,
         )
+
+
+class AsyncAudioVoicesWithRawResponse:
+    """``client.audio.voices.with_raw_response``."""
+
+    def __init__(self, resource: AsyncAudioVoices) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+
+
+class AsyncAudioVoicesWithStreamingResponse:
+    """``client.audio.voices.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncAudioVoices) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Literal
 
 from .._options import Timeout
 from .._pagination import AsyncPaginator
+from .._raw import to_raw_response, to_streamed_response
 from .._request import path_param
 from .._request_options import RequestOptions
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
@@ -14,11 +16,21 @@ from ..lib.batch_api import AsyncBatchesHelpers
 from ..models.batch import Batch, BatchFileExpirationAfter
 from ..models.shared import Metadata
 
-__all__ = ["AsyncBatches"]
+__all__ = ["AsyncBatches", "AsyncBatchesWithRawResponse", "AsyncBatchesWithStreamingResponse"]
 
 
 class AsyncBatches(AsyncBatchesHelpers):
     """``client.batches``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncBatchesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncBatchesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncBatchesWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncBatchesWithStreamingResponse(self)
 
     async def create(
         self,
@@ -150,3 +162,25 @@ class AsyncBatches(AsyncBatchesHelpers):
             max_retries=max_retries,
             options=options,
         )
+
+
+class AsyncBatchesWithRawResponse:
+    """``client.batches.with_raw_response``."""
+
+    def __init__(self, resource: AsyncBatches) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+        self.list = to_raw_response(resource.list)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.cancel = to_raw_response(resource.cancel)
+
+
+class AsyncBatchesWithStreamingResponse:
+    """``client.batches.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncBatches) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+        self.list = to_streamed_response(resource.list)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.cancel = to_streamed_response(resource.cancel)

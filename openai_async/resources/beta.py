@@ -9,16 +9,42 @@ from typing import TYPE_CHECKING
 from .._resource import AsyncAPIResource
 
 if TYPE_CHECKING:
-    from .beta_assistants import AsyncBetaAssistants
-    from .beta_chatkit import AsyncBetaChatkit
-    from .beta_responses import AsyncBetaResponses
-    from .beta_threads import AsyncBetaThreads
+    from .beta_assistants import (
+        AsyncBetaAssistants,
+        AsyncBetaAssistantsWithRawResponse,
+        AsyncBetaAssistantsWithStreamingResponse,
+    )
+    from .beta_chatkit import (
+        AsyncBetaChatkit,
+        AsyncBetaChatkitWithRawResponse,
+        AsyncBetaChatkitWithStreamingResponse,
+    )
+    from .beta_responses import (
+        AsyncBetaResponses,
+        AsyncBetaResponsesWithRawResponse,
+        AsyncBetaResponsesWithStreamingResponse,
+    )
+    from .beta_threads import (
+        AsyncBetaThreads,
+        AsyncBetaThreadsWithRawResponse,
+        AsyncBetaThreadsWithStreamingResponse,
+    )
 
-__all__ = ["AsyncBeta"]
+__all__ = ["AsyncBeta", "AsyncBetaWithRawResponse", "AsyncBetaWithStreamingResponse"]
 
 
 class AsyncBeta(AsyncAPIResource):
     """``client.beta``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncBetaWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncBetaWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncBetaWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncBetaWithStreamingResponse(self)
 
     @cached_property
     def assistants(self) -> AsyncBetaAssistants:
@@ -43,3 +69,65 @@ class AsyncBeta(AsyncAPIResource):
         from .beta_responses import AsyncBetaResponses
 
         return AsyncBetaResponses(self._client)
+
+
+class AsyncBetaWithRawResponse:
+    """``client.beta.with_raw_response``."""
+
+    def __init__(self, resource: AsyncBeta) -> None:
+        self._resource = resource
+
+    @cached_property
+    def assistants(self) -> AsyncBetaAssistantsWithRawResponse:
+        from .beta_assistants import AsyncBetaAssistantsWithRawResponse
+
+        return AsyncBetaAssistantsWithRawResponse(self._resource.assistants)
+
+    @cached_property
+    def threads(self) -> AsyncBetaThreadsWithRawResponse:
+        from .beta_threads import AsyncBetaThreadsWithRawResponse
+
+        return AsyncBetaThreadsWithRawResponse(self._resource.threads)
+
+    @cached_property
+    def chatkit(self) -> AsyncBetaChatkitWithRawResponse:
+        from .beta_chatkit import AsyncBetaChatkitWithRawResponse
+
+        return AsyncBetaChatkitWithRawResponse(self._resource.chatkit)
+
+    @cached_property
+    def responses(self) -> AsyncBetaResponsesWithRawResponse:
+        from .beta_responses import AsyncBetaResponsesWithRawResponse
+
+        return AsyncBetaResponsesWithRawResponse(self._resource.responses)
+
+
+class AsyncBetaWithStreamingResponse:
+    """``client.beta.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncBeta) -> None:
+        self._resource = resource
+
+    @cached_property
+    def assistants(self) -> AsyncBetaAssistantsWithStreamingResponse:
+        from .beta_assistants import AsyncBetaAssistantsWithStreamingResponse
+
+        return AsyncBetaAssistantsWithStreamingResponse(self._resource.assistants)
+
+    @cached_property
+    def threads(self) -> AsyncBetaThreadsWithStreamingResponse:
+        from .beta_threads import AsyncBetaThreadsWithStreamingResponse
+
+        return AsyncBetaThreadsWithStreamingResponse(self._resource.threads)
+
+    @cached_property
+    def chatkit(self) -> AsyncBetaChatkitWithStreamingResponse:
+        from .beta_chatkit import AsyncBetaChatkitWithStreamingResponse
+
+        return AsyncBetaChatkitWithStreamingResponse(self._resource.chatkit)
+
+    @cached_property
+    def responses(self) -> AsyncBetaResponsesWithStreamingResponse:
+        from .beta_responses import AsyncBetaResponsesWithStreamingResponse
+
+        return AsyncBetaResponsesWithStreamingResponse(self._resource.responses)

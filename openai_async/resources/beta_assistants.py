@@ -10,6 +10,7 @@ from typing import Literal
 
 from .._options import Timeout
 from .._pagination import AsyncPaginator
+from .._raw import to_raw_response, to_streamed_response
 from .._request import path_param
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
@@ -29,11 +30,28 @@ from ..models.assistants import (
 )
 from ..models.shared import Metadata, ReasoningEffort
 
-__all__ = ["AsyncBetaAssistants", "AsyncBetaAssistantsFiles"]
+__all__ = [
+    "AsyncBetaAssistants",
+    "AsyncBetaAssistantsFiles",
+    "AsyncBetaAssistantsFilesWithRawResponse",
+    "AsyncBetaAssistantsFilesWithStreamingResponse",
+    "AsyncBetaAssistantsWithRawResponse",
+    "AsyncBetaAssistantsWithStreamingResponse",
+]
 
 
 class AsyncBetaAssistants(AsyncAPIResource):
     """``client.beta.assistants``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncBetaAssistantsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncBetaAssistantsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncBetaAssistantsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncBetaAssistantsWithStreamingResponse(self)
 
     @cached_property
     def files(self) -> AsyncBetaAssistantsFiles:
@@ -264,8 +282,50 @@ class AsyncBetaAssistants(AsyncAPIResource):
         )
 
 
+class AsyncBetaAssistantsWithRawResponse:
+    """``client.beta.assistants.with_raw_response``."""
+
+    def __init__(self, resource: AsyncBetaAssistants) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
+
+    @cached_property
+    def files(self) -> AsyncBetaAssistantsFilesWithRawResponse:
+        return AsyncBetaAssistantsFilesWithRawResponse(self._resource.files)
+
+
+class AsyncBetaAssistantsWithStreamingResponse:
+    """``client.beta.assistants.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncBetaAssistants) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+        self.delete = to_streamed_response(resource.delete)
+
+    @cached_property
+    def files(self) -> AsyncBetaAssistantsFilesWithStreamingResponse:
+        return AsyncBetaAssistantsFilesWithStreamingResponse(self._resource.files)
+
+
 class AsyncBetaAssistantsFiles(AsyncAPIResource):
     """``client.beta.assistants.files``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncBetaAssistantsFilesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncBetaAssistantsFilesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncBetaAssistantsFilesWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncBetaAssistantsFilesWithStreamingResponse(self)
 
     async def create(
         self,
@@ -404,3 +464,25 @@ class AsyncBetaAssistantsFiles(AsyncAPIResource):
             max_retries=max_retries,
             options=options,
         )
+
+
+class AsyncBetaAssistantsFilesWithRawResponse:
+    """``client.beta.assistants.files.with_raw_response``."""
+
+    def __init__(self, resource: AsyncBetaAssistantsFiles) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+        self.list = to_raw_response(resource.list)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.delete = to_raw_response(resource.delete)
+
+
+class AsyncBetaAssistantsFilesWithStreamingResponse:
+    """``client.beta.assistants.files.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncBetaAssistantsFiles) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+        self.list = to_streamed_response(resource.list)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.delete = to_streamed_response(resource.delete)

@@ -7,6 +7,7 @@ from functools import cached_property
 
 from .._options import Timeout
 from .._pagination import AsyncPaginator
+from .._raw import to_raw_response, to_streamed_response
 from .._request import path_param
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
@@ -23,11 +24,31 @@ from ..models.chatkit import (
 )
 from ..models.shared import OrderEnum
 
-__all__ = ["AsyncBetaChatkit", "AsyncBetaChatkitSessions", "AsyncBetaChatkitThreads"]
+__all__ = [
+    "AsyncBetaChatkit",
+    "AsyncBetaChatkitSessions",
+    "AsyncBetaChatkitSessionsWithRawResponse",
+    "AsyncBetaChatkitSessionsWithStreamingResponse",
+    "AsyncBetaChatkitThreads",
+    "AsyncBetaChatkitThreadsWithRawResponse",
+    "AsyncBetaChatkitThreadsWithStreamingResponse",
+    "AsyncBetaChatkitWithRawResponse",
+    "AsyncBetaChatkitWithStreamingResponse",
+]
 
 
 class AsyncBetaChatkit(AsyncAPIResource):
     """``client.beta.chatkit``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncBetaChatkitWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncBetaChatkitWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncBetaChatkitWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncBetaChatkitWithStreamingResponse(self)
 
     @cached_property
     def sessions(self) -> AsyncBetaChatkitSessions:
@@ -38,8 +59,48 @@ class AsyncBetaChatkit(AsyncAPIResource):
         return AsyncBetaChatkitThreads(self._client)
 
 
+class AsyncBetaChatkitWithRawResponse:
+    """``client.beta.chatkit.with_raw_response``."""
+
+    def __init__(self, resource: AsyncBetaChatkit) -> None:
+        self._resource = resource
+
+    @cached_property
+    def sessions(self) -> AsyncBetaChatkitSessionsWithRawResponse:
+        return AsyncBetaChatkitSessionsWithRawResponse(self._resource.sessions)
+
+    @cached_property
+    def threads(self) -> AsyncBetaChatkitThreadsWithRawResponse:
+        return AsyncBetaChatkitThreadsWithRawResponse(self._resource.threads)
+
+
+class AsyncBetaChatkitWithStreamingResponse:
+    """``client.beta.chatkit.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncBetaChatkit) -> None:
+        self._resource = resource
+
+    @cached_property
+    def sessions(self) -> AsyncBetaChatkitSessionsWithStreamingResponse:
+        return AsyncBetaChatkitSessionsWithStreamingResponse(self._resource.sessions)
+
+    @cached_property
+    def threads(self) -> AsyncBetaChatkitThreadsWithStreamingResponse:
+        return AsyncBetaChatkitThreadsWithStreamingResponse(self._resource.threads)
+
+
 class AsyncBetaChatkitSessions(AsyncAPIResource):
     """``client.beta.chatkit.sessions``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncBetaChatkitSessionsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncBetaChatkitSessionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncBetaChatkitSessionsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncBetaChatkitSessionsWithStreamingResponse(self)
 
     async def cancel(
         self,
@@ -114,8 +175,36 @@ class AsyncBetaChatkitSessions(AsyncAPIResource):
         )
 
 
+class AsyncBetaChatkitSessionsWithRawResponse:
+    """``client.beta.chatkit.sessions.with_raw_response``."""
+
+    def __init__(self, resource: AsyncBetaChatkitSessions) -> None:
+        self._resource = resource
+        self.cancel = to_raw_response(resource.cancel)
+        self.create = to_raw_response(resource.create)
+
+
+class AsyncBetaChatkitSessionsWithStreamingResponse:
+    """``client.beta.chatkit.sessions.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncBetaChatkitSessions) -> None:
+        self._resource = resource
+        self.cancel = to_streamed_response(resource.cancel)
+        self.create = to_streamed_response(resource.create)
+
+
 class AsyncBetaChatkitThreads(AsyncAPIResource):
     """``client.beta.chatkit.threads``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncBetaChatkitThreadsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncBetaChatkitThreadsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncBetaChatkitThreadsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncBetaChatkitThreadsWithStreamingResponse(self)
 
     def list_items(
         self,
@@ -235,3 +324,25 @@ class AsyncBetaChatkitThreads(AsyncAPIResource):
                 "options": options,
             },
         )
+
+
+class AsyncBetaChatkitThreadsWithRawResponse:
+    """``client.beta.chatkit.threads.with_raw_response``."""
+
+    def __init__(self, resource: AsyncBetaChatkitThreads) -> None:
+        self._resource = resource
+        self.list_items = to_raw_response(resource.list_items)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.delete = to_raw_response(resource.delete)
+        self.list = to_raw_response(resource.list)
+
+
+class AsyncBetaChatkitThreadsWithStreamingResponse:
+    """``client.beta.chatkit.threads.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncBetaChatkitThreads) -> None:
+        self._resource = resource
+        self.list_items = to_streamed_response(resource.list_items)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.delete = to_streamed_response(resource.delete)
+        self.list = to_streamed_response(resource.list)

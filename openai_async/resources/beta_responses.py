@@ -10,6 +10,7 @@ from typing import Literal, cast, overload
 
 from .._options import Timeout
 from .._pagination import AsyncPaginator
+from .._raw import to_raw_response, to_streamed_response
 from .._request import path_param
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
@@ -46,11 +47,31 @@ from ..models.beta_responses import (
     BetaTruncationEnum,
 )
 
-__all__ = ["AsyncBetaResponses", "AsyncBetaResponsesInputItems", "AsyncBetaResponsesInputTokens"]
+__all__ = [
+    "AsyncBetaResponses",
+    "AsyncBetaResponsesInputItems",
+    "AsyncBetaResponsesInputItemsWithRawResponse",
+    "AsyncBetaResponsesInputItemsWithStreamingResponse",
+    "AsyncBetaResponsesInputTokens",
+    "AsyncBetaResponsesInputTokensWithRawResponse",
+    "AsyncBetaResponsesInputTokensWithStreamingResponse",
+    "AsyncBetaResponsesWithRawResponse",
+    "AsyncBetaResponsesWithStreamingResponse",
+]
 
 
 class AsyncBetaResponses(AsyncAPIResource):
     """``client.beta.responses``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncBetaResponsesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncBetaResponsesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncBetaResponsesWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncBetaResponsesWithStreamingResponse(self)
 
     @cached_property
     def input_items(self) -> AsyncBetaResponsesInputItems:
@@ -585,8 +606,58 @@ class AsyncBetaResponses(AsyncAPIResource):
         )
 
 
+class AsyncBetaResponsesWithRawResponse:
+    """``client.beta.responses.with_raw_response``."""
+
+    def __init__(self, resource: AsyncBetaResponses) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.delete = to_raw_response(resource.delete)
+        self.cancel = to_raw_response(resource.cancel)
+        self.compact = to_raw_response(resource.compact)
+
+    @cached_property
+    def input_items(self) -> AsyncBetaResponsesInputItemsWithRawResponse:
+        return AsyncBetaResponsesInputItemsWithRawResponse(self._resource.input_items)
+
+    @cached_property
+    def input_tokens(self) -> AsyncBetaResponsesInputTokensWithRawResponse:
+        return AsyncBetaResponsesInputTokensWithRawResponse(self._resource.input_tokens)
+
+
+class AsyncBetaResponsesWithStreamingResponse:
+    """``client.beta.responses.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncBetaResponses) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.delete = to_streamed_response(resource.delete)
+        self.cancel = to_streamed_response(resource.cancel)
+        self.compact = to_streamed_response(resource.compact)
+
+    @cached_property
+    def input_items(self) -> AsyncBetaResponsesInputItemsWithStreamingResponse:
+        return AsyncBetaResponsesInputItemsWithStreamingResponse(self._resource.input_items)
+
+    @cached_property
+    def input_tokens(self) -> AsyncBetaResponsesInputTokensWithStreamingResponse:
+        return AsyncBetaResponsesInputTokensWithStreamingResponse(self._resource.input_tokens)
+
+
 class AsyncBetaResponsesInputItems(AsyncAPIResource):
     """``client.beta.responses.input_items``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncBetaResponsesInputItemsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncBetaResponsesInputItemsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncBetaResponsesInputItemsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncBetaResponsesInputItemsWithStreamingResponse(self)
 
     def list(
         self,
@@ -630,8 +701,34 @@ class AsyncBetaResponsesInputItems(AsyncAPIResource):
         )
 
 
+class AsyncBetaResponsesInputItemsWithRawResponse:
+    """``client.beta.responses.input_items.with_raw_response``."""
+
+    def __init__(self, resource: AsyncBetaResponsesInputItems) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+
+
+class AsyncBetaResponsesInputItemsWithStreamingResponse:
+    """``client.beta.responses.input_items.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncBetaResponsesInputItems) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+
+
 class AsyncBetaResponsesInputTokens(AsyncAPIResource):
     """``client.beta.responses.input_tokens``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncBetaResponsesInputTokensWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncBetaResponsesInputTokensWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncBetaResponsesInputTokensWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncBetaResponsesInputTokensWithStreamingResponse(self)
 
     async def count(
         self,
@@ -700,3 +797,19 @@ class AsyncBetaResponsesInputTokens(AsyncAPIResource):
             max_retries=max_retries,
             options=options,
         )
+
+
+class AsyncBetaResponsesInputTokensWithRawResponse:
+    """``client.beta.responses.input_tokens.with_raw_response``."""
+
+    def __init__(self, resource: AsyncBetaResponsesInputTokens) -> None:
+        self._resource = resource
+        self.count = to_raw_response(resource.count)
+
+
+class AsyncBetaResponsesInputTokensWithStreamingResponse:
+    """``client.beta.responses.input_tokens.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncBetaResponsesInputTokens) -> None:
+        self._resource = resource
+        self.count = to_streamed_response(resource.count)

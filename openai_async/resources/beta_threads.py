@@ -10,6 +10,7 @@ from typing import Literal, cast, overload
 
 from .._options import Timeout
 from .._pagination import AsyncPaginator
+from .._raw import to_raw_response, to_streamed_response
 from .._request import path_param
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
@@ -50,13 +51,33 @@ __all__ = [
     "AsyncBetaThreads",
     "AsyncBetaThreadsMessages",
     "AsyncBetaThreadsMessagesFiles",
+    "AsyncBetaThreadsMessagesFilesWithRawResponse",
+    "AsyncBetaThreadsMessagesFilesWithStreamingResponse",
+    "AsyncBetaThreadsMessagesWithRawResponse",
+    "AsyncBetaThreadsMessagesWithStreamingResponse",
     "AsyncBetaThreadsRuns",
     "AsyncBetaThreadsRunsSteps",
+    "AsyncBetaThreadsRunsStepsWithRawResponse",
+    "AsyncBetaThreadsRunsStepsWithStreamingResponse",
+    "AsyncBetaThreadsRunsWithRawResponse",
+    "AsyncBetaThreadsRunsWithStreamingResponse",
+    "AsyncBetaThreadsWithRawResponse",
+    "AsyncBetaThreadsWithStreamingResponse",
 ]
 
 
 class AsyncBetaThreads(AsyncAPIResource):
     """``client.beta.threads``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncBetaThreadsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncBetaThreadsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncBetaThreadsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncBetaThreadsWithStreamingResponse(self)
 
     @cached_property
     def messages(self) -> AsyncBetaThreadsMessages:
@@ -762,8 +783,58 @@ class AsyncBetaThreads(AsyncAPIResource):
         )
 
 
+class AsyncBetaThreadsWithRawResponse:
+    """``client.beta.threads.with_raw_response``."""
+
+    def __init__(self, resource: AsyncBetaThreads) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+        self.create_and_run = to_raw_response(resource.create_and_run)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
+
+    @cached_property
+    def messages(self) -> AsyncBetaThreadsMessagesWithRawResponse:
+        return AsyncBetaThreadsMessagesWithRawResponse(self._resource.messages)
+
+    @cached_property
+    def runs(self) -> AsyncBetaThreadsRunsWithRawResponse:
+        return AsyncBetaThreadsRunsWithRawResponse(self._resource.runs)
+
+
+class AsyncBetaThreadsWithStreamingResponse:
+    """``client.beta.threads.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncBetaThreads) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+        self.create_and_run = to_streamed_response(resource.create_and_run)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+        self.delete = to_streamed_response(resource.delete)
+
+    @cached_property
+    def messages(self) -> AsyncBetaThreadsMessagesWithStreamingResponse:
+        return AsyncBetaThreadsMessagesWithStreamingResponse(self._resource.messages)
+
+    @cached_property
+    def runs(self) -> AsyncBetaThreadsRunsWithStreamingResponse:
+        return AsyncBetaThreadsRunsWithStreamingResponse(self._resource.runs)
+
+
 class AsyncBetaThreadsMessages(AsyncAPIResource):
     """``client.beta.threads.messages``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncBetaThreadsMessagesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncBetaThreadsMessagesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncBetaThreadsMessagesWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncBetaThreadsMessagesWithStreamingResponse(self)
 
     @cached_property
     def files(self) -> AsyncBetaThreadsMessagesFiles:
@@ -944,8 +1015,50 @@ class AsyncBetaThreadsMessages(AsyncAPIResource):
         )
 
 
+class AsyncBetaThreadsMessagesWithRawResponse:
+    """``client.beta.threads.messages.with_raw_response``."""
+
+    def __init__(self, resource: AsyncBetaThreadsMessages) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
+
+    @cached_property
+    def files(self) -> AsyncBetaThreadsMessagesFilesWithRawResponse:
+        return AsyncBetaThreadsMessagesFilesWithRawResponse(self._resource.files)
+
+
+class AsyncBetaThreadsMessagesWithStreamingResponse:
+    """``client.beta.threads.messages.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncBetaThreadsMessages) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+        self.delete = to_streamed_response(resource.delete)
+
+    @cached_property
+    def files(self) -> AsyncBetaThreadsMessagesFilesWithStreamingResponse:
+        return AsyncBetaThreadsMessagesFilesWithStreamingResponse(self._resource.files)
+
+
 class AsyncBetaThreadsRuns(AsyncRunsHelpers):
     """``client.beta.threads.runs``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncBetaThreadsRunsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncBetaThreadsRunsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncBetaThreadsRunsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncBetaThreadsRunsWithStreamingResponse(self)
 
     @cached_property
     def steps(self) -> AsyncBetaThreadsRunsSteps:
@@ -1608,8 +1721,52 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
         )
 
 
+class AsyncBetaThreadsRunsWithRawResponse:
+    """``client.beta.threads.runs.with_raw_response``."""
+
+    def __init__(self, resource: AsyncBetaThreadsRuns) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+        self.cancel = to_raw_response(resource.cancel)
+        self.submit_tool_outputs = to_raw_response(resource.submit_tool_outputs)
+
+    @cached_property
+    def steps(self) -> AsyncBetaThreadsRunsStepsWithRawResponse:
+        return AsyncBetaThreadsRunsStepsWithRawResponse(self._resource.steps)
+
+
+class AsyncBetaThreadsRunsWithStreamingResponse:
+    """``client.beta.threads.runs.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncBetaThreadsRuns) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+        self.cancel = to_streamed_response(resource.cancel)
+        self.submit_tool_outputs = to_streamed_response(resource.submit_tool_outputs)
+
+    @cached_property
+    def steps(self) -> AsyncBetaThreadsRunsStepsWithStreamingResponse:
+        return AsyncBetaThreadsRunsStepsWithStreamingResponse(self._resource.steps)
+
+
 class AsyncBetaThreadsMessagesFiles(AsyncAPIResource):
     """``client.beta.threads.messages.files``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncBetaThreadsMessagesFilesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncBetaThreadsMessagesFilesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncBetaThreadsMessagesFilesWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncBetaThreadsMessagesFilesWithStreamingResponse(self)
 
     def list(
         self,
@@ -1684,8 +1841,36 @@ class AsyncBetaThreadsMessagesFiles(AsyncAPIResource):
         )
 
 
+class AsyncBetaThreadsMessagesFilesWithRawResponse:
+    """``client.beta.threads.messages.files.with_raw_response``."""
+
+    def __init__(self, resource: AsyncBetaThreadsMessagesFiles) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.retrieve = to_raw_response(resource.retrieve)
+
+
+class AsyncBetaThreadsMessagesFilesWithStreamingResponse:
+    """``client.beta.threads.messages.files.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncBetaThreadsMessagesFiles) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.retrieve = to_streamed_response(resource.retrieve)
+
+
 class AsyncBetaThreadsRunsSteps(AsyncAPIResource):
     """``client.beta.threads.runs.steps``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncBetaThreadsRunsStepsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncBetaThreadsRunsStepsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncBetaThreadsRunsStepsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncBetaThreadsRunsStepsWithStreamingResponse(self)
 
     def list(
         self,
@@ -1764,3 +1949,21 @@ class AsyncBetaThreadsRunsSteps(AsyncAPIResource):
             max_retries=max_retries,
             options=options,
         )
+
+
+class AsyncBetaThreadsRunsStepsWithRawResponse:
+    """``client.beta.threads.runs.steps.with_raw_response``."""
+
+    def __init__(self, resource: AsyncBetaThreadsRunsSteps) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.retrieve = to_raw_response(resource.retrieve)
+
+
+class AsyncBetaThreadsRunsStepsWithStreamingResponse:
+    """``client.beta.threads.runs.steps.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncBetaThreadsRunsSteps) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.retrieve = to_streamed_response(resource.retrieve)

@@ -9,6 +9,7 @@ from typing import Any, Literal, overload
 
 from .._options import Timeout
 from .._pagination import AsyncPaginator
+from .._raw import to_raw_response, to_streamed_response
 from .._request import path_param
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
@@ -54,19 +55,71 @@ from ..models.shared import (
     Verbosity,
 )
 
-__all__ = ["AsyncChat", "AsyncChatCompletions", "AsyncChatCompletionsMessages"]
+__all__ = [
+    "AsyncChat",
+    "AsyncChatCompletions",
+    "AsyncChatCompletionsMessages",
+    "AsyncChatCompletionsMessagesWithRawResponse",
+    "AsyncChatCompletionsMessagesWithStreamingResponse",
+    "AsyncChatCompletionsWithRawResponse",
+    "AsyncChatCompletionsWithStreamingResponse",
+    "AsyncChatWithRawResponse",
+    "AsyncChatWithStreamingResponse",
+]
 
 
 class AsyncChat(AsyncAPIResource):
     """``client.chat``."""
 
     @cached_property
+    def with_raw_response(self) -> AsyncChatWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncChatWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncChatWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncChatWithStreamingResponse(self)
+
+    @cached_property
     def completions(self) -> AsyncChatCompletions:
         return AsyncChatCompletions(self._client)
 
 
+class AsyncChatWithRawResponse:
+    """``client.chat.with_raw_response``."""
+
+    def __init__(self, resource: AsyncChat) -> None:
+        self._resource = resource
+
+    @cached_property
+    def completions(self) -> AsyncChatCompletionsWithRawResponse:
+        return AsyncChatCompletionsWithRawResponse(self._resource.completions)
+
+
+class AsyncChatWithStreamingResponse:
+    """``client.chat.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncChat) -> None:
+        self._resource = resource
+
+    @cached_property
+    def completions(self) -> AsyncChatCompletionsWithStreamingResponse:
+        return AsyncChatCompletionsWithStreamingResponse(self._resource.completions)
+
+
 class AsyncChatCompletions(AsyncAPIResource):
     """``client.chat.completions``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncChatCompletionsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncChatCompletionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncChatCompletionsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncChatCompletionsWithStreamingResponse(self)
 
     @cached_property
     def messages(self) -> AsyncChatCompletionsMessages:
@@ -785,8 +838,52 @@ class AsyncChatCompletions(AsyncAPIResource):
         )
 
 
+class AsyncChatCompletionsWithRawResponse:
+    """``client.chat.completions.with_raw_response``."""
+
+    def __init__(self, resource: AsyncChatCompletions) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
+        self.parse = to_raw_response(resource.parse)
+
+    @cached_property
+    def messages(self) -> AsyncChatCompletionsMessagesWithRawResponse:
+        return AsyncChatCompletionsMessagesWithRawResponse(self._resource.messages)
+
+
+class AsyncChatCompletionsWithStreamingResponse:
+    """``client.chat.completions.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncChatCompletions) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+        self.delete = to_streamed_response(resource.delete)
+        self.parse = to_streamed_response(resource.parse)
+
+    @cached_property
+    def messages(self) -> AsyncChatCompletionsMessagesWithStreamingResponse:
+        return AsyncChatCompletionsMessagesWithStreamingResponse(self._resource.messages)
+
+
 class AsyncChatCompletionsMessages(AsyncAPIResource):
     """``client.chat.completions.messages``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncChatCompletionsMessagesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncChatCompletionsMessagesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncChatCompletionsMessagesWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncChatCompletionsMessagesWithStreamingResponse(self)
 
     def list(
         self,
@@ -824,3 +921,19 @@ class AsyncChatCompletionsMessages(AsyncAPIResource):
                 "options": options,
             },
         )
+
+
+class AsyncChatCompletionsMessagesWithRawResponse:
+    """``client.chat.completions.messages.with_raw_response``."""
+
+    def __init__(self, resource: AsyncChatCompletionsMessages) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+
+
+class AsyncChatCompletionsMessagesWithStreamingResponse:
+    """``client.chat.completions.messages.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncChatCompletionsMessages) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)

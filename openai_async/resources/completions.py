@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Literal, overload
 
 from .._options import Timeout
+from .._raw import to_raw_response, to_streamed_response
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
 from .._streaming import AsyncStream
@@ -13,11 +15,25 @@ from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
 from ..models.completions import Completion
 from ..models.shared import ChatCompletionStreamOptions, StopConfiguration
 
-__all__ = ["AsyncCompletions"]
+__all__ = [
+    "AsyncCompletions",
+    "AsyncCompletionsWithRawResponse",
+    "AsyncCompletionsWithStreamingResponse",
+]
 
 
 class AsyncCompletions(AsyncAPIResource):
     """``client.completions``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncCompletionsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncCompletionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncCompletionsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncCompletionsWithStreamingResponse(self)
 
     @overload
     async def create(
@@ -208,3 +224,19 @@ class AsyncCompletions(AsyncAPIResource):
             max_retries=max_retries,
             options=options,
         )
+
+
+class AsyncCompletionsWithRawResponse:
+    """``client.completions.with_raw_response``."""
+
+    def __init__(self, resource: AsyncCompletions) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+
+
+class AsyncCompletionsWithStreamingResponse:
+    """``client.completions.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncCompletions) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)

@@ -12,6 +12,7 @@ from .._binary import BinaryResponse
 from .._files import FileTypes
 from .._options import Timeout
 from .._pagination import AsyncPaginator
+from .._raw import to_raw_response, to_streamed_response
 from .._request import path_param
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
@@ -24,11 +25,31 @@ from ..models.responses import (
     SkillReferenceParamParam,
 )
 
-__all__ = ["AsyncContainers", "AsyncContainersFiles", "AsyncContainersFilesContent"]
+__all__ = [
+    "AsyncContainers",
+    "AsyncContainersFiles",
+    "AsyncContainersFilesContent",
+    "AsyncContainersFilesContentWithRawResponse",
+    "AsyncContainersFilesContentWithStreamingResponse",
+    "AsyncContainersFilesWithRawResponse",
+    "AsyncContainersFilesWithStreamingResponse",
+    "AsyncContainersWithRawResponse",
+    "AsyncContainersWithStreamingResponse",
+]
 
 
 class AsyncContainers(AsyncAPIResource):
     """``client.containers``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncContainersWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncContainersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncContainersWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncContainersWithStreamingResponse(self)
 
     @cached_property
     def files(self) -> AsyncContainersFiles:
@@ -177,8 +198,48 @@ class AsyncContainers(AsyncAPIResource):
         )
 
 
+class AsyncContainersWithRawResponse:
+    """``client.containers.with_raw_response``."""
+
+    def __init__(self, resource: AsyncContainers) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.delete = to_raw_response(resource.delete)
+
+    @cached_property
+    def files(self) -> AsyncContainersFilesWithRawResponse:
+        return AsyncContainersFilesWithRawResponse(self._resource.files)
+
+
+class AsyncContainersWithStreamingResponse:
+    """``client.containers.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncContainers) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.delete = to_streamed_response(resource.delete)
+
+    @cached_property
+    def files(self) -> AsyncContainersFilesWithStreamingResponse:
+        return AsyncContainersFilesWithStreamingResponse(self._resource.files)
+
+
 class AsyncContainersFiles(AsyncAPIResource):
     """``client.containers.files``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncContainersFilesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncContainersFilesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncContainersFilesWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncContainersFilesWithStreamingResponse(self)
 
     @cached_property
     def content(self) -> AsyncContainersFilesContent:
@@ -317,8 +378,48 @@ class AsyncContainersFiles(AsyncAPIResource):
         )
 
 
+class AsyncContainersFilesWithRawResponse:
+    """``client.containers.files.with_raw_response``."""
+
+    def __init__(self, resource: AsyncContainersFiles) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+        self.list = to_raw_response(resource.list)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.delete = to_raw_response(resource.delete)
+
+    @cached_property
+    def content(self) -> AsyncContainersFilesContentWithRawResponse:
+        return AsyncContainersFilesContentWithRawResponse(self._resource.content)
+
+
+class AsyncContainersFilesWithStreamingResponse:
+    """``client.containers.files.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncContainersFiles) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+        self.list = to_streamed_response(resource.list)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.delete = to_streamed_response(resource.delete)
+
+    @cached_property
+    def content(self) -> AsyncContainersFilesContentWithStreamingResponse:
+        return AsyncContainersFilesContentWithStreamingResponse(self._resource.content)
+
+
 class AsyncContainersFilesContent(AsyncAPIResource):
     """``client.containers.files.content``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncContainersFilesContentWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncContainersFilesContentWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncContainersFilesContentWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncContainersFilesContentWithStreamingResponse(self)
 
     async def retrieve(
         self,
@@ -344,3 +445,19 @@ class AsyncContainersFilesContent(AsyncAPIResource):
             max_retries=max_retries,
             options=options,
         )
+
+
+class AsyncContainersFilesContentWithRawResponse:
+    """``client.containers.files.content.with_raw_response``."""
+
+    def __init__(self, resource: AsyncContainersFilesContent) -> None:
+        self._resource = resource
+        self.retrieve = to_raw_response(resource.retrieve)
+
+
+class AsyncContainersFilesContentWithStreamingResponse:
+    """``client.containers.files.content.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncContainersFilesContent) -> None:
+        self._resource = resource
+        self.retrieve = to_streamed_response(resource.retrieve)

@@ -3,18 +3,35 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from .._files import FileTypes
 from .._options import Timeout
+from .._raw import to_raw_response, to_streamed_response
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
 from ..models.content_provenance import ProvenanceResource
 
-__all__ = ["AsyncContentProvenanceChecks"]
+__all__ = [
+    "AsyncContentProvenanceChecks",
+    "AsyncContentProvenanceChecksWithRawResponse",
+    "AsyncContentProvenanceChecksWithStreamingResponse",
+]
 
 
 class AsyncContentProvenanceChecks(AsyncAPIResource):
     """``client.content_provenance_checks``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncContentProvenanceChecksWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncContentProvenanceChecksWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncContentProvenanceChecksWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncContentProvenanceChecksWithStreamingResponse(self)
 
     async def create(
         self,
@@ -52,3 +69,19 @@ class AsyncContentProvenanceChecks(AsyncAPIResource):
             max_retries=max_retries,
             options=options,
         )
+
+
+class AsyncContentProvenanceChecksWithRawResponse:
+    """``client.content_provenance_checks.with_raw_response``."""
+
+    def __init__(self, resource: AsyncContentProvenanceChecks) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+
+
+class AsyncContentProvenanceChecksWithStreamingResponse:
+    """``client.content_provenance_checks.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncContentProvenanceChecks) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)

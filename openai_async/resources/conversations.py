@@ -9,6 +9,7 @@ from typing import Literal, cast
 
 from .._options import Timeout
 from .._pagination import AsyncPaginator
+from .._raw import to_raw_response, to_streamed_response
 from .._request import path_param
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
@@ -22,11 +23,28 @@ from ..models.conversations import (
 from ..models.responses import IncludeEnum, InputItemParam
 from ..models.shared import Metadata
 
-__all__ = ["AsyncConversations", "AsyncConversationsItems"]
+__all__ = [
+    "AsyncConversations",
+    "AsyncConversationsItems",
+    "AsyncConversationsItemsWithRawResponse",
+    "AsyncConversationsItemsWithStreamingResponse",
+    "AsyncConversationsWithRawResponse",
+    "AsyncConversationsWithStreamingResponse",
+]
 
 
 class AsyncConversations(AsyncAPIResource):
     """``client.conversations``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncConversationsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncConversationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncConversationsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncConversationsWithStreamingResponse(self)
 
     @cached_property
     def items(self) -> AsyncConversationsItems:
@@ -151,8 +169,48 @@ class AsyncConversations(AsyncAPIResource):
         )
 
 
+class AsyncConversationsWithRawResponse:
+    """``client.conversations.with_raw_response``."""
+
+    def __init__(self, resource: AsyncConversations) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.delete = to_raw_response(resource.delete)
+        self.update = to_raw_response(resource.update)
+
+    @cached_property
+    def items(self) -> AsyncConversationsItemsWithRawResponse:
+        return AsyncConversationsItemsWithRawResponse(self._resource.items)
+
+
+class AsyncConversationsWithStreamingResponse:
+    """``client.conversations.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncConversations) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.delete = to_streamed_response(resource.delete)
+        self.update = to_streamed_response(resource.update)
+
+    @cached_property
+    def items(self) -> AsyncConversationsItemsWithStreamingResponse:
+        return AsyncConversationsItemsWithStreamingResponse(self._resource.items)
+
+
 class AsyncConversationsItems(AsyncAPIResource):
     """``client.conversations.items``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncConversationsItemsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncConversationsItemsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncConversationsItemsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncConversationsItemsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -292,3 +350,25 @@ class AsyncConversationsItems(AsyncAPIResource):
             max_retries=max_retries,
             options=options,
         )
+
+
+class AsyncConversationsItemsWithRawResponse:
+    """``client.conversations.items.with_raw_response``."""
+
+    def __init__(self, resource: AsyncConversationsItems) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+        self.list = to_raw_response(resource.list)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.delete = to_raw_response(resource.delete)
+
+
+class AsyncConversationsItemsWithStreamingResponse:
+    """``client.conversations.items.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncConversationsItems) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+        self.list = to_streamed_response(resource.list)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.delete = to_streamed_response(resource.delete)

@@ -4,18 +4,30 @@
 from __future__ import annotations
 
 import warnings
+from functools import cached_property
 
 from .._options import Timeout
+from .._raw import to_raw_response, to_streamed_response
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
 from ..models.completions import LegacyEdit
 
-__all__ = ["AsyncEdits"]
+__all__ = ["AsyncEdits", "AsyncEditsWithRawResponse", "AsyncEditsWithStreamingResponse"]
 
 
 class AsyncEdits(AsyncAPIResource):
     """``client.edits``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncEditsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncEditsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncEditsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncEditsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -68,3 +80,19 @@ class AsyncEdits(AsyncAPIResource):
             max_retries=max_retries,
             options=options,
         )
+
+
+class AsyncEditsWithRawResponse:
+    """``client.edits.with_raw_response``."""
+
+    def __init__(self, resource: AsyncEdits) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+
+
+class AsyncEditsWithStreamingResponse:
+    """``client.edits.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncEdits) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Literal
 
 from .._client import structure_response
 from .._options import Timeout
+from .._raw import to_raw_response, to_streamed_response
 from .._request_options import RequestOptions
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
 from ..lib.embeddings import (
@@ -18,11 +20,27 @@ from ..lib.embeddings import (
 )
 from ..models.embeddings import CreateEmbeddingResponse
 
-__all__ = ["AsyncEmbeddings", "base64_embedding_bytes", "decode_base64_embedding"]
+__all__ = [
+    "AsyncEmbeddings",
+    "AsyncEmbeddingsWithRawResponse",
+    "AsyncEmbeddingsWithStreamingResponse",
+    "base64_embedding_bytes",
+    "decode_base64_embedding",
+]
 
 
 class AsyncEmbeddings(AsyncEmbeddingsHelpers):
     """``client.embeddings``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncEmbeddingsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncEmbeddingsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncEmbeddingsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncEmbeddingsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -77,3 +95,19 @@ class AsyncEmbeddings(AsyncEmbeddingsHelpers):
         return structure_response(
             decode_embedding_vectors(data, info), CreateEmbeddingResponse, info
         )
+
+
+class AsyncEmbeddingsWithRawResponse:
+    """``client.embeddings.with_raw_response``."""
+
+    def __init__(self, resource: AsyncEmbeddings) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+
+
+class AsyncEmbeddingsWithStreamingResponse:
+    """``client.embeddings.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncEmbeddings) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)

@@ -4,20 +4,32 @@
 from __future__ import annotations
 
 import warnings
+from functools import cached_property
 
 from .._options import Timeout
 from .._pagination import AsyncPaginator
+from .._raw import to_raw_response, to_streamed_response
 from .._request import path_param
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, Headers, NotGiven, Query
 from ..models.models import LegacyEngine
 
-__all__ = ["AsyncEngines"]
+__all__ = ["AsyncEngines", "AsyncEnginesWithRawResponse", "AsyncEnginesWithStreamingResponse"]
 
 
 class AsyncEngines(AsyncAPIResource):
     """``client.engines``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncEnginesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncEnginesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncEnginesWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncEnginesWithStreamingResponse(self)
 
     def list(
         self,
@@ -74,3 +86,21 @@ class AsyncEngines(AsyncAPIResource):
             max_retries=max_retries,
             options=options,
         )
+
+
+class AsyncEnginesWithRawResponse:
+    """``client.engines.with_raw_response``."""
+
+    def __init__(self, resource: AsyncEngines) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.retrieve = to_raw_response(resource.retrieve)
+
+
+class AsyncEnginesWithStreamingResponse:
+    """``client.engines.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncEngines) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.retrieve = to_streamed_response(resource.retrieve)

@@ -9,6 +9,7 @@ from typing import Literal
 
 from .._options import Timeout
 from .._pagination import AsyncPaginator
+from .._raw import to_raw_response, to_streamed_response
 from .._request import path_param
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
@@ -33,11 +34,31 @@ from ..models.evals import (
 )
 from ..models.shared import Metadata
 
-__all__ = ["AsyncEvals", "AsyncEvalsRuns", "AsyncEvalsRunsOutputItems"]
+__all__ = [
+    "AsyncEvals",
+    "AsyncEvalsRuns",
+    "AsyncEvalsRunsOutputItems",
+    "AsyncEvalsRunsOutputItemsWithRawResponse",
+    "AsyncEvalsRunsOutputItemsWithStreamingResponse",
+    "AsyncEvalsRunsWithRawResponse",
+    "AsyncEvalsRunsWithStreamingResponse",
+    "AsyncEvalsWithRawResponse",
+    "AsyncEvalsWithStreamingResponse",
+]
 
 
 class AsyncEvals(AsyncAPIResource):
     """``client.evals``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncEvalsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncEvalsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncEvalsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncEvalsWithStreamingResponse(self)
 
     @cached_property
     def runs(self) -> AsyncEvalsRuns:
@@ -214,8 +235,50 @@ class AsyncEvals(AsyncAPIResource):
         )
 
 
+class AsyncEvalsWithRawResponse:
+    """``client.evals.with_raw_response``."""
+
+    def __init__(self, resource: AsyncEvals) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
+
+    @cached_property
+    def runs(self) -> AsyncEvalsRunsWithRawResponse:
+        return AsyncEvalsRunsWithRawResponse(self._resource.runs)
+
+
+class AsyncEvalsWithStreamingResponse:
+    """``client.evals.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncEvals) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+        self.delete = to_streamed_response(resource.delete)
+
+    @cached_property
+    def runs(self) -> AsyncEvalsRunsWithStreamingResponse:
+        return AsyncEvalsRunsWithStreamingResponse(self._resource.runs)
+
+
 class AsyncEvalsRuns(AsyncAPIResource):
     """``client.evals.runs``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncEvalsRunsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncEvalsRunsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncEvalsRunsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncEvalsRunsWithStreamingResponse(self)
 
     @cached_property
     def output_items(self) -> AsyncEvalsRunsOutputItems:
@@ -373,8 +436,50 @@ class AsyncEvalsRuns(AsyncAPIResource):
         )
 
 
+class AsyncEvalsRunsWithRawResponse:
+    """``client.evals.runs.with_raw_response``."""
+
+    def __init__(self, resource: AsyncEvalsRuns) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.cancel = to_raw_response(resource.cancel)
+        self.delete = to_raw_response(resource.delete)
+
+    @cached_property
+    def output_items(self) -> AsyncEvalsRunsOutputItemsWithRawResponse:
+        return AsyncEvalsRunsOutputItemsWithRawResponse(self._resource.output_items)
+
+
+class AsyncEvalsRunsWithStreamingResponse:
+    """``client.evals.runs.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncEvalsRuns) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.cancel = to_streamed_response(resource.cancel)
+        self.delete = to_streamed_response(resource.delete)
+
+    @cached_property
+    def output_items(self) -> AsyncEvalsRunsOutputItemsWithStreamingResponse:
+        return AsyncEvalsRunsOutputItemsWithStreamingResponse(self._resource.output_items)
+
+
 class AsyncEvalsRunsOutputItems(AsyncAPIResource):
     """``client.evals.runs.output_items``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncEvalsRunsOutputItemsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncEvalsRunsOutputItemsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncEvalsRunsOutputItemsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncEvalsRunsOutputItemsWithStreamingResponse(self)
 
     def list(
         self,
@@ -438,3 +543,21 @@ class AsyncEvalsRunsOutputItems(AsyncAPIResource):
             max_retries=max_retries,
             options=options,
         )
+
+
+class AsyncEvalsRunsOutputItemsWithRawResponse:
+    """``client.evals.runs.output_items.with_raw_response``."""
+
+    def __init__(self, resource: AsyncEvalsRunsOutputItems) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.retrieve = to_raw_response(resource.retrieve)
+
+
+class AsyncEvalsRunsOutputItemsWithStreamingResponse:
+    """``client.evals.runs.output_items.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncEvalsRunsOutputItems) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.retrieve = to_streamed_response(resource.retrieve)

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Literal
 
 from .._binary import BinaryResponse
 from .._files import FileTypes
 from .._options import Timeout
 from .._pagination import AsyncPaginator
+from .._raw import to_raw_response, to_streamed_response
 from .._request import path_param
 from .._request_options import RequestOptions
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
@@ -16,11 +18,21 @@ from ..lib.pollers import AsyncFilesHelpers
 from ..models.files import DeleteFileResponse
 from ..models.shared import FileExpirationAfter, FileObject
 
-__all__ = ["AsyncFiles"]
+__all__ = ["AsyncFiles", "AsyncFilesWithRawResponse", "AsyncFilesWithStreamingResponse"]
 
 
 class AsyncFiles(AsyncFilesHelpers):
     """``client.files``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncFilesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncFilesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFilesWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncFilesWithStreamingResponse(self)
 
     def list(
         self,
@@ -192,3 +204,27 @@ class AsyncFiles(AsyncFilesHelpers):
             max_retries=max_retries,
             options=options,
         )
+
+
+class AsyncFilesWithRawResponse:
+    """``client.files.with_raw_response``."""
+
+    def __init__(self, resource: AsyncFiles) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.delete = to_raw_response(resource.delete)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.content = to_raw_response(resource.content)
+
+
+class AsyncFilesWithStreamingResponse:
+    """``client.files.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncFiles) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.delete = to_streamed_response(resource.delete)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.content = to_streamed_response(resource.content)

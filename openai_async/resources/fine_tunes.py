@@ -5,20 +5,32 @@ from __future__ import annotations
 
 import builtins
 import warnings
+from functools import cached_property
 
 from .._options import Timeout
 from .._pagination import AsyncPaginator
+from .._raw import to_raw_response, to_streamed_response
 from .._request import path_param
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
 from ..models.fine_tuning import LegacyFineTune, LegacyFineTuneEvent
 
-__all__ = ["AsyncFineTunes"]
+__all__ = ["AsyncFineTunes", "AsyncFineTunesWithRawResponse", "AsyncFineTunesWithStreamingResponse"]
 
 
 class AsyncFineTunes(AsyncAPIResource):
     """``client.fine_tunes``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncFineTunesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncFineTunesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFineTunesWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncFineTunesWithStreamingResponse(self)
 
     async def create(
         self,
@@ -197,3 +209,27 @@ class AsyncFineTunes(AsyncAPIResource):
                 "options": options,
             },
         )
+
+
+class AsyncFineTunesWithRawResponse:
+    """``client.fine_tunes.with_raw_response``."""
+
+    def __init__(self, resource: AsyncFineTunes) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+        self.list = to_raw_response(resource.list)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.cancel = to_raw_response(resource.cancel)
+        self.list_events = to_raw_response(resource.list_events)
+
+
+class AsyncFineTunesWithStreamingResponse:
+    """``client.fine_tunes.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncFineTunes) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+        self.list = to_streamed_response(resource.list)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.cancel = to_streamed_response(resource.cancel)
+        self.list_events = to_streamed_response(resource.list_events)

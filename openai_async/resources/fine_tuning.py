@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from .._options import Timeout
 from .._pagination import AsyncPaginator
+from .._raw import to_raw_response, to_streamed_response
 from .._request import path_param
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
@@ -39,15 +40,39 @@ __all__ = [
     "AsyncFineTuning",
     "AsyncFineTuningAlpha",
     "AsyncFineTuningAlphaGraders",
+    "AsyncFineTuningAlphaGradersWithRawResponse",
+    "AsyncFineTuningAlphaGradersWithStreamingResponse",
+    "AsyncFineTuningAlphaWithRawResponse",
+    "AsyncFineTuningAlphaWithStreamingResponse",
     "AsyncFineTuningCheckpoints",
     "AsyncFineTuningCheckpointsPermissions",
+    "AsyncFineTuningCheckpointsPermissionsWithRawResponse",
+    "AsyncFineTuningCheckpointsPermissionsWithStreamingResponse",
+    "AsyncFineTuningCheckpointsWithRawResponse",
+    "AsyncFineTuningCheckpointsWithStreamingResponse",
     "AsyncFineTuningJobs",
     "AsyncFineTuningJobsCheckpoints",
+    "AsyncFineTuningJobsCheckpointsWithRawResponse",
+    "AsyncFineTuningJobsCheckpointsWithStreamingResponse",
+    "AsyncFineTuningJobsWithRawResponse",
+    "AsyncFineTuningJobsWithStreamingResponse",
+    "AsyncFineTuningWithRawResponse",
+    "AsyncFineTuningWithStreamingResponse",
 ]
 
 
 class AsyncFineTuning(AsyncAPIResource):
     """``client.fine_tuning``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncFineTuningWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncFineTuningWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFineTuningWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncFineTuningWithStreamingResponse(self)
 
     @cached_property
     def alpha(self) -> AsyncFineTuningAlpha:
@@ -62,24 +87,138 @@ class AsyncFineTuning(AsyncAPIResource):
         return AsyncFineTuningJobs(self._client)
 
 
+class AsyncFineTuningWithRawResponse:
+    """``client.fine_tuning.with_raw_response``."""
+
+    def __init__(self, resource: AsyncFineTuning) -> None:
+        self._resource = resource
+
+    @cached_property
+    def alpha(self) -> AsyncFineTuningAlphaWithRawResponse:
+        return AsyncFineTuningAlphaWithRawResponse(self._resource.alpha)
+
+    @cached_property
+    def checkpoints(self) -> AsyncFineTuningCheckpointsWithRawResponse:
+        return AsyncFineTuningCheckpointsWithRawResponse(self._resource.checkpoints)
+
+    @cached_property
+    def jobs(self) -> AsyncFineTuningJobsWithRawResponse:
+        return AsyncFineTuningJobsWithRawResponse(self._resource.jobs)
+
+
+class AsyncFineTuningWithStreamingResponse:
+    """``client.fine_tuning.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncFineTuning) -> None:
+        self._resource = resource
+
+    @cached_property
+    def alpha(self) -> AsyncFineTuningAlphaWithStreamingResponse:
+        return AsyncFineTuningAlphaWithStreamingResponse(self._resource.alpha)
+
+    @cached_property
+    def checkpoints(self) -> AsyncFineTuningCheckpointsWithStreamingResponse:
+        return AsyncFineTuningCheckpointsWithStreamingResponse(self._resource.checkpoints)
+
+    @cached_property
+    def jobs(self) -> AsyncFineTuningJobsWithStreamingResponse:
+        return AsyncFineTuningJobsWithStreamingResponse(self._resource.jobs)
+
+
 class AsyncFineTuningAlpha(AsyncAPIResource):
     """``client.fine_tuning.alpha``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncFineTuningAlphaWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncFineTuningAlphaWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFineTuningAlphaWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncFineTuningAlphaWithStreamingResponse(self)
 
     @cached_property
     def graders(self) -> AsyncFineTuningAlphaGraders:
         return AsyncFineTuningAlphaGraders(self._client)
 
 
+class AsyncFineTuningAlphaWithRawResponse:
+    """``client.fine_tuning.alpha.with_raw_response``."""
+
+    def __init__(self, resource: AsyncFineTuningAlpha) -> None:
+        self._resource = resource
+
+    @cached_property
+    def graders(self) -> AsyncFineTuningAlphaGradersWithRawResponse:
+        return AsyncFineTuningAlphaGradersWithRawResponse(self._resource.graders)
+
+
+class AsyncFineTuningAlphaWithStreamingResponse:
+    """``client.fine_tuning.alpha.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncFineTuningAlpha) -> None:
+        self._resource = resource
+
+    @cached_property
+    def graders(self) -> AsyncFineTuningAlphaGradersWithStreamingResponse:
+        return AsyncFineTuningAlphaGradersWithStreamingResponse(self._resource.graders)
+
+
 class AsyncFineTuningCheckpoints(AsyncAPIResource):
     """``client.fine_tuning.checkpoints``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncFineTuningCheckpointsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncFineTuningCheckpointsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFineTuningCheckpointsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncFineTuningCheckpointsWithStreamingResponse(self)
 
     @cached_property
     def permissions(self) -> AsyncFineTuningCheckpointsPermissions:
         return AsyncFineTuningCheckpointsPermissions(self._client)
 
 
+class AsyncFineTuningCheckpointsWithRawResponse:
+    """``client.fine_tuning.checkpoints.with_raw_response``."""
+
+    def __init__(self, resource: AsyncFineTuningCheckpoints) -> None:
+        self._resource = resource
+
+    @cached_property
+    def permissions(self) -> AsyncFineTuningCheckpointsPermissionsWithRawResponse:
+        return AsyncFineTuningCheckpointsPermissionsWithRawResponse(self._resource.permissions)
+
+
+class AsyncFineTuningCheckpointsWithStreamingResponse:
+    """``client.fine_tuning.checkpoints.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncFineTuningCheckpoints) -> None:
+        self._resource = resource
+
+    @cached_property
+    def permissions(self) -> AsyncFineTuningCheckpointsPermissionsWithStreamingResponse:
+        return AsyncFineTuningCheckpointsPermissionsWithStreamingResponse(
+            self._resource.permissions
+        )
+
+
 class AsyncFineTuningJobs(AsyncAPIResource):
     """``client.fine_tuning.jobs``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncFineTuningJobsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncFineTuningJobsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFineTuningJobsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncFineTuningJobsWithStreamingResponse(self)
 
     @cached_property
     def checkpoints(self) -> AsyncFineTuningJobsCheckpoints:
@@ -314,8 +453,54 @@ class AsyncFineTuningJobs(AsyncAPIResource):
         )
 
 
+class AsyncFineTuningJobsWithRawResponse:
+    """``client.fine_tuning.jobs.with_raw_response``."""
+
+    def __init__(self, resource: AsyncFineTuningJobs) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+        self.list = to_raw_response(resource.list)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.cancel = to_raw_response(resource.cancel)
+        self.list_events = to_raw_response(resource.list_events)
+        self.pause = to_raw_response(resource.pause)
+        self.resume = to_raw_response(resource.resume)
+
+    @cached_property
+    def checkpoints(self) -> AsyncFineTuningJobsCheckpointsWithRawResponse:
+        return AsyncFineTuningJobsCheckpointsWithRawResponse(self._resource.checkpoints)
+
+
+class AsyncFineTuningJobsWithStreamingResponse:
+    """``client.fine_tuning.jobs.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncFineTuningJobs) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+        self.list = to_streamed_response(resource.list)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.cancel = to_streamed_response(resource.cancel)
+        self.list_events = to_streamed_response(resource.list_events)
+        self.pause = to_streamed_response(resource.pause)
+        self.resume = to_streamed_response(resource.resume)
+
+    @cached_property
+    def checkpoints(self) -> AsyncFineTuningJobsCheckpointsWithStreamingResponse:
+        return AsyncFineTuningJobsCheckpointsWithStreamingResponse(self._resource.checkpoints)
+
+
 class AsyncFineTuningAlphaGraders(AsyncAPIResource):
     """``client.fine_tuning.alpha.graders``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncFineTuningAlphaGradersWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncFineTuningAlphaGradersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFineTuningAlphaGradersWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncFineTuningAlphaGradersWithStreamingResponse(self)
 
     async def run(
         self,
@@ -404,8 +589,36 @@ class AsyncFineTuningAlphaGraders(AsyncAPIResource):
         )
 
 
+class AsyncFineTuningAlphaGradersWithRawResponse:
+    """``client.fine_tuning.alpha.graders.with_raw_response``."""
+
+    def __init__(self, resource: AsyncFineTuningAlphaGraders) -> None:
+        self._resource = resource
+        self.run = to_raw_response(resource.run)
+        self.validate = to_raw_response(resource.validate)
+
+
+class AsyncFineTuningAlphaGradersWithStreamingResponse:
+    """``client.fine_tuning.alpha.graders.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncFineTuningAlphaGraders) -> None:
+        self._resource = resource
+        self.run = to_streamed_response(resource.run)
+        self.validate = to_streamed_response(resource.validate)
+
+
 class AsyncFineTuningCheckpointsPermissions(AsyncAPIResource):
     """``client.fine_tuning.checkpoints.permissions``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncFineTuningCheckpointsPermissionsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncFineTuningCheckpointsPermissionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFineTuningCheckpointsPermissionsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncFineTuningCheckpointsPermissionsWithStreamingResponse(self)
 
     def list(
         self,
@@ -509,8 +722,38 @@ class AsyncFineTuningCheckpointsPermissions(AsyncAPIResource):
         )
 
 
+class AsyncFineTuningCheckpointsPermissionsWithRawResponse:
+    """``client.fine_tuning.checkpoints.permissions.with_raw_response``."""
+
+    def __init__(self, resource: AsyncFineTuningCheckpointsPermissions) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.delete = to_raw_response(resource.delete)
+
+
+class AsyncFineTuningCheckpointsPermissionsWithStreamingResponse:
+    """``client.fine_tuning.checkpoints.permissions.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncFineTuningCheckpointsPermissions) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.delete = to_streamed_response(resource.delete)
+
+
 class AsyncFineTuningJobsCheckpoints(AsyncAPIResource):
     """``client.fine_tuning.jobs.checkpoints``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncFineTuningJobsCheckpointsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncFineTuningJobsCheckpointsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFineTuningJobsCheckpointsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncFineTuningJobsCheckpointsWithStreamingResponse(self)
 
     def list(
         self,
@@ -544,3 +787,19 @@ class AsyncFineTuningJobsCheckpoints(AsyncAPIResource):
                 "options": options,
             },
         )
+
+
+class AsyncFineTuningJobsCheckpointsWithRawResponse:
+    """``client.fine_tuning.jobs.checkpoints.with_raw_response``."""
+
+    def __init__(self, resource: AsyncFineTuningJobsCheckpoints) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+
+
+class AsyncFineTuningJobsCheckpointsWithStreamingResponse:
+    """``client.fine_tuning.jobs.checkpoints.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncFineTuningJobsCheckpoints) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Literal, cast, overload
 
 from .._files import FileTypes
 from .._options import Timeout
+from .._raw import to_raw_response, to_streamed_response
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
 from .._streaming import IMAGE_END, AsyncStream, EventTracker
@@ -14,11 +16,21 @@ from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
 from ..models.images import ImageEditStreamEvent, ImageGenStreamEvent, ImagesResponse, PartialImages
 from ..models.shared import InputFidelity
 
-__all__ = ["AsyncImages"]
+__all__ = ["AsyncImages", "AsyncImagesWithRawResponse", "AsyncImagesWithStreamingResponse"]
 
 
 class AsyncImages(AsyncAPIResource):
     """``client.images``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncImagesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncImagesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncImagesWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncImagesWithStreamingResponse(self)
 
     @overload
     async def edit(
@@ -585,3 +597,23 @@ class AsyncImages(AsyncAPIResource):
             max_retries=max_retries,
             options=options,
         )
+
+
+class AsyncImagesWithRawResponse:
+    """``client.images.with_raw_response``."""
+
+    def __init__(self, resource: AsyncImages) -> None:
+        self._resource = resource
+        self.edit = to_raw_response(resource.edit)
+        self.generate = to_raw_response(resource.generate)
+        self.create_variation = to_raw_response(resource.create_variation)
+
+
+class AsyncImagesWithStreamingResponse:
+    """``client.images.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncImages) -> None:
+        self._resource = resource
+        self.edit = to_streamed_response(resource.edit)
+        self.generate = to_streamed_response(resource.generate)
+        self.create_variation = to_streamed_response(resource.create_variation)

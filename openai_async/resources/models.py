@@ -3,19 +3,32 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from .._options import Timeout
 from .._pagination import AsyncPaginator
+from .._raw import to_raw_response, to_streamed_response
 from .._request import path_param
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, Headers, NotGiven, Query
 from ..models.models import Model, ModelDeleted
 
-__all__ = ["AsyncModels"]
+__all__ = ["AsyncModels", "AsyncModelsWithRawResponse", "AsyncModelsWithStreamingResponse"]
 
 
 class AsyncModels(AsyncAPIResource):
     """``client.models``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncModelsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncModelsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncModelsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncModelsWithStreamingResponse(self)
 
     def list(
         self,
@@ -84,3 +97,23 @@ class AsyncModels(AsyncAPIResource):
             max_retries=max_retries,
             options=options,
         )
+
+
+class AsyncModelsWithRawResponse:
+    """``client.models.with_raw_response``."""
+
+    def __init__(self, resource: AsyncModels) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.delete = to_raw_response(resource.delete)
+
+
+class AsyncModelsWithStreamingResponse:
+    """``client.models.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncModels) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.delete = to_streamed_response(resource.delete)

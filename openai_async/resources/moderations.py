@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Literal
 
 from .._options import Timeout
+from .._raw import to_raw_response, to_streamed_response
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
@@ -15,11 +17,25 @@ from ..models.moderations import (
     ModerationCreateResponse,
 )
 
-__all__ = ["AsyncModerations"]
+__all__ = [
+    "AsyncModerations",
+    "AsyncModerationsWithRawResponse",
+    "AsyncModerationsWithStreamingResponse",
+]
 
 
 class AsyncModerations(AsyncAPIResource):
     """``client.moderations``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncModerationsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncModerationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncModerationsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncModerationsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -73,3 +89,19 @@ class AsyncModerations(AsyncAPIResource):
             max_retries=max_retries,
             options=options,
         )
+
+
+class AsyncModerationsWithRawResponse:
+    """``client.moderations.with_raw_response``."""
+
+    def __init__(self, resource: AsyncModerations) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+
+
+class AsyncModerationsWithStreamingResponse:
+    """``client.moderations.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncModerations) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)

@@ -9,6 +9,7 @@ from typing import Literal
 
 from .._binary import BinaryResponse
 from .._options import Timeout
+from .._raw import to_raw_response, to_streamed_response
 from .._request import path_param
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
@@ -49,16 +50,40 @@ from ..models.shared import VoiceIdsOrCustomVoice
 __all__ = [
     "AsyncRealtime",
     "AsyncRealtimeCalls",
+    "AsyncRealtimeCallsWithRawResponse",
+    "AsyncRealtimeCallsWithStreamingResponse",
     "AsyncRealtimeClientSecrets",
+    "AsyncRealtimeClientSecretsWithRawResponse",
+    "AsyncRealtimeClientSecretsWithStreamingResponse",
     "AsyncRealtimeSessions",
+    "AsyncRealtimeSessionsWithRawResponse",
+    "AsyncRealtimeSessionsWithStreamingResponse",
     "AsyncRealtimeTranscriptionSessions",
+    "AsyncRealtimeTranscriptionSessionsWithRawResponse",
+    "AsyncRealtimeTranscriptionSessionsWithStreamingResponse",
     "AsyncRealtimeTranslations",
     "AsyncRealtimeTranslationsClientSecrets",
+    "AsyncRealtimeTranslationsClientSecretsWithRawResponse",
+    "AsyncRealtimeTranslationsClientSecretsWithStreamingResponse",
+    "AsyncRealtimeTranslationsWithRawResponse",
+    "AsyncRealtimeTranslationsWithStreamingResponse",
+    "AsyncRealtimeWithRawResponse",
+    "AsyncRealtimeWithStreamingResponse",
 ]
 
 
 class AsyncRealtime(AsyncAPIResource):
     """``client.realtime``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncRealtimeWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncRealtimeWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncRealtimeWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncRealtimeWithStreamingResponse(self)
 
     @cached_property
     def calls(self) -> AsyncRealtimeCalls:
@@ -81,8 +106,76 @@ class AsyncRealtime(AsyncAPIResource):
         return AsyncRealtimeTranslations(self._client)
 
 
+class AsyncRealtimeWithRawResponse:
+    """``client.realtime.with_raw_response``."""
+
+    def __init__(self, resource: AsyncRealtime) -> None:
+        self._resource = resource
+
+    @cached_property
+    def calls(self) -> AsyncRealtimeCallsWithRawResponse:
+        return AsyncRealtimeCallsWithRawResponse(self._resource.calls)
+
+    @cached_property
+    def client_secrets(self) -> AsyncRealtimeClientSecretsWithRawResponse:
+        return AsyncRealtimeClientSecretsWithRawResponse(self._resource.client_secrets)
+
+    @cached_property
+    def sessions(self) -> AsyncRealtimeSessionsWithRawResponse:
+        return AsyncRealtimeSessionsWithRawResponse(self._resource.sessions)
+
+    @cached_property
+    def transcription_sessions(self) -> AsyncRealtimeTranscriptionSessionsWithRawResponse:
+        return AsyncRealtimeTranscriptionSessionsWithRawResponse(
+            self._resource.transcription_sessions
+        )
+
+    @cached_property
+    def translations(self) -> AsyncRealtimeTranslationsWithRawResponse:
+        return AsyncRealtimeTranslationsWithRawResponse(self._resource.translations)
+
+
+class AsyncRealtimeWithStreamingResponse:
+    """``client.realtime.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncRealtime) -> None:
+        self._resource = resource
+
+    @cached_property
+    def calls(self) -> AsyncRealtimeCallsWithStreamingResponse:
+        return AsyncRealtimeCallsWithStreamingResponse(self._resource.calls)
+
+    @cached_property
+    def client_secrets(self) -> AsyncRealtimeClientSecretsWithStreamingResponse:
+        return AsyncRealtimeClientSecretsWithStreamingResponse(self._resource.client_secrets)
+
+    @cached_property
+    def sessions(self) -> AsyncRealtimeSessionsWithStreamingResponse:
+        return AsyncRealtimeSessionsWithStreamingResponse(self._resource.sessions)
+
+    @cached_property
+    def transcription_sessions(self) -> AsyncRealtimeTranscriptionSessionsWithStreamingResponse:
+        return AsyncRealtimeTranscriptionSessionsWithStreamingResponse(
+            self._resource.transcription_sessions
+        )
+
+    @cached_property
+    def translations(self) -> AsyncRealtimeTranslationsWithStreamingResponse:
+        return AsyncRealtimeTranslationsWithStreamingResponse(self._resource.translations)
+
+
 class AsyncRealtimeCalls(AsyncAPIResource):
     """``client.realtime.calls``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncRealtimeCallsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncRealtimeCallsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncRealtimeCallsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncRealtimeCallsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -330,8 +423,42 @@ class AsyncRealtimeCalls(AsyncAPIResource):
         )
 
 
+class AsyncRealtimeCallsWithRawResponse:
+    """``client.realtime.calls.with_raw_response``."""
+
+    def __init__(self, resource: AsyncRealtimeCalls) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+        self.accept = to_raw_response(resource.accept)
+        self.hangup = to_raw_response(resource.hangup)
+        self.refer = to_raw_response(resource.refer)
+        self.reject = to_raw_response(resource.reject)
+
+
+class AsyncRealtimeCallsWithStreamingResponse:
+    """``client.realtime.calls.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncRealtimeCalls) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+        self.accept = to_streamed_response(resource.accept)
+        self.hangup = to_streamed_response(resource.hangup)
+        self.refer = to_streamed_response(resource.refer)
+        self.reject = to_streamed_response(resource.reject)
+
+
 class AsyncRealtimeClientSecrets(AsyncAPIResource):
     """``client.realtime.client_secrets``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncRealtimeClientSecretsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncRealtimeClientSecretsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncRealtimeClientSecretsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncRealtimeClientSecretsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -389,8 +516,34 @@ class AsyncRealtimeClientSecrets(AsyncAPIResource):
         )
 
 
+class AsyncRealtimeClientSecretsWithRawResponse:
+    """``client.realtime.client_secrets.with_raw_response``."""
+
+    def __init__(self, resource: AsyncRealtimeClientSecrets) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+
+
+class AsyncRealtimeClientSecretsWithStreamingResponse:
+    """``client.realtime.client_secrets.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncRealtimeClientSecrets) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+
+
 class AsyncRealtimeSessions(AsyncAPIResource):
     """``client.realtime.sessions``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncRealtimeSessionsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncRealtimeSessionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncRealtimeSessionsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncRealtimeSessionsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -500,8 +653,34 @@ class AsyncRealtimeSessions(AsyncAPIResource):
         )
 
 
+class AsyncRealtimeSessionsWithRawResponse:
+    """``client.realtime.sessions.with_raw_response``."""
+
+    def __init__(self, resource: AsyncRealtimeSessions) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+
+
+class AsyncRealtimeSessionsWithStreamingResponse:
+    """``client.realtime.sessions.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncRealtimeSessions) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+
+
 class AsyncRealtimeTranscriptionSessions(AsyncAPIResource):
     """``client.realtime.transcription_sessions``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncRealtimeTranscriptionSessionsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncRealtimeTranscriptionSessionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncRealtimeTranscriptionSessionsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncRealtimeTranscriptionSessionsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -565,16 +744,78 @@ class AsyncRealtimeTranscriptionSessions(AsyncAPIResource):
         )
 
 
+class AsyncRealtimeTranscriptionSessionsWithRawResponse:
+    """``client.realtime.transcription_sessions.with_raw_response``."""
+
+    def __init__(self, resource: AsyncRealtimeTranscriptionSessions) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+
+
+class AsyncRealtimeTranscriptionSessionsWithStreamingResponse:
+    """``client.realtime.transcription_sessions.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncRealtimeTranscriptionSessions) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+
+
 class AsyncRealtimeTranslations(AsyncAPIResource):
     """``client.realtime.translations``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncRealtimeTranslationsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncRealtimeTranslationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncRealtimeTranslationsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncRealtimeTranslationsWithStreamingResponse(self)
 
     @cached_property
     def client_secrets(self) -> AsyncRealtimeTranslationsClientSecrets:
         return AsyncRealtimeTranslationsClientSecrets(self._client)
 
 
+class AsyncRealtimeTranslationsWithRawResponse:
+    """``client.realtime.translations.with_raw_response``."""
+
+    def __init__(self, resource: AsyncRealtimeTranslations) -> None:
+        self._resource = resource
+
+    @cached_property
+    def client_secrets(self) -> AsyncRealtimeTranslationsClientSecretsWithRawResponse:
+        return AsyncRealtimeTranslationsClientSecretsWithRawResponse(self._resource.client_secrets)
+
+
+class AsyncRealtimeTranslationsWithStreamingResponse:
+    """``client.realtime.translations.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncRealtimeTranslations) -> None:
+        self._resource = resource
+
+    @cached_property
+    def client_secrets(self) -> AsyncRealtimeTranslationsClientSecretsWithStreamingResponse:
+        return AsyncRealtimeTranslationsClientSecretsWithStreamingResponse(
+            self._resource.client_secrets
+        )
+
+
 class AsyncRealtimeTranslationsClientSecrets(AsyncAPIResource):
     """``client.realtime.translations.client_secrets``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncRealtimeTranslationsClientSecretsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncRealtimeTranslationsClientSecretsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AsyncRealtimeTranslationsClientSecretsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncRealtimeTranslationsClientSecretsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -623,3 +864,19 @@ class AsyncRealtimeTranslationsClientSecrets(AsyncAPIResource):
             max_retries=max_retries,
             options=options,
         )
+
+
+class AsyncRealtimeTranslationsClientSecretsWithRawResponse:
+    """``client.realtime.translations.client_secrets.with_raw_response``."""
+
+    def __init__(self, resource: AsyncRealtimeTranslationsClientSecrets) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+
+
+class AsyncRealtimeTranslationsClientSecretsWithStreamingResponse:
+    """``client.realtime.translations.client_secrets.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncRealtimeTranslationsClientSecrets) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)

@@ -11,6 +11,7 @@ from typing import Any, Literal, cast, overload
 from .._client import structure_response
 from .._options import Timeout
 from .._pagination import AsyncPaginator
+from .._raw import to_raw_response, to_streamed_response
 from .._request import path_param
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
@@ -46,11 +47,31 @@ from ..models.responses import (
 )
 from ..models.shared import Metadata, ModerationParam, PromptCacheOptionsParam
 
-__all__ = ["AsyncResponses", "AsyncResponsesInputItems", "AsyncResponsesInputTokens"]
+__all__ = [
+    "AsyncResponses",
+    "AsyncResponsesInputItems",
+    "AsyncResponsesInputItemsWithRawResponse",
+    "AsyncResponsesInputItemsWithStreamingResponse",
+    "AsyncResponsesInputTokens",
+    "AsyncResponsesInputTokensWithRawResponse",
+    "AsyncResponsesInputTokensWithStreamingResponse",
+    "AsyncResponsesWithRawResponse",
+    "AsyncResponsesWithStreamingResponse",
+]
 
 
 class AsyncResponses(AsyncAPIResource):
     """``client.responses``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncResponsesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncResponsesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncResponsesWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncResponsesWithStreamingResponse(self)
 
     @cached_property
     def input_items(self) -> AsyncResponsesInputItems:
@@ -770,8 +791,60 @@ class AsyncResponses(AsyncAPIResource):
         )
 
 
+class AsyncResponsesWithRawResponse:
+    """``client.responses.with_raw_response``."""
+
+    def __init__(self, resource: AsyncResponses) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.delete = to_raw_response(resource.delete)
+        self.cancel = to_raw_response(resource.cancel)
+        self.compact = to_raw_response(resource.compact)
+        self.parse = to_raw_response(resource.parse)
+
+    @cached_property
+    def input_items(self) -> AsyncResponsesInputItemsWithRawResponse:
+        return AsyncResponsesInputItemsWithRawResponse(self._resource.input_items)
+
+    @cached_property
+    def input_tokens(self) -> AsyncResponsesInputTokensWithRawResponse:
+        return AsyncResponsesInputTokensWithRawResponse(self._resource.input_tokens)
+
+
+class AsyncResponsesWithStreamingResponse:
+    """``client.responses.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncResponses) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.delete = to_streamed_response(resource.delete)
+        self.cancel = to_streamed_response(resource.cancel)
+        self.compact = to_streamed_response(resource.compact)
+        self.parse = to_streamed_response(resource.parse)
+
+    @cached_property
+    def input_items(self) -> AsyncResponsesInputItemsWithStreamingResponse:
+        return AsyncResponsesInputItemsWithStreamingResponse(self._resource.input_items)
+
+    @cached_property
+    def input_tokens(self) -> AsyncResponsesInputTokensWithStreamingResponse:
+        return AsyncResponsesInputTokensWithStreamingResponse(self._resource.input_tokens)
+
+
 class AsyncResponsesInputItems(AsyncAPIResource):
     """``client.responses.input_items``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncResponsesInputItemsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncResponsesInputItemsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncResponsesInputItemsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncResponsesInputItemsWithStreamingResponse(self)
 
     def list(
         self,
@@ -815,8 +888,34 @@ class AsyncResponsesInputItems(AsyncAPIResource):
         )
 
 
+class AsyncResponsesInputItemsWithRawResponse:
+    """``client.responses.input_items.with_raw_response``."""
+
+    def __init__(self, resource: AsyncResponsesInputItems) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+
+
+class AsyncResponsesInputItemsWithStreamingResponse:
+    """``client.responses.input_items.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncResponsesInputItems) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+
+
 class AsyncResponsesInputTokens(AsyncAPIResource):
     """``client.responses.input_tokens``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncResponsesInputTokensWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncResponsesInputTokensWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncResponsesInputTokensWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncResponsesInputTokensWithStreamingResponse(self)
 
     async def count(
         self,
@@ -885,3 +984,19 @@ class AsyncResponsesInputTokens(AsyncAPIResource):
             max_retries=max_retries,
             options=options,
         )
+
+
+class AsyncResponsesInputTokensWithRawResponse:
+    """``client.responses.input_tokens.with_raw_response``."""
+
+    def __init__(self, resource: AsyncResponsesInputTokens) -> None:
+        self._resource = resource
+        self.count = to_raw_response(resource.count)
+
+
+class AsyncResponsesInputTokensWithStreamingResponse:
+    """``client.responses.input_tokens.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncResponsesInputTokens) -> None:
+        self._resource = resource
+        self.count = to_streamed_response(resource.count)

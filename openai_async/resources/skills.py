@@ -10,6 +10,7 @@ from .._binary import BinaryResponse
 from .._files import FileTypes
 from .._options import Timeout
 from .._pagination import AsyncPaginator
+from .._raw import to_raw_response, to_streamed_response
 from .._request import path_param
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
@@ -22,11 +23,34 @@ from ..models.skills import (
     SkillVersionResource,
 )
 
-__all__ = ["AsyncSkills", "AsyncSkillsContent", "AsyncSkillsVersions", "AsyncSkillsVersionsContent"]
+__all__ = [
+    "AsyncSkills",
+    "AsyncSkillsContent",
+    "AsyncSkillsContentWithRawResponse",
+    "AsyncSkillsContentWithStreamingResponse",
+    "AsyncSkillsVersions",
+    "AsyncSkillsVersionsContent",
+    "AsyncSkillsVersionsContentWithRawResponse",
+    "AsyncSkillsVersionsContentWithStreamingResponse",
+    "AsyncSkillsVersionsWithRawResponse",
+    "AsyncSkillsVersionsWithStreamingResponse",
+    "AsyncSkillsWithRawResponse",
+    "AsyncSkillsWithStreamingResponse",
+]
 
 
 class AsyncSkills(AsyncAPIResource):
     """``client.skills``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncSkillsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncSkillsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncSkillsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncSkillsWithStreamingResponse(self)
 
     @cached_property
     def content(self) -> AsyncSkillsContent:
@@ -181,8 +205,58 @@ class AsyncSkills(AsyncAPIResource):
         )
 
 
+class AsyncSkillsWithRawResponse:
+    """``client.skills.with_raw_response``."""
+
+    def __init__(self, resource: AsyncSkills) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+        self.list = to_raw_response(resource.list)
+        self.delete = to_raw_response(resource.delete)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+
+    @cached_property
+    def content(self) -> AsyncSkillsContentWithRawResponse:
+        return AsyncSkillsContentWithRawResponse(self._resource.content)
+
+    @cached_property
+    def versions(self) -> AsyncSkillsVersionsWithRawResponse:
+        return AsyncSkillsVersionsWithRawResponse(self._resource.versions)
+
+
+class AsyncSkillsWithStreamingResponse:
+    """``client.skills.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncSkills) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+        self.list = to_streamed_response(resource.list)
+        self.delete = to_streamed_response(resource.delete)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+
+    @cached_property
+    def content(self) -> AsyncSkillsContentWithStreamingResponse:
+        return AsyncSkillsContentWithStreamingResponse(self._resource.content)
+
+    @cached_property
+    def versions(self) -> AsyncSkillsVersionsWithStreamingResponse:
+        return AsyncSkillsVersionsWithStreamingResponse(self._resource.versions)
+
+
 class AsyncSkillsContent(AsyncAPIResource):
     """``client.skills.content``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncSkillsContentWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncSkillsContentWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncSkillsContentWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncSkillsContentWithStreamingResponse(self)
 
     async def retrieve(
         self,
@@ -206,8 +280,34 @@ class AsyncSkillsContent(AsyncAPIResource):
         )
 
 
+class AsyncSkillsContentWithRawResponse:
+    """``client.skills.content.with_raw_response``."""
+
+    def __init__(self, resource: AsyncSkillsContent) -> None:
+        self._resource = resource
+        self.retrieve = to_raw_response(resource.retrieve)
+
+
+class AsyncSkillsContentWithStreamingResponse:
+    """``client.skills.content.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncSkillsContent) -> None:
+        self._resource = resource
+        self.retrieve = to_streamed_response(resource.retrieve)
+
+
 class AsyncSkillsVersions(AsyncAPIResource):
     """``client.skills.versions``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncSkillsVersionsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncSkillsVersionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncSkillsVersionsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncSkillsVersionsWithStreamingResponse(self)
 
     @cached_property
     def content(self) -> AsyncSkillsVersionsContent:
@@ -333,8 +433,48 @@ class AsyncSkillsVersions(AsyncAPIResource):
         )
 
 
+class AsyncSkillsVersionsWithRawResponse:
+    """``client.skills.versions.with_raw_response``."""
+
+    def __init__(self, resource: AsyncSkillsVersions) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+        self.list = to_raw_response(resource.list)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.delete = to_raw_response(resource.delete)
+
+    @cached_property
+    def content(self) -> AsyncSkillsVersionsContentWithRawResponse:
+        return AsyncSkillsVersionsContentWithRawResponse(self._resource.content)
+
+
+class AsyncSkillsVersionsWithStreamingResponse:
+    """``client.skills.versions.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncSkillsVersions) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+        self.list = to_streamed_response(resource.list)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.delete = to_streamed_response(resource.delete)
+
+    @cached_property
+    def content(self) -> AsyncSkillsVersionsContentWithStreamingResponse:
+        return AsyncSkillsVersionsContentWithStreamingResponse(self._resource.content)
+
+
 class AsyncSkillsVersionsContent(AsyncAPIResource):
     """``client.skills.versions.content``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncSkillsVersionsContentWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncSkillsVersionsContentWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncSkillsVersionsContentWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncSkillsVersionsContentWithStreamingResponse(self)
 
     async def retrieve(
         self,
@@ -357,3 +497,19 @@ class AsyncSkillsVersionsContent(AsyncAPIResource):
             max_retries=max_retries,
             options=options,
         )
+
+
+class AsyncSkillsVersionsContentWithRawResponse:
+    """``client.skills.versions.content.with_raw_response``."""
+
+    def __init__(self, resource: AsyncSkillsVersionsContent) -> None:
+        self._resource = resource
+        self.retrieve = to_raw_response(resource.retrieve)
+
+
+class AsyncSkillsVersionsContentWithStreamingResponse:
+    """``client.skills.versions.content.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncSkillsVersionsContent) -> None:
+        self._resource = resource
+        self.retrieve = to_streamed_response(resource.retrieve)

@@ -8,6 +8,7 @@ from typing import Literal
 
 from .._files import FileTypes
 from .._options import Timeout
+from .._raw import to_raw_response, to_streamed_response
 from .._request import path_param
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
@@ -15,11 +16,28 @@ from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
 from ..models.shared import FileExpirationAfter
 from ..models.uploads import Upload, UploadPart
 
-__all__ = ["AsyncUploads", "AsyncUploadsParts"]
+__all__ = [
+    "AsyncUploads",
+    "AsyncUploadsParts",
+    "AsyncUploadsPartsWithRawResponse",
+    "AsyncUploadsPartsWithStreamingResponse",
+    "AsyncUploadsWithRawResponse",
+    "AsyncUploadsWithStreamingResponse",
+]
 
 
 class AsyncUploads(AsyncAPIResource):
     """``client.uploads``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncUploadsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncUploadsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncUploadsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncUploadsWithStreamingResponse(self)
 
     @cached_property
     def parts(self) -> AsyncUploadsParts:
@@ -160,8 +178,46 @@ class AsyncUploads(AsyncAPIResource):
         )
 
 
+class AsyncUploadsWithRawResponse:
+    """``client.uploads.with_raw_response``."""
+
+    def __init__(self, resource: AsyncUploads) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+        self.cancel = to_raw_response(resource.cancel)
+        self.complete = to_raw_response(resource.complete)
+
+    @cached_property
+    def parts(self) -> AsyncUploadsPartsWithRawResponse:
+        return AsyncUploadsPartsWithRawResponse(self._resource.parts)
+
+
+class AsyncUploadsWithStreamingResponse:
+    """``client.uploads.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncUploads) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+        self.cancel = to_streamed_response(resource.cancel)
+        self.complete = to_streamed_response(resource.complete)
+
+    @cached_property
+    def parts(self) -> AsyncUploadsPartsWithStreamingResponse:
+        return AsyncUploadsPartsWithStreamingResponse(self._resource.parts)
+
+
 class AsyncUploadsParts(AsyncAPIResource):
     """``client.uploads.parts``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncUploadsPartsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncUploadsPartsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncUploadsPartsWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncUploadsPartsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -202,3 +258,19 @@ class AsyncUploadsParts(AsyncAPIResource):
             max_retries=max_retries,
             options=options,
         )
+
+
+class AsyncUploadsPartsWithRawResponse:
+    """``client.uploads.parts.with_raw_response``."""
+
+    def __init__(self, resource: AsyncUploadsParts) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+
+
+class AsyncUploadsPartsWithStreamingResponse:
+    """``client.uploads.parts.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncUploadsParts) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)

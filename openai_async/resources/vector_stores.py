@@ -9,6 +9,7 @@ from typing import Literal
 
 from .._options import Timeout
 from .._pagination import AsyncPaginator
+from .._raw import to_raw_response, to_streamed_response
 from .._request import path_param
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
@@ -41,11 +42,31 @@ from ..models.vector_stores import (
     VectorStoreSearchResultsPage,
 )
 
-__all__ = ["AsyncVectorStores", "AsyncVectorStoresFileBatches", "AsyncVectorStoresFiles"]
+__all__ = [
+    "AsyncVectorStores",
+    "AsyncVectorStoresFileBatches",
+    "AsyncVectorStoresFileBatchesWithRawResponse",
+    "AsyncVectorStoresFileBatchesWithStreamingResponse",
+    "AsyncVectorStoresFiles",
+    "AsyncVectorStoresFilesWithRawResponse",
+    "AsyncVectorStoresFilesWithStreamingResponse",
+    "AsyncVectorStoresWithRawResponse",
+    "AsyncVectorStoresWithStreamingResponse",
+]
 
 
 class AsyncVectorStores(AsyncAPIResource):
     """``client.vector_stores``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncVectorStoresWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncVectorStoresWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncVectorStoresWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncVectorStoresWithStreamingResponse(self)
 
     @cached_property
     def file_batches(self) -> AsyncVectorStoresFileBatches:
@@ -271,8 +292,60 @@ class AsyncVectorStores(AsyncAPIResource):
         )
 
 
+class AsyncVectorStoresWithRawResponse:
+    """``client.vector_stores.with_raw_response``."""
+
+    def __init__(self, resource: AsyncVectorStores) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.update = to_raw_response(resource.update)
+        self.delete = to_raw_response(resource.delete)
+        self.search = to_raw_response(resource.search)
+
+    @cached_property
+    def file_batches(self) -> AsyncVectorStoresFileBatchesWithRawResponse:
+        return AsyncVectorStoresFileBatchesWithRawResponse(self._resource.file_batches)
+
+    @cached_property
+    def files(self) -> AsyncVectorStoresFilesWithRawResponse:
+        return AsyncVectorStoresFilesWithRawResponse(self._resource.files)
+
+
+class AsyncVectorStoresWithStreamingResponse:
+    """``client.vector_stores.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncVectorStores) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.update = to_streamed_response(resource.update)
+        self.delete = to_streamed_response(resource.delete)
+        self.search = to_streamed_response(resource.search)
+
+    @cached_property
+    def file_batches(self) -> AsyncVectorStoresFileBatchesWithStreamingResponse:
+        return AsyncVectorStoresFileBatchesWithStreamingResponse(self._resource.file_batches)
+
+    @cached_property
+    def files(self) -> AsyncVectorStoresFilesWithStreamingResponse:
+        return AsyncVectorStoresFilesWithStreamingResponse(self._resource.files)
+
+
 class AsyncVectorStoresFileBatches(AsyncFileBatchesHelpers):
     """``client.vector_stores.file_batches``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncVectorStoresFileBatchesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncVectorStoresFileBatchesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncVectorStoresFileBatchesWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncVectorStoresFileBatchesWithStreamingResponse(self)
 
     async def create(
         self,
@@ -458,8 +531,40 @@ class AsyncVectorStoresFileBatches(AsyncFileBatchesHelpers):
         )
 
 
+class AsyncVectorStoresFileBatchesWithRawResponse:
+    """``client.vector_stores.file_batches.with_raw_response``."""
+
+    def __init__(self, resource: AsyncVectorStoresFileBatches) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.cancel = to_raw_response(resource.cancel)
+        self.list_files = to_raw_response(resource.list_files)
+
+
+class AsyncVectorStoresFileBatchesWithStreamingResponse:
+    """``client.vector_stores.file_batches.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncVectorStoresFileBatches) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.cancel = to_streamed_response(resource.cancel)
+        self.list_files = to_streamed_response(resource.list_files)
+
+
 class AsyncVectorStoresFiles(AsyncVectorStoreFilesHelpers):
     """``client.vector_stores.files``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncVectorStoresFilesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncVectorStoresFilesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncVectorStoresFilesWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncVectorStoresFilesWithStreamingResponse(self)
 
     def list(
         self,
@@ -689,3 +794,29 @@ class AsyncVectorStoresFiles(AsyncVectorStoreFilesHelpers):
             max_retries=max_retries,
             options=options,
         )
+
+
+class AsyncVectorStoresFilesWithRawResponse:
+    """``client.vector_stores.files.with_raw_response``."""
+
+    def __init__(self, resource: AsyncVectorStoresFiles) -> None:
+        self._resource = resource
+        self.list = to_raw_response(resource.list)
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.delete = to_raw_response(resource.delete)
+        self.update = to_raw_response(resource.update)
+        self.content = to_raw_response(resource.content)
+
+
+class AsyncVectorStoresFilesWithStreamingResponse:
+    """``client.vector_stores.files.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncVectorStoresFiles) -> None:
+        self._resource = resource
+        self.list = to_streamed_response(resource.list)
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.delete = to_streamed_response(resource.delete)
+        self.update = to_streamed_response(resource.update)
+        self.content = to_streamed_response(resource.content)

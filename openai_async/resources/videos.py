@@ -10,6 +10,7 @@ from .._binary import BinaryResponse
 from .._files import FileTypes
 from .._options import Timeout
 from .._pagination import AsyncPaginator
+from .._raw import to_raw_response, to_streamed_response
 from .._request import path_param
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
@@ -25,11 +26,28 @@ from ..models.videos import (
     VideoSize,
 )
 
-__all__ = ["AsyncVideos", "AsyncVideosCharacters"]
+__all__ = [
+    "AsyncVideos",
+    "AsyncVideosCharacters",
+    "AsyncVideosCharactersWithRawResponse",
+    "AsyncVideosCharactersWithStreamingResponse",
+    "AsyncVideosWithRawResponse",
+    "AsyncVideosWithStreamingResponse",
+]
 
 
 class AsyncVideos(AsyncAPIResource):
     """``client.videos``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncVideosWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncVideosWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncVideosWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncVideosWithStreamingResponse(self)
 
     @cached_property
     def characters(self) -> AsyncVideosCharacters:
@@ -312,8 +330,56 @@ class AsyncVideos(AsyncAPIResource):
         )
 
 
+class AsyncVideosWithRawResponse:
+    """``client.videos.with_raw_response``."""
+
+    def __init__(self, resource: AsyncVideos) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+        self.list = to_raw_response(resource.list)
+        self.edit = to_raw_response(resource.edit)
+        self.extend = to_raw_response(resource.extend)
+        self.retrieve = to_raw_response(resource.retrieve)
+        self.delete = to_raw_response(resource.delete)
+        self.download_content = to_raw_response(resource.download_content)
+        self.remix = to_raw_response(resource.remix)
+
+    @cached_property
+    def characters(self) -> AsyncVideosCharactersWithRawResponse:
+        return AsyncVideosCharactersWithRawResponse(self._resource.characters)
+
+
+class AsyncVideosWithStreamingResponse:
+    """``client.videos.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncVideos) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+        self.list = to_streamed_response(resource.list)
+        self.edit = to_streamed_response(resource.edit)
+        self.extend = to_streamed_response(resource.extend)
+        self.retrieve = to_streamed_response(resource.retrieve)
+        self.delete = to_streamed_response(resource.delete)
+        self.download_content = to_streamed_response(resource.download_content)
+        self.remix = to_streamed_response(resource.remix)
+
+    @cached_property
+    def characters(self) -> AsyncVideosCharactersWithStreamingResponse:
+        return AsyncVideosCharactersWithStreamingResponse(self._resource.characters)
+
+
 class AsyncVideosCharacters(AsyncAPIResource):
     """``client.videos.characters``."""
+
+    @cached_property
+    def with_raw_response(self) -> AsyncVideosCharactersWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AsyncVideosCharactersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncVideosCharactersWithStreamingResponse:
+        """Each method returns a context manager (``async with``) that stops at the response's headers; the body is read when asked."""
+        return AsyncVideosCharactersWithStreamingResponse(self)
 
     async def create(
         self,
@@ -380,3 +446,21 @@ class AsyncVideosCharacters(AsyncAPIResource):
             max_retries=max_retries,
             options=options,
         )
+
+
+class AsyncVideosCharactersWithRawResponse:
+    """``client.videos.characters.with_raw_response``."""
+
+    def __init__(self, resource: AsyncVideosCharacters) -> None:
+        self._resource = resource
+        self.create = to_raw_response(resource.create)
+        self.retrieve = to_raw_response(resource.retrieve)
+
+
+class AsyncVideosCharactersWithStreamingResponse:
+    """``client.videos.characters.with_streaming_response``."""
+
+    def __init__(self, resource: AsyncVideosCharacters) -> None:
+        self._resource = resource
+        self.create = to_streamed_response(resource.create)
+        self.retrieve = to_streamed_response(resource.retrieve)

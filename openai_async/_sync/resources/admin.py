@@ -12,6 +12,12 @@ from typing import Any, Literal, overload
 from ..._binary import BinaryResponse
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
@@ -85,70 +91,198 @@ from ...resources.admin import (
     AsyncAdmin,
     AsyncAdminOrganization,
     AsyncAdminOrganizationAdminApiKeys,
+    AsyncAdminOrganizationAdminApiKeysWithRawResponse,
+    AsyncAdminOrganizationAdminApiKeysWithStreamingResponse,
     AsyncAdminOrganizationAuditLogs,
+    AsyncAdminOrganizationAuditLogsWithRawResponse,
+    AsyncAdminOrganizationAuditLogsWithStreamingResponse,
     AsyncAdminOrganizationCertificates,
+    AsyncAdminOrganizationCertificatesWithRawResponse,
+    AsyncAdminOrganizationCertificatesWithStreamingResponse,
     AsyncAdminOrganizationDataRetention,
+    AsyncAdminOrganizationDataRetentionWithRawResponse,
+    AsyncAdminOrganizationDataRetentionWithStreamingResponse,
     AsyncAdminOrganizationGroups,
     AsyncAdminOrganizationGroupsRoles,
+    AsyncAdminOrganizationGroupsRolesWithRawResponse,
+    AsyncAdminOrganizationGroupsRolesWithStreamingResponse,
     AsyncAdminOrganizationGroupsUsers,
+    AsyncAdminOrganizationGroupsUsersWithRawResponse,
+    AsyncAdminOrganizationGroupsUsersWithStreamingResponse,
+    AsyncAdminOrganizationGroupsWithRawResponse,
+    AsyncAdminOrganizationGroupsWithStreamingResponse,
     AsyncAdminOrganizationInvites,
+    AsyncAdminOrganizationInvitesWithRawResponse,
+    AsyncAdminOrganizationInvitesWithStreamingResponse,
     AsyncAdminOrganizationProjects,
     AsyncAdminOrganizationProjectsApiKeys,
+    AsyncAdminOrganizationProjectsApiKeysWithRawResponse,
+    AsyncAdminOrganizationProjectsApiKeysWithStreamingResponse,
     AsyncAdminOrganizationProjectsCertificates,
+    AsyncAdminOrganizationProjectsCertificatesWithRawResponse,
+    AsyncAdminOrganizationProjectsCertificatesWithStreamingResponse,
     AsyncAdminOrganizationProjectsDataRetention,
+    AsyncAdminOrganizationProjectsDataRetentionWithRawResponse,
+    AsyncAdminOrganizationProjectsDataRetentionWithStreamingResponse,
     AsyncAdminOrganizationProjectsGroups,
     AsyncAdminOrganizationProjectsGroupsRoles,
+    AsyncAdminOrganizationProjectsGroupsRolesWithRawResponse,
+    AsyncAdminOrganizationProjectsGroupsRolesWithStreamingResponse,
+    AsyncAdminOrganizationProjectsGroupsWithRawResponse,
+    AsyncAdminOrganizationProjectsGroupsWithStreamingResponse,
     AsyncAdminOrganizationProjectsHostedToolPermissions,
+    AsyncAdminOrganizationProjectsHostedToolPermissionsWithRawResponse,
+    AsyncAdminOrganizationProjectsHostedToolPermissionsWithStreamingResponse,
     AsyncAdminOrganizationProjectsModelPermissions,
+    AsyncAdminOrganizationProjectsModelPermissionsWithRawResponse,
+    AsyncAdminOrganizationProjectsModelPermissionsWithStreamingResponse,
     AsyncAdminOrganizationProjectsRateLimits,
+    AsyncAdminOrganizationProjectsRateLimitsWithRawResponse,
+    AsyncAdminOrganizationProjectsRateLimitsWithStreamingResponse,
     AsyncAdminOrganizationProjectsRoles,
+    AsyncAdminOrganizationProjectsRolesWithRawResponse,
+    AsyncAdminOrganizationProjectsRolesWithStreamingResponse,
     AsyncAdminOrganizationProjectsServiceAccounts,
     AsyncAdminOrganizationProjectsServiceAccountsApiKeys,
+    AsyncAdminOrganizationProjectsServiceAccountsApiKeysWithRawResponse,
+    AsyncAdminOrganizationProjectsServiceAccountsApiKeysWithStreamingResponse,
+    AsyncAdminOrganizationProjectsServiceAccountsWithRawResponse,
+    AsyncAdminOrganizationProjectsServiceAccountsWithStreamingResponse,
     AsyncAdminOrganizationProjectsSpendAlerts,
+    AsyncAdminOrganizationProjectsSpendAlertsWithRawResponse,
+    AsyncAdminOrganizationProjectsSpendAlertsWithStreamingResponse,
     AsyncAdminOrganizationProjectsSpendLimit,
+    AsyncAdminOrganizationProjectsSpendLimitWithRawResponse,
+    AsyncAdminOrganizationProjectsSpendLimitWithStreamingResponse,
     AsyncAdminOrganizationProjectsUsers,
     AsyncAdminOrganizationProjectsUsersRoles,
+    AsyncAdminOrganizationProjectsUsersRolesWithRawResponse,
+    AsyncAdminOrganizationProjectsUsersRolesWithStreamingResponse,
+    AsyncAdminOrganizationProjectsUsersWithRawResponse,
+    AsyncAdminOrganizationProjectsUsersWithStreamingResponse,
+    AsyncAdminOrganizationProjectsWithRawResponse,
+    AsyncAdminOrganizationProjectsWithStreamingResponse,
     AsyncAdminOrganizationRoles,
+    AsyncAdminOrganizationRolesWithRawResponse,
+    AsyncAdminOrganizationRolesWithStreamingResponse,
     AsyncAdminOrganizationSpendAlerts,
+    AsyncAdminOrganizationSpendAlertsWithRawResponse,
+    AsyncAdminOrganizationSpendAlertsWithStreamingResponse,
     AsyncAdminOrganizationSpendLimit,
+    AsyncAdminOrganizationSpendLimitWithRawResponse,
+    AsyncAdminOrganizationSpendLimitWithStreamingResponse,
     AsyncAdminOrganizationUsage,
+    AsyncAdminOrganizationUsageWithRawResponse,
+    AsyncAdminOrganizationUsageWithStreamingResponse,
     AsyncAdminOrganizationUsers,
     AsyncAdminOrganizationUsersRoles,
+    AsyncAdminOrganizationUsersRolesWithRawResponse,
+    AsyncAdminOrganizationUsersRolesWithStreamingResponse,
+    AsyncAdminOrganizationUsersWithRawResponse,
+    AsyncAdminOrganizationUsersWithStreamingResponse,
+    AsyncAdminOrganizationWithRawResponse,
+    AsyncAdminOrganizationWithStreamingResponse,
+    AsyncAdminWithRawResponse,
+    AsyncAdminWithStreamingResponse,
 )
 
 __all__ = [
     "Admin",
     "AdminOrganization",
     "AdminOrganizationAdminApiKeys",
+    "AdminOrganizationAdminApiKeysWithRawResponse",
+    "AdminOrganizationAdminApiKeysWithStreamingResponse",
     "AdminOrganizationAuditLogs",
+    "AdminOrganizationAuditLogsWithRawResponse",
+    "AdminOrganizationAuditLogsWithStreamingResponse",
     "AdminOrganizationCertificates",
+    "AdminOrganizationCertificatesWithRawResponse",
+    "AdminOrganizationCertificatesWithStreamingResponse",
     "AdminOrganizationDataRetention",
+    "AdminOrganizationDataRetentionWithRawResponse",
+    "AdminOrganizationDataRetentionWithStreamingResponse",
     "AdminOrganizationGroups",
     "AdminOrganizationGroupsRoles",
+    "AdminOrganizationGroupsRolesWithRawResponse",
+    "AdminOrganizationGroupsRolesWithStreamingResponse",
     "AdminOrganizationGroupsUsers",
+    "AdminOrganizationGroupsUsersWithRawResponse",
+    "AdminOrganizationGroupsUsersWithStreamingResponse",
+    "AdminOrganizationGroupsWithRawResponse",
+    "AdminOrganizationGroupsWithStreamingResponse",
     "AdminOrganizationInvites",
+    "AdminOrganizationInvitesWithRawResponse",
+    "AdminOrganizationInvitesWithStreamingResponse",
     "AdminOrganizationProjects",
     "AdminOrganizationProjectsApiKeys",
+    "AdminOrganizationProjectsApiKeysWithRawResponse",
+    "AdminOrganizationProjectsApiKeysWithStreamingResponse",
     "AdminOrganizationProjectsCertificates",
+    "AdminOrganizationProjectsCertificatesWithRawResponse",
+    "AdminOrganizationProjectsCertificatesWithStreamingResponse",
     "AdminOrganizationProjectsDataRetention",
+    "AdminOrganizationProjectsDataRetentionWithRawResponse",
+    "AdminOrganizationProjectsDataRetentionWithStreamingResponse",
     "AdminOrganizationProjectsGroups",
     "AdminOrganizationProjectsGroupsRoles",
+    "AdminOrganizationProjectsGroupsRolesWithRawResponse",
+    "AdminOrganizationProjectsGroupsRolesWithStreamingResponse",
+    "AdminOrganizationProjectsGroupsWithRawResponse",
+    "AdminOrganizationProjectsGroupsWithStreamingResponse",
     "AdminOrganizationProjectsHostedToolPermissions",
+    "AdminOrganizationProjectsHostedToolPermissionsWithRawResponse",
+    "AdminOrganizationProjectsHostedToolPermissionsWithStreamingResponse",
     "AdminOrganizationProjectsModelPermissions",
+    "AdminOrganizationProjectsModelPermissionsWithRawResponse",
+    "AdminOrganizationProjectsModelPermissionsWithStreamingResponse",
     "AdminOrganizationProjectsRateLimits",
+    "AdminOrganizationProjectsRateLimitsWithRawResponse",
+    "AdminOrganizationProjectsRateLimitsWithStreamingResponse",
     "AdminOrganizationProjectsRoles",
+    "AdminOrganizationProjectsRolesWithRawResponse",
+    "AdminOrganizationProjectsRolesWithStreamingResponse",
     "AdminOrganizationProjectsServiceAccounts",
     "AdminOrganizationProjectsServiceAccountsApiKeys",
+    "AdminOrganizationProjectsServiceAccountsApiKeysWithRawResponse",
+    "AdminOrganizationProjectsServiceAccountsApiKeysWithStreamingResponse",
+    "AdminOrganizationProjectsServiceAccountsWithRawResponse",
+    "AdminOrganizationProjectsServiceAccountsWithStreamingResponse",
     "AdminOrganizationProjectsSpendAlerts",
+    "AdminOrganizationProjectsSpendAlertsWithRawResponse",
+    "AdminOrganizationProjectsSpendAlertsWithStreamingResponse",
     "AdminOrganizationProjectsSpendLimit",
+    "AdminOrganizationProjectsSpendLimitWithRawResponse",
+    "AdminOrganizationProjectsSpendLimitWithStreamingResponse",
     "AdminOrganizationProjectsUsers",
     "AdminOrganizationProjectsUsersRoles",
+    "AdminOrganizationProjectsUsersRolesWithRawResponse",
+    "AdminOrganizationProjectsUsersRolesWithStreamingResponse",
+    "AdminOrganizationProjectsUsersWithRawResponse",
+    "AdminOrganizationProjectsUsersWithStreamingResponse",
+    "AdminOrganizationProjectsWithRawResponse",
+    "AdminOrganizationProjectsWithStreamingResponse",
     "AdminOrganizationRoles",
+    "AdminOrganizationRolesWithRawResponse",
+    "AdminOrganizationRolesWithStreamingResponse",
     "AdminOrganizationSpendAlerts",
+    "AdminOrganizationSpendAlertsWithRawResponse",
+    "AdminOrganizationSpendAlertsWithStreamingResponse",
     "AdminOrganizationSpendLimit",
+    "AdminOrganizationSpendLimitWithRawResponse",
+    "AdminOrganizationSpendLimitWithStreamingResponse",
     "AdminOrganizationUsage",
+    "AdminOrganizationUsageWithRawResponse",
+    "AdminOrganizationUsageWithStreamingResponse",
     "AdminOrganizationUsers",
     "AdminOrganizationUsersRoles",
+    "AdminOrganizationUsersRolesWithRawResponse",
+    "AdminOrganizationUsersRolesWithStreamingResponse",
+    "AdminOrganizationUsersWithRawResponse",
+    "AdminOrganizationUsersWithStreamingResponse",
+    "AdminOrganizationWithRawResponse",
+    "AdminOrganizationWithStreamingResponse",
+    "AdminWithRawResponse",
+    "AdminWithStreamingResponse",
 ]
 
 
@@ -156,6 +290,16 @@ class Admin(SyncAPIResource):
     """``client.admin``."""
 
     _async: AsyncAdmin
+
+    @cached_property
+    def with_raw_response(self) -> AdminWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminWithStreamingResponse(self)
 
     @cached_property
     def organization(self) -> AdminOrganization:
@@ -166,6 +310,16 @@ class AdminOrganization(SyncAPIResource):
     """``client.admin.organization``."""
 
     _async: AsyncAdminOrganization
+
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationWithStreamingResponse(self)
 
     @cached_property
     def admin_api_keys(self) -> AdminOrganizationAdminApiKeys:
@@ -220,6 +374,16 @@ class AdminOrganizationAdminApiKeys(SyncAPIResource):
     """``client.admin.organization.admin_api_keys``."""
 
     _async: AsyncAdminOrganizationAdminApiKeys
+
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationAdminApiKeysWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationAdminApiKeysWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationAdminApiKeysWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationAdminApiKeysWithStreamingResponse(self)
 
     def list(
         self,
@@ -347,6 +511,16 @@ class AdminOrganizationAuditLogs(SyncAPIResource):
 
     _async: AsyncAdminOrganizationAuditLogs
 
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationAuditLogsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationAuditLogsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationAuditLogsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationAuditLogsWithStreamingResponse(self)
+
     def list(
         self,
         *,
@@ -406,6 +580,16 @@ class AdminOrganizationCertificates(SyncAPIResource):
     """``client.admin.organization.certificates``."""
 
     _async: AsyncAdminOrganizationCertificates
+
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationCertificatesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationCertificatesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationCertificatesWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationCertificatesWithStreamingResponse(self)
 
     def list(
         self,
@@ -621,6 +805,16 @@ class AdminOrganizationDataRetention(SyncAPIResource):
 
     _async: AsyncAdminOrganizationDataRetention
 
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationDataRetentionWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationDataRetentionWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationDataRetentionWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationDataRetentionWithStreamingResponse(self)
+
     def retrieve(
         self,
         *,
@@ -681,6 +875,16 @@ class AdminOrganizationGroups(SyncAPIResource):
     """``client.admin.organization.groups``."""
 
     _async: AsyncAdminOrganizationGroups
+
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationGroupsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationGroupsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationGroupsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationGroupsWithStreamingResponse(self)
 
     @cached_property
     def roles(self) -> AdminOrganizationGroupsRoles:
@@ -835,6 +1039,16 @@ class AdminOrganizationInvites(SyncAPIResource):
 
     _async: AsyncAdminOrganizationInvites
 
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationInvitesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationInvitesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationInvitesWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationInvitesWithStreamingResponse(self)
+
     def list(
         self,
         *,
@@ -951,6 +1165,16 @@ class AdminOrganizationProjects(SyncAPIResource):
     """``client.admin.organization.projects``."""
 
     _async: AsyncAdminOrganizationProjects
+
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationProjectsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationProjectsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationProjectsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationProjectsWithStreamingResponse(self)
 
     @cached_property
     def api_keys(self) -> AdminOrganizationProjectsApiKeys:
@@ -1160,6 +1384,16 @@ class AdminOrganizationRoles(SyncAPIResource):
 
     _async: AsyncAdminOrganizationRoles
 
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationRolesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationRolesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationRolesWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationRolesWithStreamingResponse(self)
+
     def list(
         self,
         *,
@@ -1316,6 +1550,16 @@ class AdminOrganizationSpendAlerts(SyncAPIResource):
     """``client.admin.organization.spend_alerts``."""
 
     _async: AsyncAdminOrganizationSpendAlerts
+
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationSpendAlertsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationSpendAlertsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationSpendAlertsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationSpendAlertsWithStreamingResponse(self)
 
     def list(
         self,
@@ -1481,6 +1725,16 @@ class AdminOrganizationSpendLimit(SyncAPIResource):
 
     _async: AsyncAdminOrganizationSpendLimit
 
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationSpendLimitWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationSpendLimitWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationSpendLimitWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationSpendLimitWithStreamingResponse(self)
+
     def retrieve(
         self,
         *,
@@ -1563,6 +1817,16 @@ class AdminOrganizationUsage(SyncAPIResource):
     """``client.admin.organization.usage``."""
 
     _async: AsyncAdminOrganizationUsage
+
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationUsageWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationUsageWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationUsageWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationUsageWithStreamingResponse(self)
 
     def costs(
         self,
@@ -2195,6 +2459,16 @@ class AdminOrganizationUsers(SyncAPIResource):
     _async: AsyncAdminOrganizationUsers
 
     @cached_property
+    def with_raw_response(self) -> AdminOrganizationUsersWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationUsersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationUsersWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationUsersWithStreamingResponse(self)
+
+    @cached_property
     def roles(self) -> AdminOrganizationUsersRoles:
         return AdminOrganizationUsersRoles(self._portal, self._async.roles)
 
@@ -2323,6 +2597,16 @@ class AdminOrganizationGroupsRoles(SyncAPIResource):
 
     _async: AsyncAdminOrganizationGroupsRoles
 
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationGroupsRolesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationGroupsRolesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationGroupsRolesWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationGroupsRolesWithStreamingResponse(self)
+
     def list(
         self,
         group_id: str,
@@ -2444,6 +2728,16 @@ class AdminOrganizationGroupsUsers(SyncAPIResource):
     """``client.admin.organization.groups.users``."""
 
     _async: AsyncAdminOrganizationGroupsUsers
+
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationGroupsUsersWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationGroupsUsersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationGroupsUsersWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationGroupsUsersWithStreamingResponse(self)
 
     def list(
         self,
@@ -2567,6 +2861,16 @@ class AdminOrganizationProjectsApiKeys(SyncAPIResource):
 
     _async: AsyncAdminOrganizationProjectsApiKeys
 
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationProjectsApiKeysWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationProjectsApiKeysWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationProjectsApiKeysWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationProjectsApiKeysWithStreamingResponse(self)
+
     def list(
         self,
         project_id: str,
@@ -2660,6 +2964,16 @@ class AdminOrganizationProjectsCertificates(SyncAPIResource):
     """``client.admin.organization.projects.certificates``."""
 
     _async: AsyncAdminOrganizationProjectsCertificates
+
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationProjectsCertificatesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationProjectsCertificatesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationProjectsCertificatesWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationProjectsCertificatesWithStreamingResponse(self)
 
     def list(
         self,
@@ -2759,6 +3073,18 @@ class AdminOrganizationProjectsDataRetention(SyncAPIResource):
 
     _async: AsyncAdminOrganizationProjectsDataRetention
 
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationProjectsDataRetentionWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationProjectsDataRetentionWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AdminOrganizationProjectsDataRetentionWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationProjectsDataRetentionWithStreamingResponse(self)
+
     def retrieve(
         self,
         project_id: str,
@@ -2825,6 +3151,16 @@ class AdminOrganizationProjectsGroups(SyncAPIResource):
     """``client.admin.organization.projects.groups``."""
 
     _async: AsyncAdminOrganizationProjectsGroups
+
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationProjectsGroupsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationProjectsGroupsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationProjectsGroupsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationProjectsGroupsWithStreamingResponse(self)
 
     @cached_property
     def roles(self) -> AdminOrganizationProjectsGroupsRoles:
@@ -2961,6 +3297,18 @@ class AdminOrganizationProjectsHostedToolPermissions(SyncAPIResource):
 
     _async: AsyncAdminOrganizationProjectsHostedToolPermissions
 
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationProjectsHostedToolPermissionsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationProjectsHostedToolPermissionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AdminOrganizationProjectsHostedToolPermissionsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationProjectsHostedToolPermissionsWithStreamingResponse(self)
+
     def retrieve(
         self,
         project_id: str,
@@ -3032,6 +3380,18 @@ class AdminOrganizationProjectsModelPermissions(SyncAPIResource):
     """``client.admin.organization.projects.model_permissions``."""
 
     _async: AsyncAdminOrganizationProjectsModelPermissions
+
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationProjectsModelPermissionsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationProjectsModelPermissionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AdminOrganizationProjectsModelPermissionsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationProjectsModelPermissionsWithStreamingResponse(self)
 
     def retrieve(
         self,
@@ -3118,6 +3478,16 @@ class AdminOrganizationProjectsRateLimits(SyncAPIResource):
     """``client.admin.organization.projects.rate_limits``."""
 
     _async: AsyncAdminOrganizationProjectsRateLimits
+
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationProjectsRateLimitsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationProjectsRateLimitsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationProjectsRateLimitsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationProjectsRateLimitsWithStreamingResponse(self)
 
     def list(
         self,
@@ -3207,6 +3577,16 @@ class AdminOrganizationProjectsRoles(SyncAPIResource):
     """``client.admin.organization.projects.roles``."""
 
     _async: AsyncAdminOrganizationProjectsRoles
+
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationProjectsRolesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationProjectsRolesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationProjectsRolesWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationProjectsRolesWithStreamingResponse(self)
 
     def list(
         self,
@@ -3376,6 +3756,18 @@ class AdminOrganizationProjectsServiceAccounts(SyncAPIResource):
     _async: AsyncAdminOrganizationProjectsServiceAccounts
 
     @cached_property
+    def with_raw_response(self) -> AdminOrganizationProjectsServiceAccountsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationProjectsServiceAccountsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AdminOrganizationProjectsServiceAccountsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationProjectsServiceAccountsWithStreamingResponse(self)
+
+    @cached_property
     def api_keys(self) -> AdminOrganizationProjectsServiceAccountsApiKeys:
         return AdminOrganizationProjectsServiceAccountsApiKeys(self._portal, self._async.api_keys)
 
@@ -3539,6 +3931,16 @@ class AdminOrganizationProjectsSpendAlerts(SyncAPIResource):
     """``client.admin.organization.projects.spend_alerts``."""
 
     _async: AsyncAdminOrganizationProjectsSpendAlerts
+
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationProjectsSpendAlertsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationProjectsSpendAlertsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationProjectsSpendAlertsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationProjectsSpendAlertsWithStreamingResponse(self)
 
     def list(
         self,
@@ -3714,6 +4116,16 @@ class AdminOrganizationProjectsSpendLimit(SyncAPIResource):
 
     _async: AsyncAdminOrganizationProjectsSpendLimit
 
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationProjectsSpendLimitWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationProjectsSpendLimitWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationProjectsSpendLimitWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationProjectsSpendLimitWithStreamingResponse(self)
+
     def retrieve(
         self,
         project_id: str,
@@ -3802,6 +4214,16 @@ class AdminOrganizationProjectsUsers(SyncAPIResource):
     """``client.admin.organization.projects.users``."""
 
     _async: AsyncAdminOrganizationProjectsUsers
+
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationProjectsUsersWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationProjectsUsersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationProjectsUsersWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationProjectsUsersWithStreamingResponse(self)
 
     @cached_property
     def roles(self) -> AdminOrganizationProjectsUsersRoles:
@@ -3968,6 +4390,16 @@ class AdminOrganizationUsersRoles(SyncAPIResource):
 
     _async: AsyncAdminOrganizationUsersRoles
 
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationUsersRolesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationUsersRolesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationUsersRolesWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationUsersRolesWithStreamingResponse(self)
+
     def list(
         self,
         user_id: str,
@@ -4089,6 +4521,16 @@ class AdminOrganizationProjectsGroupsRoles(SyncAPIResource):
     """``client.admin.organization.projects.groups.roles``."""
 
     _async: AsyncAdminOrganizationProjectsGroupsRoles
+
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationProjectsGroupsRolesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationProjectsGroupsRolesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationProjectsGroupsRolesWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationProjectsGroupsRolesWithStreamingResponse(self)
 
     def list(
         self,
@@ -4220,6 +4662,18 @@ class AdminOrganizationProjectsServiceAccountsApiKeys(SyncAPIResource):
 
     _async: AsyncAdminOrganizationProjectsServiceAccountsApiKeys
 
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationProjectsServiceAccountsApiKeysWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationProjectsServiceAccountsApiKeysWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(
+        self,
+    ) -> AdminOrganizationProjectsServiceAccountsApiKeysWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationProjectsServiceAccountsApiKeysWithStreamingResponse(self)
+
     def create(
         self,
         project_id: str,
@@ -4261,6 +4715,16 @@ class AdminOrganizationProjectsUsersRoles(SyncAPIResource):
     """``client.admin.organization.projects.users.roles``."""
 
     _async: AsyncAdminOrganizationProjectsUsersRoles
+
+    @cached_property
+    def with_raw_response(self) -> AdminOrganizationProjectsUsersRolesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AdminOrganizationProjectsUsersRolesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminOrganizationProjectsUsersRolesWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AdminOrganizationProjectsUsersRolesWithStreamingResponse(self)
 
     def list(
         self,
@@ -4385,3 +4849,965 @@ class AdminOrganizationProjectsUsersRoles(SyncAPIResource):
                 options=options,
             )
         )
+
+
+class AdminWithRawResponse:
+    """``client.admin.with_raw_response``."""
+
+    def __init__(self, resource: Admin) -> None:
+        self._resource = resource
+
+    @cached_property
+    def organization(self) -> AdminOrganizationWithRawResponse:
+        return AdminOrganizationWithRawResponse(self._resource.organization)
+
+
+class AdminWithStreamingResponse:
+    """``client.admin.with_streaming_response``."""
+
+    def __init__(self, resource: Admin) -> None:
+        self._resource = resource
+
+    @cached_property
+    def organization(self) -> AdminOrganizationWithStreamingResponse:
+        return AdminOrganizationWithStreamingResponse(self._resource.organization)
+
+
+class AdminOrganizationWithRawResponse:
+    """``client.admin.organization.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganization) -> None:
+        self._resource = resource
+
+    @cached_property
+    def admin_api_keys(self) -> AdminOrganizationAdminApiKeysWithRawResponse:
+        return AdminOrganizationAdminApiKeysWithRawResponse(self._resource.admin_api_keys)
+
+    @cached_property
+    def audit_logs(self) -> AdminOrganizationAuditLogsWithRawResponse:
+        return AdminOrganizationAuditLogsWithRawResponse(self._resource.audit_logs)
+
+    @cached_property
+    def certificates(self) -> AdminOrganizationCertificatesWithRawResponse:
+        return AdminOrganizationCertificatesWithRawResponse(self._resource.certificates)
+
+    @cached_property
+    def usage(self) -> AdminOrganizationUsageWithRawResponse:
+        return AdminOrganizationUsageWithRawResponse(self._resource.usage)
+
+    @cached_property
+    def data_retention(self) -> AdminOrganizationDataRetentionWithRawResponse:
+        return AdminOrganizationDataRetentionWithRawResponse(self._resource.data_retention)
+
+    @cached_property
+    def groups(self) -> AdminOrganizationGroupsWithRawResponse:
+        return AdminOrganizationGroupsWithRawResponse(self._resource.groups)
+
+    @cached_property
+    def invites(self) -> AdminOrganizationInvitesWithRawResponse:
+        return AdminOrganizationInvitesWithRawResponse(self._resource.invites)
+
+    @cached_property
+    def projects(self) -> AdminOrganizationProjectsWithRawResponse:
+        return AdminOrganizationProjectsWithRawResponse(self._resource.projects)
+
+    @cached_property
+    def roles(self) -> AdminOrganizationRolesWithRawResponse:
+        return AdminOrganizationRolesWithRawResponse(self._resource.roles)
+
+    @cached_property
+    def spend_alerts(self) -> AdminOrganizationSpendAlertsWithRawResponse:
+        return AdminOrganizationSpendAlertsWithRawResponse(self._resource.spend_alerts)
+
+    @cached_property
+    def users(self) -> AdminOrganizationUsersWithRawResponse:
+        return AdminOrganizationUsersWithRawResponse(self._resource.users)
+
+    @cached_property
+    def spend_limit(self) -> AdminOrganizationSpendLimitWithRawResponse:
+        return AdminOrganizationSpendLimitWithRawResponse(self._resource.spend_limit)
+
+
+class AdminOrganizationWithStreamingResponse:
+    """``client.admin.organization.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganization) -> None:
+        self._resource = resource
+
+    @cached_property
+    def admin_api_keys(self) -> AdminOrganizationAdminApiKeysWithStreamingResponse:
+        return AdminOrganizationAdminApiKeysWithStreamingResponse(self._resource.admin_api_keys)
+
+    @cached_property
+    def audit_logs(self) -> AdminOrganizationAuditLogsWithStreamingResponse:
+        return AdminOrganizationAuditLogsWithStreamingResponse(self._resource.audit_logs)
+
+    @cached_property
+    def certificates(self) -> AdminOrganizationCertificatesWithStreamingResponse:
+        return AdminOrganizationCertificatesWithStreamingResponse(self._resource.certificates)
+
+    @cached_property
+    def usage(self) -> AdminOrganizationUsageWithStreamingResponse:
+        return AdminOrganizationUsageWithStreamingResponse(self._resource.usage)
+
+    @cached_property
+    def data_retention(self) -> AdminOrganizationDataRetentionWithStreamingResponse:
+        return AdminOrganizationDataRetentionWithStreamingResponse(self._resource.data_retention)
+
+    @cached_property
+    def groups(self) -> AdminOrganizationGroupsWithStreamingResponse:
+        return AdminOrganizationGroupsWithStreamingResponse(self._resource.groups)
+
+    @cached_property
+    def invites(self) -> AdminOrganizationInvitesWithStreamingResponse:
+        return AdminOrganizationInvitesWithStreamingResponse(self._resource.invites)
+
+    @cached_property
+    def projects(self) -> AdminOrganizationProjectsWithStreamingResponse:
+        return AdminOrganizationProjectsWithStreamingResponse(self._resource.projects)
+
+    @cached_property
+    def roles(self) -> AdminOrganizationRolesWithStreamingResponse:
+        return AdminOrganizationRolesWithStreamingResponse(self._resource.roles)
+
+    @cached_property
+    def spend_alerts(self) -> AdminOrganizationSpendAlertsWithStreamingResponse:
+        return AdminOrganizationSpendAlertsWithStreamingResponse(self._resource.spend_alerts)
+
+    @cached_property
+    def users(self) -> AdminOrganizationUsersWithStreamingResponse:
+        return AdminOrganizationUsersWithStreamingResponse(self._resource.users)
+
+    @cached_property
+    def spend_limit(self) -> AdminOrganizationSpendLimitWithStreamingResponse:
+        return AdminOrganizationSpendLimitWithStreamingResponse(self._resource.spend_limit)
+
+
+class AdminOrganizationAdminApiKeysWithRawResponse:
+    """``client.admin.organization.admin_api_keys.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationAdminApiKeys) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.delete = to_sync_raw_response(resource.delete)
+
+
+class AdminOrganizationAdminApiKeysWithStreamingResponse:
+    """``client.admin.organization.admin_api_keys.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationAdminApiKeys) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+
+class AdminOrganizationAuditLogsWithRawResponse:
+    """``client.admin.organization.audit_logs.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationAuditLogs) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+
+
+class AdminOrganizationAuditLogsWithStreamingResponse:
+    """``client.admin.organization.audit_logs.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationAuditLogs) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+
+
+class AdminOrganizationCertificatesWithRawResponse:
+    """``client.admin.organization.certificates.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationCertificates) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.activate = to_sync_raw_response(resource.activate)
+        self.deactivate = to_sync_raw_response(resource.deactivate)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.update = to_sync_raw_response(resource.update)
+        self.delete = to_sync_raw_response(resource.delete)
+
+
+class AdminOrganizationCertificatesWithStreamingResponse:
+    """``client.admin.organization.certificates.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationCertificates) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.activate = to_sync_streamed_response(resource.activate)
+        self.deactivate = to_sync_streamed_response(resource.deactivate)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.update = to_sync_streamed_response(resource.update)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+
+class AdminOrganizationDataRetentionWithRawResponse:
+    """``client.admin.organization.data_retention.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationDataRetention) -> None:
+        self._resource = resource
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.update = to_sync_raw_response(resource.update)
+
+
+class AdminOrganizationDataRetentionWithStreamingResponse:
+    """``client.admin.organization.data_retention.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationDataRetention) -> None:
+        self._resource = resource
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.update = to_sync_streamed_response(resource.update)
+
+
+class AdminOrganizationGroupsWithRawResponse:
+    """``client.admin.organization.groups.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationGroups) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.update = to_sync_raw_response(resource.update)
+        self.delete = to_sync_raw_response(resource.delete)
+
+    @cached_property
+    def roles(self) -> AdminOrganizationGroupsRolesWithRawResponse:
+        return AdminOrganizationGroupsRolesWithRawResponse(self._resource.roles)
+
+    @cached_property
+    def users(self) -> AdminOrganizationGroupsUsersWithRawResponse:
+        return AdminOrganizationGroupsUsersWithRawResponse(self._resource.users)
+
+
+class AdminOrganizationGroupsWithStreamingResponse:
+    """``client.admin.organization.groups.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationGroups) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.update = to_sync_streamed_response(resource.update)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+    @cached_property
+    def roles(self) -> AdminOrganizationGroupsRolesWithStreamingResponse:
+        return AdminOrganizationGroupsRolesWithStreamingResponse(self._resource.roles)
+
+    @cached_property
+    def users(self) -> AdminOrganizationGroupsUsersWithStreamingResponse:
+        return AdminOrganizationGroupsUsersWithStreamingResponse(self._resource.users)
+
+
+class AdminOrganizationInvitesWithRawResponse:
+    """``client.admin.organization.invites.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationInvites) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.delete = to_sync_raw_response(resource.delete)
+
+
+class AdminOrganizationInvitesWithStreamingResponse:
+    """``client.admin.organization.invites.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationInvites) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+
+class AdminOrganizationProjectsWithRawResponse:
+    """``client.admin.organization.projects.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjects) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.update = to_sync_raw_response(resource.update)
+        self.archive = to_sync_raw_response(resource.archive)
+
+    @cached_property
+    def api_keys(self) -> AdminOrganizationProjectsApiKeysWithRawResponse:
+        return AdminOrganizationProjectsApiKeysWithRawResponse(self._resource.api_keys)
+
+    @cached_property
+    def certificates(self) -> AdminOrganizationProjectsCertificatesWithRawResponse:
+        return AdminOrganizationProjectsCertificatesWithRawResponse(self._resource.certificates)
+
+    @cached_property
+    def data_retention(self) -> AdminOrganizationProjectsDataRetentionWithRawResponse:
+        return AdminOrganizationProjectsDataRetentionWithRawResponse(self._resource.data_retention)
+
+    @cached_property
+    def groups(self) -> AdminOrganizationProjectsGroupsWithRawResponse:
+        return AdminOrganizationProjectsGroupsWithRawResponse(self._resource.groups)
+
+    @cached_property
+    def hosted_tool_permissions(
+        self,
+    ) -> AdminOrganizationProjectsHostedToolPermissionsWithRawResponse:
+        return AdminOrganizationProjectsHostedToolPermissionsWithRawResponse(
+            self._resource.hosted_tool_permissions
+        )
+
+    @cached_property
+    def model_permissions(self) -> AdminOrganizationProjectsModelPermissionsWithRawResponse:
+        return AdminOrganizationProjectsModelPermissionsWithRawResponse(
+            self._resource.model_permissions
+        )
+
+    @cached_property
+    def rate_limits(self) -> AdminOrganizationProjectsRateLimitsWithRawResponse:
+        return AdminOrganizationProjectsRateLimitsWithRawResponse(self._resource.rate_limits)
+
+    @cached_property
+    def service_accounts(self) -> AdminOrganizationProjectsServiceAccountsWithRawResponse:
+        return AdminOrganizationProjectsServiceAccountsWithRawResponse(
+            self._resource.service_accounts
+        )
+
+    @cached_property
+    def spend_alerts(self) -> AdminOrganizationProjectsSpendAlertsWithRawResponse:
+        return AdminOrganizationProjectsSpendAlertsWithRawResponse(self._resource.spend_alerts)
+
+    @cached_property
+    def users(self) -> AdminOrganizationProjectsUsersWithRawResponse:
+        return AdminOrganizationProjectsUsersWithRawResponse(self._resource.users)
+
+    @cached_property
+    def roles(self) -> AdminOrganizationProjectsRolesWithRawResponse:
+        return AdminOrganizationProjectsRolesWithRawResponse(self._resource.roles)
+
+    @cached_property
+    def spend_limit(self) -> AdminOrganizationProjectsSpendLimitWithRawResponse:
+        return AdminOrganizationProjectsSpendLimitWithRawResponse(self._resource.spend_limit)
+
+
+class AdminOrganizationProjectsWithStreamingResponse:
+    """``client.admin.organization.projects.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjects) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.update = to_sync_streamed_response(resource.update)
+        self.archive = to_sync_streamed_response(resource.archive)
+
+    @cached_property
+    def api_keys(self) -> AdminOrganizationProjectsApiKeysWithStreamingResponse:
+        return AdminOrganizationProjectsApiKeysWithStreamingResponse(self._resource.api_keys)
+
+    @cached_property
+    def certificates(self) -> AdminOrganizationProjectsCertificatesWithStreamingResponse:
+        return AdminOrganizationProjectsCertificatesWithStreamingResponse(
+            self._resource.certificates
+        )
+
+    @cached_property
+    def data_retention(self) -> AdminOrganizationProjectsDataRetentionWithStreamingResponse:
+        return AdminOrganizationProjectsDataRetentionWithStreamingResponse(
+            self._resource.data_retention
+        )
+
+    @cached_property
+    def groups(self) -> AdminOrganizationProjectsGroupsWithStreamingResponse:
+        return AdminOrganizationProjectsGroupsWithStreamingResponse(self._resource.groups)
+
+    @cached_property
+    def hosted_tool_permissions(
+        self,
+    ) -> AdminOrganizationProjectsHostedToolPermissionsWithStreamingResponse:
+        return AdminOrganizationProjectsHostedToolPermissionsWithStreamingResponse(
+            self._resource.hosted_tool_permissions
+        )
+
+    @cached_property
+    def model_permissions(self) -> AdminOrganizationProjectsModelPermissionsWithStreamingResponse:
+        return AdminOrganizationProjectsModelPermissionsWithStreamingResponse(
+            self._resource.model_permissions
+        )
+
+    @cached_property
+    def rate_limits(self) -> AdminOrganizationProjectsRateLimitsWithStreamingResponse:
+        return AdminOrganizationProjectsRateLimitsWithStreamingResponse(self._resource.rate_limits)
+
+    @cached_property
+    def service_accounts(self) -> AdminOrganizationProjectsServiceAccountsWithStreamingResponse:
+        return AdminOrganizationProjectsServiceAccountsWithStreamingResponse(
+            self._resource.service_accounts
+        )
+
+    @cached_property
+    def spend_alerts(self) -> AdminOrganizationProjectsSpendAlertsWithStreamingResponse:
+        return AdminOrganizationProjectsSpendAlertsWithStreamingResponse(
+            self._resource.spend_alerts
+        )
+
+    @cached_property
+    def users(self) -> AdminOrganizationProjectsUsersWithStreamingResponse:
+        return AdminOrganizationProjectsUsersWithStreamingResponse(self._resource.users)
+
+    @cached_property
+    def roles(self) -> AdminOrganizationProjectsRolesWithStreamingResponse:
+        return AdminOrganizationProjectsRolesWithStreamingResponse(self._resource.roles)
+
+    @cached_property
+    def spend_limit(self) -> AdminOrganizationProjectsSpendLimitWithStreamingResponse:
+        return AdminOrganizationProjectsSpendLimitWithStreamingResponse(self._resource.spend_limit)
+
+
+class AdminOrganizationRolesWithRawResponse:
+    """``client.admin.organization.roles.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationRoles) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.update = to_sync_raw_response(resource.update)
+        self.delete = to_sync_raw_response(resource.delete)
+
+
+class AdminOrganizationRolesWithStreamingResponse:
+    """``client.admin.organization.roles.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationRoles) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.update = to_sync_streamed_response(resource.update)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+
+class AdminOrganizationSpendAlertsWithRawResponse:
+    """``client.admin.organization.spend_alerts.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationSpendAlerts) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.update = to_sync_raw_response(resource.update)
+        self.delete = to_sync_raw_response(resource.delete)
+
+
+class AdminOrganizationSpendAlertsWithStreamingResponse:
+    """``client.admin.organization.spend_alerts.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationSpendAlerts) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.update = to_sync_streamed_response(resource.update)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+
+class AdminOrganizationSpendLimitWithRawResponse:
+    """``client.admin.organization.spend_limit.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationSpendLimit) -> None:
+        self._resource = resource
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.update = to_sync_raw_response(resource.update)
+        self.delete = to_sync_raw_response(resource.delete)
+
+
+class AdminOrganizationSpendLimitWithStreamingResponse:
+    """``client.admin.organization.spend_limit.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationSpendLimit) -> None:
+        self._resource = resource
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.update = to_sync_streamed_response(resource.update)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+
+class AdminOrganizationUsageWithRawResponse:
+    """``client.admin.organization.usage.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationUsage) -> None:
+        self._resource = resource
+        self.costs = to_sync_raw_response(resource.costs)
+        self.audio_speeches = to_sync_raw_response(resource.audio_speeches)
+        self.audio_transcriptions = to_sync_raw_response(resource.audio_transcriptions)
+        self.code_interpreter_sessions = to_sync_raw_response(resource.code_interpreter_sessions)
+        self.completions = to_sync_raw_response(resource.completions)
+        self.embeddings = to_sync_raw_response(resource.embeddings)
+        self.file_search_calls = to_sync_raw_response(resource.file_search_calls)
+        self.images = to_sync_raw_response(resource.images)
+        self.moderations = to_sync_raw_response(resource.moderations)
+        self.vector_stores = to_sync_raw_response(resource.vector_stores)
+        self.web_search_calls = to_sync_raw_response(resource.web_search_calls)
+
+
+class AdminOrganizationUsageWithStreamingResponse:
+    """``client.admin.organization.usage.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationUsage) -> None:
+        self._resource = resource
+        self.costs = to_sync_streamed_response(resource.costs)
+        self.audio_speeches = to_sync_streamed_response(resource.audio_speeches)
+        self.audio_transcriptions = to_sync_streamed_response(resource.audio_transcriptions)
+        self.code_interpreter_sessions = to_sync_streamed_response(
+            resource.code_interpreter_sessions
+        )
+        self.completions = to_sync_streamed_response(resource.completions)
+        self.embeddings = to_sync_streamed_response(resource.embeddings)
+        self.file_search_calls = to_sync_streamed_response(resource.file_search_calls)
+        self.images = to_sync_streamed_response(resource.images)
+        self.moderations = to_sync_streamed_response(resource.moderations)
+        self.vector_stores = to_sync_streamed_response(resource.vector_stores)
+        self.web_search_calls = to_sync_streamed_response(resource.web_search_calls)
+
+
+class AdminOrganizationUsersWithRawResponse:
+    """``client.admin.organization.users.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationUsers) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.update = to_sync_raw_response(resource.update)
+        self.delete = to_sync_raw_response(resource.delete)
+
+    @cached_property
+    def roles(self) -> AdminOrganizationUsersRolesWithRawResponse:
+        return AdminOrganizationUsersRolesWithRawResponse(self._resource.roles)
+
+
+class AdminOrganizationUsersWithStreamingResponse:
+    """``client.admin.organization.users.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationUsers) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.update = to_sync_streamed_response(resource.update)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+    @cached_property
+    def roles(self) -> AdminOrganizationUsersRolesWithStreamingResponse:
+        return AdminOrganizationUsersRolesWithStreamingResponse(self._resource.roles)
+
+
+class AdminOrganizationGroupsRolesWithRawResponse:
+    """``client.admin.organization.groups.roles.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationGroupsRoles) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.delete = to_sync_raw_response(resource.delete)
+
+
+class AdminOrganizationGroupsRolesWithStreamingResponse:
+    """``client.admin.organization.groups.roles.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationGroupsRoles) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+
+class AdminOrganizationGroupsUsersWithRawResponse:
+    """``client.admin.organization.groups.users.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationGroupsUsers) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.delete = to_sync_raw_response(resource.delete)
+
+
+class AdminOrganizationGroupsUsersWithStreamingResponse:
+    """``client.admin.organization.groups.users.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationGroupsUsers) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+
+class AdminOrganizationProjectsApiKeysWithRawResponse:
+    """``client.admin.organization.projects.api_keys.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsApiKeys) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.delete = to_sync_raw_response(resource.delete)
+
+
+class AdminOrganizationProjectsApiKeysWithStreamingResponse:
+    """``client.admin.organization.projects.api_keys.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsApiKeys) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+
+class AdminOrganizationProjectsCertificatesWithRawResponse:
+    """``client.admin.organization.projects.certificates.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsCertificates) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.activate = to_sync_raw_response(resource.activate)
+        self.deactivate = to_sync_raw_response(resource.deactivate)
+
+
+class AdminOrganizationProjectsCertificatesWithStreamingResponse:
+    """``client.admin.organization.projects.certificates.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsCertificates) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.activate = to_sync_streamed_response(resource.activate)
+        self.deactivate = to_sync_streamed_response(resource.deactivate)
+
+
+class AdminOrganizationProjectsDataRetentionWithRawResponse:
+    """``client.admin.organization.projects.data_retention.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsDataRetention) -> None:
+        self._resource = resource
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.update = to_sync_raw_response(resource.update)
+
+
+class AdminOrganizationProjectsDataRetentionWithStreamingResponse:
+    """``client.admin.organization.projects.data_retention.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsDataRetention) -> None:
+        self._resource = resource
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.update = to_sync_streamed_response(resource.update)
+
+
+class AdminOrganizationProjectsGroupsWithRawResponse:
+    """``client.admin.organization.projects.groups.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsGroups) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.delete = to_sync_raw_response(resource.delete)
+
+    @cached_property
+    def roles(self) -> AdminOrganizationProjectsGroupsRolesWithRawResponse:
+        return AdminOrganizationProjectsGroupsRolesWithRawResponse(self._resource.roles)
+
+
+class AdminOrganizationProjectsGroupsWithStreamingResponse:
+    """``client.admin.organization.projects.groups.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsGroups) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+    @cached_property
+    def roles(self) -> AdminOrganizationProjectsGroupsRolesWithStreamingResponse:
+        return AdminOrganizationProjectsGroupsRolesWithStreamingResponse(self._resource.roles)
+
+
+class AdminOrganizationProjectsHostedToolPermissionsWithRawResponse:
+    """``client.admin.organization.projects.hosted_tool_permissions.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsHostedToolPermissions) -> None:
+        self._resource = resource
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.update = to_sync_raw_response(resource.update)
+
+
+class AdminOrganizationProjectsHostedToolPermissionsWithStreamingResponse:
+    """``client.admin.organization.projects.hosted_tool_permissions.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsHostedToolPermissions) -> None:
+        self._resource = resource
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.update = to_sync_streamed_response(resource.update)
+
+
+class AdminOrganizationProjectsModelPermissionsWithRawResponse:
+    """``client.admin.organization.projects.model_permissions.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsModelPermissions) -> None:
+        self._resource = resource
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.update = to_sync_raw_response(resource.update)
+        self.delete = to_sync_raw_response(resource.delete)
+
+
+class AdminOrganizationProjectsModelPermissionsWithStreamingResponse:
+    """``client.admin.organization.projects.model_permissions.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsModelPermissions) -> None:
+        self._resource = resource
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.update = to_sync_streamed_response(resource.update)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+
+class AdminOrganizationProjectsRateLimitsWithRawResponse:
+    """``client.admin.organization.projects.rate_limits.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsRateLimits) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.update = to_sync_raw_response(resource.update)
+
+
+class AdminOrganizationProjectsRateLimitsWithStreamingResponse:
+    """``client.admin.organization.projects.rate_limits.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsRateLimits) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.update = to_sync_streamed_response(resource.update)
+
+
+class AdminOrganizationProjectsRolesWithRawResponse:
+    """``client.admin.organization.projects.roles.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsRoles) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.update = to_sync_raw_response(resource.update)
+        self.delete = to_sync_raw_response(resource.delete)
+
+
+class AdminOrganizationProjectsRolesWithStreamingResponse:
+    """``client.admin.organization.projects.roles.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsRoles) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.update = to_sync_streamed_response(resource.update)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+
+class AdminOrganizationProjectsServiceAccountsWithRawResponse:
+    """``client.admin.organization.projects.service_accounts.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsServiceAccounts) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.update = to_sync_raw_response(resource.update)
+        self.delete = to_sync_raw_response(resource.delete)
+
+    @cached_property
+    def api_keys(self) -> AdminOrganizationProjectsServiceAccountsApiKeysWithRawResponse:
+        return AdminOrganizationProjectsServiceAccountsApiKeysWithRawResponse(
+            self._resource.api_keys
+        )
+
+
+class AdminOrganizationProjectsServiceAccountsWithStreamingResponse:
+    """``client.admin.organization.projects.service_accounts.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsServiceAccounts) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.update = to_sync_streamed_response(resource.update)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+    @cached_property
+    def api_keys(self) -> AdminOrganizationProjectsServiceAccountsApiKeysWithStreamingResponse:
+        return AdminOrganizationProjectsServiceAccountsApiKeysWithStreamingResponse(
+            self._resource.api_keys
+        )
+
+
+class AdminOrganizationProjectsSpendAlertsWithRawResponse:
+    """``client.admin.organization.projects.spend_alerts.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsSpendAlerts) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.update = to_sync_raw_response(resource.update)
+        self.delete = to_sync_raw_response(resource.delete)
+
+
+class AdminOrganizationProjectsSpendAlertsWithStreamingResponse:
+    """``client.admin.organization.projects.spend_alerts.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsSpendAlerts) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.update = to_sync_streamed_response(resource.update)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+
+class AdminOrganizationProjectsSpendLimitWithRawResponse:
+    """``client.admin.organization.projects.spend_limit.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsSpendLimit) -> None:
+        self._resource = resource
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.delete = to_sync_raw_response(resource.delete)
+        self.update = to_sync_raw_response(resource.update)
+
+
+class AdminOrganizationProjectsSpendLimitWithStreamingResponse:
+    """``client.admin.organization.projects.spend_limit.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsSpendLimit) -> None:
+        self._resource = resource
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.delete = to_sync_streamed_response(resource.delete)
+        self.update = to_sync_streamed_response(resource.update)
+
+
+class AdminOrganizationProjectsUsersWithRawResponse:
+    """``client.admin.organization.projects.users.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsUsers) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.update = to_sync_raw_response(resource.update)
+        self.delete = to_sync_raw_response(resource.delete)
+
+    @cached_property
+    def roles(self) -> AdminOrganizationProjectsUsersRolesWithRawResponse:
+        return AdminOrganizationProjectsUsersRolesWithRawResponse(self._resource.roles)
+
+
+class AdminOrganizationProjectsUsersWithStreamingResponse:
+    """``client.admin.organization.projects.users.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsUsers) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.update = to_sync_streamed_response(resource.update)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+    @cached_property
+    def roles(self) -> AdminOrganizationProjectsUsersRolesWithStreamingResponse:
+        return AdminOrganizationProjectsUsersRolesWithStreamingResponse(self._resource.roles)
+
+
+class AdminOrganizationUsersRolesWithRawResponse:
+    """``client.admin.organization.users.roles.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationUsersRoles) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.delete = to_sync_raw_response(resource.delete)
+
+
+class AdminOrganizationUsersRolesWithStreamingResponse:
+    """``client.admin.organization.users.roles.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationUsersRoles) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+
+class AdminOrganizationProjectsGroupsRolesWithRawResponse:
+    """``client.admin.organization.projects.groups.roles.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsGroupsRoles) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.delete = to_sync_raw_response(resource.delete)
+
+
+class AdminOrganizationProjectsGroupsRolesWithStreamingResponse:
+    """``client.admin.organization.projects.groups.roles.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsGroupsRoles) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+
+class AdminOrganizationProjectsServiceAccountsApiKeysWithRawResponse:
+    """``client.admin.organization.projects.service_accounts.api_keys.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsServiceAccountsApiKeys) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+
+
+class AdminOrganizationProjectsServiceAccountsApiKeysWithStreamingResponse:
+    """``client.admin.organization.projects.service_accounts.api_keys.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsServiceAccountsApiKeys) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)
+
+
+class AdminOrganizationProjectsUsersRolesWithRawResponse:
+    """``client.admin.organization.projects.users.roles.with_raw_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsUsersRoles) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.delete = to_sync_raw_response(resource.delete)
+
+
+class AdminOrganizationProjectsUsersRolesWithStreamingResponse:
+    """``client.admin.organization.projects.users.roles.with_streaming_response``."""
+
+    def __init__(self, resource: AdminOrganizationProjectsUsersRoles) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.delete = to_sync_streamed_response(resource.delete)

@@ -13,6 +13,12 @@ from ..._files import FileTypes
 from ..._models import UnknownVariant
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
@@ -38,19 +44,43 @@ from ...models.shared import VoiceIdsOrCustomVoice
 from ...resources.audio import (
     AsyncAudio,
     AsyncAudioSpeech,
+    AsyncAudioSpeechWithRawResponse,
+    AsyncAudioSpeechWithStreamingResponse,
     AsyncAudioTranscriptions,
+    AsyncAudioTranscriptionsWithRawResponse,
+    AsyncAudioTranscriptionsWithStreamingResponse,
     AsyncAudioTranslations,
+    AsyncAudioTranslationsWithRawResponse,
+    AsyncAudioTranslationsWithStreamingResponse,
     AsyncAudioVoiceConsents,
+    AsyncAudioVoiceConsentsWithRawResponse,
+    AsyncAudioVoiceConsentsWithStreamingResponse,
     AsyncAudioVoices,
+    AsyncAudioVoicesWithRawResponse,
+    AsyncAudioVoicesWithStreamingResponse,
+    AsyncAudioWithRawResponse,
+    AsyncAudioWithStreamingResponse,
 )
 
 __all__ = [
     "Audio",
     "AudioSpeech",
+    "AudioSpeechWithRawResponse",
+    "AudioSpeechWithStreamingResponse",
     "AudioTranscriptions",
+    "AudioTranscriptionsWithRawResponse",
+    "AudioTranscriptionsWithStreamingResponse",
     "AudioTranslations",
+    "AudioTranslationsWithRawResponse",
+    "AudioTranslationsWithStreamingResponse",
     "AudioVoiceConsents",
+    "AudioVoiceConsentsWithRawResponse",
+    "AudioVoiceConsentsWithStreamingResponse",
     "AudioVoices",
+    "AudioVoicesWithRawResponse",
+    "AudioVoicesWithStreamingResponse",
+    "AudioWithRawResponse",
+    "AudioWithStreamingResponse",
 ]
 
 
@@ -58,6 +88,16 @@ class Audio(SyncAPIResource):
     """``client.audio``."""
 
     _async: AsyncAudio
+
+    @cached_property
+    def with_raw_response(self) -> AudioWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AudioWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AudioWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AudioWithStreamingResponse(self)
 
     @cached_property
     def speech(self) -> AudioSpeech:
@@ -84,6 +124,16 @@ class AudioSpeech(SyncAPIResource):
     """``client.audio.speech``."""
 
     _async: AsyncAudioSpeech
+
+    @cached_property
+    def with_raw_response(self) -> AudioSpeechWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AudioSpeechWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AudioSpeechWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AudioSpeechWithStreamingResponse(self)
 
     @overload
     def create(
@@ -201,6 +251,16 @@ class AudioTranscriptions(SyncAPIResource):
     """``client.audio.transcriptions``."""
 
     _async: AsyncAudioTranscriptions
+
+    @cached_property
+    def with_raw_response(self) -> AudioTranscriptionsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AudioTranscriptionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AudioTranscriptionsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AudioTranscriptionsWithStreamingResponse(self)
 
     @overload
     def create(
@@ -419,6 +479,16 @@ class AudioTranslations(SyncAPIResource):
 
     _async: AsyncAudioTranslations
 
+    @cached_property
+    def with_raw_response(self) -> AudioTranslationsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AudioTranslationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AudioTranslationsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AudioTranslationsWithStreamingResponse(self)
+
     def create(
         self,
         *,
@@ -466,6 +536,16 @@ class AudioVoiceConsents(SyncAPIResource):
     """``client.audio.voice_consents``."""
 
     _async: AsyncAudioVoiceConsents
+
+    @cached_property
+    def with_raw_response(self) -> AudioVoiceConsentsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AudioVoiceConsentsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AudioVoiceConsentsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AudioVoiceConsentsWithStreamingResponse(self)
 
     def create(
         self,
@@ -627,6 +707,16 @@ class AudioVoices(SyncAPIResource):
 
     _async: AsyncAudioVoices
 
+    @cached_property
+    def with_raw_response(self) -> AudioVoicesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return AudioVoicesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AudioVoicesWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return AudioVoicesWithStreamingResponse(self)
+
     def create(
         self,
         *,
@@ -663,3 +753,145 @@ class AudioVoices(SyncAPIResource):
                 options=options,
             )
         )
+
+
+class AudioWithRawResponse:
+    """``client.audio.with_raw_response``."""
+
+    def __init__(self, resource: Audio) -> None:
+        self._resource = resource
+
+    @cached_property
+    def speech(self) -> AudioSpeechWithRawResponse:
+        return AudioSpeechWithRawResponse(self._resource.speech)
+
+    @cached_property
+    def transcriptions(self) -> AudioTranscriptionsWithRawResponse:
+        return AudioTranscriptionsWithRawResponse(self._resource.transcriptions)
+
+    @cached_property
+    def translations(self) -> AudioTranslationsWithRawResponse:
+        return AudioTranslationsWithRawResponse(self._resource.translations)
+
+    @cached_property
+    def voice_consents(self) -> AudioVoiceConsentsWithRawResponse:
+        return AudioVoiceConsentsWithRawResponse(self._resource.voice_consents)
+
+    @cached_property
+    def voices(self) -> AudioVoicesWithRawResponse:
+        return AudioVoicesWithRawResponse(self._resource.voices)
+
+
+class AudioWithStreamingResponse:
+    """``client.audio.with_streaming_response``."""
+
+    def __init__(self, resource: Audio) -> None:
+        self._resource = resource
+
+    @cached_property
+    def speech(self) -> AudioSpeechWithStreamingResponse:
+        return AudioSpeechWithStreamingResponse(self._resource.speech)
+
+    @cached_property
+    def transcriptions(self) -> AudioTranscriptionsWithStreamingResponse:
+        return AudioTranscriptionsWithStreamingResponse(self._resource.transcriptions)
+
+    @cached_property
+    def translations(self) -> AudioTranslationsWithStreamingResponse:
+        return AudioTranslationsWithStreamingResponse(self._resource.translations)
+
+    @cached_property
+    def voice_consents(self) -> AudioVoiceConsentsWithStreamingResponse:
+        return AudioVoiceConsentsWithStreamingResponse(self._resource.voice_consents)
+
+    @cached_property
+    def voices(self) -> AudioVoicesWithStreamingResponse:
+        return AudioVoicesWithStreamingResponse(self._resource.voices)
+
+
+class AudioSpeechWithRawResponse:
+    """``client.audio.speech.with_raw_response``."""
+
+    def __init__(self, resource: AudioSpeech) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+
+
+class AudioSpeechWithStreamingResponse:
+    """``client.audio.speech.with_streaming_response``."""
+
+    def __init__(self, resource: AudioSpeech) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)
+
+
+class AudioTranscriptionsWithRawResponse:
+    """``client.audio.transcriptions.with_raw_response``."""
+
+    def __init__(self, resource: AudioTranscriptions) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+
+
+class AudioTranscriptionsWithStreamingResponse:
+    """``client.audio.transcriptions.with_streaming_response``."""
+
+    def __init__(self, resource: AudioTranscriptions) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)
+
+
+class AudioTranslationsWithRawResponse:
+    """``client.audio.translations.with_raw_response``."""
+
+    def __init__(self, resource: AudioTranslations) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+
+
+class AudioTranslationsWithStreamingResponse:
+    """``client.audio.translations.with_streaming_response``."""
+
+    def __init__(self, resource: AudioTranslations) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)
+
+
+class AudioVoiceConsentsWithRawResponse:
+    """``client.audio.voice_consents.with_raw_response``."""
+
+    def __init__(self, resource: AudioVoiceConsents) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+        self.list = to_sync_raw_response(resource.list)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.update = to_sync_raw_response(resource.update)
+        self.delete = to_sync_raw_response(resource.delete)
+
+
+class AudioVoiceConsentsWithStreamingResponse:
+    """``client.audio.voice_consents.with_streaming_response``."""
+
+    def __init__(self, resource: AudioVoiceConsents) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)
+        self.list = to_sync_streamed_response(resource.list)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.update = to_sync_streamed_response(resource.update)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+
+class AudioVoicesWithRawResponse:
+    """``client.audio.voices.with_raw_response``."""
+
+    def __init__(self, resource: AudioVoices) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+
+
+class AudioVoicesWithStreamingResponse:
+    """``client.audio.voices.with_streaming_response``."""
+
+    def __init__(self, resource: AudioVoices) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)

@@ -22,6 +22,7 @@ from ..._exceptions import (
 )
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
+from ..._raw import to_raw_response, to_streamed_response
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
@@ -47,12 +48,17 @@ if TYPE_CHECKING:
     from ...models import ChatCompletion, Completion, CreateEmbeddingResponse, Response
     from ...models.batch import Batch
 from ..._binary import BinaryResponse
+from ..._raw import to_sync_raw_response, to_sync_streamed_response
 from ..._streaming import AsyncStream
 from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ...lib.batch_api import FILES_API_LIMIT, UPLOAD_PART_SIZE
-from ...resources.batches import AsyncBatches
+from ...resources.batches import (
+    AsyncBatches,
+    AsyncBatchesWithRawResponse,
+    AsyncBatchesWithStreamingResponse,
+)
 
-__all__ = ["Batches"]
+__all__ = ["Batches", "BatchesWithRawResponse", "BatchesWithStreamingResponse"]
 
 
 class Batches(SyncAPIResource):
@@ -195,6 +201,16 @@ class Batches(SyncAPIResource):
             partial(self._async.wait, batch_id, poll_interval=poll_interval, timeout=timeout)
         )
 
+    @cached_property
+    def with_raw_response(self) -> BatchesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return BatchesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> BatchesWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return BatchesWithStreamingResponse(self)
+
     def create(
         self,
         *,
@@ -320,3 +336,25 @@ class Batches(SyncAPIResource):
                 options=options,
             )
         )
+
+
+class BatchesWithRawResponse:
+    """``client.batches.with_raw_response``."""
+
+    def __init__(self, resource: Batches) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+        self.list = to_sync_raw_response(resource.list)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.cancel = to_sync_raw_response(resource.cancel)
+
+
+class BatchesWithStreamingResponse:
+    """``client.batches.with_streaming_response``."""
+
+    def __init__(self, resource: Batches) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)
+        self.list = to_sync_streamed_response(resource.list)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.cancel = to_sync_streamed_response(resource.cancel)

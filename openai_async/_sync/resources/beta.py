@@ -11,22 +11,49 @@ from typing import TYPE_CHECKING, Any, overload
 from ..._resource import AsyncAPIResource
 
 if TYPE_CHECKING:
-    from .beta_assistants import BetaAssistants
-    from .beta_chatkit import BetaChatkit
-    from .beta_responses import BetaResponses
-    from .beta_threads import BetaThreads
+    from .beta_assistants import (
+        BetaAssistants,
+        BetaAssistantsWithRawResponse,
+        BetaAssistantsWithStreamingResponse,
+    )
+    from .beta_chatkit import (
+        BetaChatkit,
+        BetaChatkitWithRawResponse,
+        BetaChatkitWithStreamingResponse,
+    )
+    from .beta_responses import (
+        BetaResponses,
+        BetaResponsesWithRawResponse,
+        BetaResponsesWithStreamingResponse,
+    )
+    from .beta_threads import (
+        BetaThreads,
+        BetaThreadsWithRawResponse,
+        BetaThreadsWithStreamingResponse,
+    )
 from ..._binary import BinaryResponse
+from ..._raw import to_sync_raw_response, to_sync_streamed_response
 from ..._streaming import AsyncStream
 from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
-from ...resources.beta import AsyncBeta
+from ...resources.beta import AsyncBeta, AsyncBetaWithRawResponse, AsyncBetaWithStreamingResponse
 
-__all__ = ["Beta"]
+__all__ = ["Beta", "BetaWithRawResponse", "BetaWithStreamingResponse"]
 
 
 class Beta(SyncAPIResource):
     """``client.beta``."""
 
     _async: AsyncBeta
+
+    @cached_property
+    def with_raw_response(self) -> BetaWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return BetaWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> BetaWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return BetaWithStreamingResponse(self)
 
     @cached_property
     def assistants(self) -> BetaAssistants:
@@ -51,3 +78,65 @@ class Beta(SyncAPIResource):
         from .beta_responses import BetaResponses
 
         return BetaResponses(self._portal, self._async.responses)
+
+
+class BetaWithRawResponse:
+    """``client.beta.with_raw_response``."""
+
+    def __init__(self, resource: Beta) -> None:
+        self._resource = resource
+
+    @cached_property
+    def assistants(self) -> BetaAssistantsWithRawResponse:
+        from .beta_assistants import BetaAssistantsWithRawResponse
+
+        return BetaAssistantsWithRawResponse(self._resource.assistants)
+
+    @cached_property
+    def threads(self) -> BetaThreadsWithRawResponse:
+        from .beta_threads import BetaThreadsWithRawResponse
+
+        return BetaThreadsWithRawResponse(self._resource.threads)
+
+    @cached_property
+    def chatkit(self) -> BetaChatkitWithRawResponse:
+        from .beta_chatkit import BetaChatkitWithRawResponse
+
+        return BetaChatkitWithRawResponse(self._resource.chatkit)
+
+    @cached_property
+    def responses(self) -> BetaResponsesWithRawResponse:
+        from .beta_responses import BetaResponsesWithRawResponse
+
+        return BetaResponsesWithRawResponse(self._resource.responses)
+
+
+class BetaWithStreamingResponse:
+    """``client.beta.with_streaming_response``."""
+
+    def __init__(self, resource: Beta) -> None:
+        self._resource = resource
+
+    @cached_property
+    def assistants(self) -> BetaAssistantsWithStreamingResponse:
+        from .beta_assistants import BetaAssistantsWithStreamingResponse
+
+        return BetaAssistantsWithStreamingResponse(self._resource.assistants)
+
+    @cached_property
+    def threads(self) -> BetaThreadsWithStreamingResponse:
+        from .beta_threads import BetaThreadsWithStreamingResponse
+
+        return BetaThreadsWithStreamingResponse(self._resource.threads)
+
+    @cached_property
+    def chatkit(self) -> BetaChatkitWithStreamingResponse:
+        from .beta_chatkit import BetaChatkitWithStreamingResponse
+
+        return BetaChatkitWithStreamingResponse(self._resource.chatkit)
+
+    @cached_property
+    def responses(self) -> BetaResponsesWithStreamingResponse:
+        from .beta_responses import BetaResponsesWithStreamingResponse
+
+        return BetaResponsesWithStreamingResponse(self._resource.responses)

@@ -13,6 +13,12 @@ from typing import Any, Literal, overload
 from ..._binary import BinaryResponse
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
@@ -33,15 +39,39 @@ from ...models.assistants import (
     ModifyAssistantRequestToolResources,
 )
 from ...models.shared import Metadata, ReasoningEffort
-from ...resources.beta_assistants import AsyncBetaAssistants, AsyncBetaAssistantsFiles
+from ...resources.beta_assistants import (
+    AsyncBetaAssistants,
+    AsyncBetaAssistantsFiles,
+    AsyncBetaAssistantsFilesWithRawResponse,
+    AsyncBetaAssistantsFilesWithStreamingResponse,
+    AsyncBetaAssistantsWithRawResponse,
+    AsyncBetaAssistantsWithStreamingResponse,
+)
 
-__all__ = ["BetaAssistants", "BetaAssistantsFiles"]
+__all__ = [
+    "BetaAssistants",
+    "BetaAssistantsFiles",
+    "BetaAssistantsFilesWithRawResponse",
+    "BetaAssistantsFilesWithStreamingResponse",
+    "BetaAssistantsWithRawResponse",
+    "BetaAssistantsWithStreamingResponse",
+]
 
 
 class BetaAssistants(SyncAPIResource):
     """``client.beta.assistants``."""
 
     _async: AsyncBetaAssistants
+
+    @cached_property
+    def with_raw_response(self) -> BetaAssistantsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return BetaAssistantsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> BetaAssistantsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return BetaAssistantsWithStreamingResponse(self)
 
     @cached_property
     def files(self) -> BetaAssistantsFiles:
@@ -270,6 +300,16 @@ class BetaAssistantsFiles(SyncAPIResource):
 
     _async: AsyncBetaAssistantsFiles
 
+    @cached_property
+    def with_raw_response(self) -> BetaAssistantsFilesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return BetaAssistantsFilesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> BetaAssistantsFilesWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return BetaAssistantsFilesWithStreamingResponse(self)
+
     def create(
         self,
         assistant_id: str,
@@ -408,3 +448,57 @@ class BetaAssistantsFiles(SyncAPIResource):
                 options=options,
             )
         )
+
+
+class BetaAssistantsWithRawResponse:
+    """``client.beta.assistants.with_raw_response``."""
+
+    def __init__(self, resource: BetaAssistants) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.update = to_sync_raw_response(resource.update)
+        self.delete = to_sync_raw_response(resource.delete)
+
+    @cached_property
+    def files(self) -> BetaAssistantsFilesWithRawResponse:
+        return BetaAssistantsFilesWithRawResponse(self._resource.files)
+
+
+class BetaAssistantsWithStreamingResponse:
+    """``client.beta.assistants.with_streaming_response``."""
+
+    def __init__(self, resource: BetaAssistants) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.update = to_sync_streamed_response(resource.update)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+    @cached_property
+    def files(self) -> BetaAssistantsFilesWithStreamingResponse:
+        return BetaAssistantsFilesWithStreamingResponse(self._resource.files)
+
+
+class BetaAssistantsFilesWithRawResponse:
+    """``client.beta.assistants.files.with_raw_response``."""
+
+    def __init__(self, resource: BetaAssistantsFiles) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+        self.list = to_sync_raw_response(resource.list)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.delete = to_sync_raw_response(resource.delete)
+
+
+class BetaAssistantsFilesWithStreamingResponse:
+    """``client.beta.assistants.files.with_streaming_response``."""
+
+    def __init__(self, resource: BetaAssistantsFiles) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)
+        self.list = to_sync_streamed_response(resource.list)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.delete = to_sync_streamed_response(resource.delete)

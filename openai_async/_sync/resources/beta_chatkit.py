@@ -11,6 +11,12 @@ from typing import Any, overload
 from ..._binary import BinaryResponse
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
@@ -31,16 +37,42 @@ from ...models.shared import OrderEnum
 from ...resources.beta_chatkit import (
     AsyncBetaChatkit,
     AsyncBetaChatkitSessions,
+    AsyncBetaChatkitSessionsWithRawResponse,
+    AsyncBetaChatkitSessionsWithStreamingResponse,
     AsyncBetaChatkitThreads,
+    AsyncBetaChatkitThreadsWithRawResponse,
+    AsyncBetaChatkitThreadsWithStreamingResponse,
+    AsyncBetaChatkitWithRawResponse,
+    AsyncBetaChatkitWithStreamingResponse,
 )
 
-__all__ = ["BetaChatkit", "BetaChatkitSessions", "BetaChatkitThreads"]
+__all__ = [
+    "BetaChatkit",
+    "BetaChatkitSessions",
+    "BetaChatkitSessionsWithRawResponse",
+    "BetaChatkitSessionsWithStreamingResponse",
+    "BetaChatkitThreads",
+    "BetaChatkitThreadsWithRawResponse",
+    "BetaChatkitThreadsWithStreamingResponse",
+    "BetaChatkitWithRawResponse",
+    "BetaChatkitWithStreamingResponse",
+]
 
 
 class BetaChatkit(SyncAPIResource):
     """``client.beta.chatkit``."""
 
     _async: AsyncBetaChatkit
+
+    @cached_property
+    def with_raw_response(self) -> BetaChatkitWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return BetaChatkitWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> BetaChatkitWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return BetaChatkitWithStreamingResponse(self)
 
     @cached_property
     def sessions(self) -> BetaChatkitSessions:
@@ -55,6 +87,16 @@ class BetaChatkitSessions(SyncAPIResource):
     """``client.beta.chatkit.sessions``."""
 
     _async: AsyncBetaChatkitSessions
+
+    @cached_property
+    def with_raw_response(self) -> BetaChatkitSessionsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return BetaChatkitSessionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> BetaChatkitSessionsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return BetaChatkitSessionsWithStreamingResponse(self)
 
     def cancel(
         self,
@@ -129,6 +171,16 @@ class BetaChatkitThreads(SyncAPIResource):
     """``client.beta.chatkit.threads``."""
 
     _async: AsyncBetaChatkitThreads
+
+    @cached_property
+    def with_raw_response(self) -> BetaChatkitThreadsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return BetaChatkitThreadsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> BetaChatkitThreadsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return BetaChatkitThreadsWithStreamingResponse(self)
 
     def list_items(
         self,
@@ -252,3 +304,73 @@ class BetaChatkitThreads(SyncAPIResource):
                 options=options,
             ),
         )
+
+
+class BetaChatkitWithRawResponse:
+    """``client.beta.chatkit.with_raw_response``."""
+
+    def __init__(self, resource: BetaChatkit) -> None:
+        self._resource = resource
+
+    @cached_property
+    def sessions(self) -> BetaChatkitSessionsWithRawResponse:
+        return BetaChatkitSessionsWithRawResponse(self._resource.sessions)
+
+    @cached_property
+    def threads(self) -> BetaChatkitThreadsWithRawResponse:
+        return BetaChatkitThreadsWithRawResponse(self._resource.threads)
+
+
+class BetaChatkitWithStreamingResponse:
+    """``client.beta.chatkit.with_streaming_response``."""
+
+    def __init__(self, resource: BetaChatkit) -> None:
+        self._resource = resource
+
+    @cached_property
+    def sessions(self) -> BetaChatkitSessionsWithStreamingResponse:
+        return BetaChatkitSessionsWithStreamingResponse(self._resource.sessions)
+
+    @cached_property
+    def threads(self) -> BetaChatkitThreadsWithStreamingResponse:
+        return BetaChatkitThreadsWithStreamingResponse(self._resource.threads)
+
+
+class BetaChatkitSessionsWithRawResponse:
+    """``client.beta.chatkit.sessions.with_raw_response``."""
+
+    def __init__(self, resource: BetaChatkitSessions) -> None:
+        self._resource = resource
+        self.cancel = to_sync_raw_response(resource.cancel)
+        self.create = to_sync_raw_response(resource.create)
+
+
+class BetaChatkitSessionsWithStreamingResponse:
+    """``client.beta.chatkit.sessions.with_streaming_response``."""
+
+    def __init__(self, resource: BetaChatkitSessions) -> None:
+        self._resource = resource
+        self.cancel = to_sync_streamed_response(resource.cancel)
+        self.create = to_sync_streamed_response(resource.create)
+
+
+class BetaChatkitThreadsWithRawResponse:
+    """``client.beta.chatkit.threads.with_raw_response``."""
+
+    def __init__(self, resource: BetaChatkitThreads) -> None:
+        self._resource = resource
+        self.list_items = to_sync_raw_response(resource.list_items)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.delete = to_sync_raw_response(resource.delete)
+        self.list = to_sync_raw_response(resource.list)
+
+
+class BetaChatkitThreadsWithStreamingResponse:
+    """``client.beta.chatkit.threads.with_streaming_response``."""
+
+    def __init__(self, resource: BetaChatkitThreads) -> None:
+        self._resource = resource
+        self.list_items = to_sync_streamed_response(resource.list_items)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.delete = to_sync_streamed_response(resource.delete)
+        self.list = to_sync_streamed_response(resource.list)

@@ -13,6 +13,12 @@ from typing import Any, Literal, cast, overload
 from ..._binary import BinaryResponse
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
@@ -52,16 +58,42 @@ from ...models.beta_responses import (
 from ...resources.beta_responses import (
     AsyncBetaResponses,
     AsyncBetaResponsesInputItems,
+    AsyncBetaResponsesInputItemsWithRawResponse,
+    AsyncBetaResponsesInputItemsWithStreamingResponse,
     AsyncBetaResponsesInputTokens,
+    AsyncBetaResponsesInputTokensWithRawResponse,
+    AsyncBetaResponsesInputTokensWithStreamingResponse,
+    AsyncBetaResponsesWithRawResponse,
+    AsyncBetaResponsesWithStreamingResponse,
 )
 
-__all__ = ["BetaResponses", "BetaResponsesInputItems", "BetaResponsesInputTokens"]
+__all__ = [
+    "BetaResponses",
+    "BetaResponsesInputItems",
+    "BetaResponsesInputItemsWithRawResponse",
+    "BetaResponsesInputItemsWithStreamingResponse",
+    "BetaResponsesInputTokens",
+    "BetaResponsesInputTokensWithRawResponse",
+    "BetaResponsesInputTokensWithStreamingResponse",
+    "BetaResponsesWithRawResponse",
+    "BetaResponsesWithStreamingResponse",
+]
 
 
 class BetaResponses(SyncAPIResource):
     """``client.beta.responses``."""
 
     _async: AsyncBetaResponses
+
+    @cached_property
+    def with_raw_response(self) -> BetaResponsesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return BetaResponsesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> BetaResponsesWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return BetaResponsesWithStreamingResponse(self)
 
     @cached_property
     def input_items(self) -> BetaResponsesInputItems:
@@ -566,6 +598,16 @@ class BetaResponsesInputItems(SyncAPIResource):
 
     _async: AsyncBetaResponsesInputItems
 
+    @cached_property
+    def with_raw_response(self) -> BetaResponsesInputItemsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return BetaResponsesInputItemsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> BetaResponsesInputItemsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return BetaResponsesInputItemsWithStreamingResponse(self)
+
     def list(
         self,
         response_id: str,
@@ -613,6 +655,16 @@ class BetaResponsesInputTokens(SyncAPIResource):
     """``client.beta.responses.input_tokens``."""
 
     _async: AsyncBetaResponsesInputTokens
+
+    @cached_property
+    def with_raw_response(self) -> BetaResponsesInputTokensWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return BetaResponsesInputTokensWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> BetaResponsesInputTokensWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return BetaResponsesInputTokensWithStreamingResponse(self)
 
     def count(
         self,
@@ -676,3 +728,75 @@ class BetaResponsesInputTokens(SyncAPIResource):
                 options=options,
             )
         )
+
+
+class BetaResponsesWithRawResponse:
+    """``client.beta.responses.with_raw_response``."""
+
+    def __init__(self, resource: BetaResponses) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.delete = to_sync_raw_response(resource.delete)
+        self.cancel = to_sync_raw_response(resource.cancel)
+        self.compact = to_sync_raw_response(resource.compact)
+
+    @cached_property
+    def input_items(self) -> BetaResponsesInputItemsWithRawResponse:
+        return BetaResponsesInputItemsWithRawResponse(self._resource.input_items)
+
+    @cached_property
+    def input_tokens(self) -> BetaResponsesInputTokensWithRawResponse:
+        return BetaResponsesInputTokensWithRawResponse(self._resource.input_tokens)
+
+
+class BetaResponsesWithStreamingResponse:
+    """``client.beta.responses.with_streaming_response``."""
+
+    def __init__(self, resource: BetaResponses) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.delete = to_sync_streamed_response(resource.delete)
+        self.cancel = to_sync_streamed_response(resource.cancel)
+        self.compact = to_sync_streamed_response(resource.compact)
+
+    @cached_property
+    def input_items(self) -> BetaResponsesInputItemsWithStreamingResponse:
+        return BetaResponsesInputItemsWithStreamingResponse(self._resource.input_items)
+
+    @cached_property
+    def input_tokens(self) -> BetaResponsesInputTokensWithStreamingResponse:
+        return BetaResponsesInputTokensWithStreamingResponse(self._resource.input_tokens)
+
+
+class BetaResponsesInputItemsWithRawResponse:
+    """``client.beta.responses.input_items.with_raw_response``."""
+
+    def __init__(self, resource: BetaResponsesInputItems) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+
+
+class BetaResponsesInputItemsWithStreamingResponse:
+    """``client.beta.responses.input_items.with_streaming_response``."""
+
+    def __init__(self, resource: BetaResponsesInputItems) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+
+
+class BetaResponsesInputTokensWithRawResponse:
+    """``client.beta.responses.input_tokens.with_raw_response``."""
+
+    def __init__(self, resource: BetaResponsesInputTokens) -> None:
+        self._resource = resource
+        self.count = to_sync_raw_response(resource.count)
+
+
+class BetaResponsesInputTokensWithStreamingResponse:
+    """``client.beta.responses.input_tokens.with_streaming_response``."""
+
+    def __init__(self, resource: BetaResponsesInputTokens) -> None:
+        self._resource = resource
+        self.count = to_sync_streamed_response(resource.count)

@@ -18,6 +18,7 @@ import anyio
 from ..._exceptions import InvalidRequestError, PollTimeoutError
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
+from ..._raw import to_raw_response, to_streamed_response
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
@@ -66,6 +67,7 @@ if TYPE_CHECKING:
         VectorStoreFileBatch,
     )
 from ..._binary import BinaryResponse
+from ..._raw import to_sync_raw_response, to_sync_streamed_response
 from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ...lib.assistant_stream import AssistantStream
 from ...lib.pollers import (
@@ -81,16 +83,36 @@ from ...resources.beta_threads import (
     AsyncBetaThreads,
     AsyncBetaThreadsMessages,
     AsyncBetaThreadsMessagesFiles,
+    AsyncBetaThreadsMessagesFilesWithRawResponse,
+    AsyncBetaThreadsMessagesFilesWithStreamingResponse,
+    AsyncBetaThreadsMessagesWithRawResponse,
+    AsyncBetaThreadsMessagesWithStreamingResponse,
     AsyncBetaThreadsRuns,
     AsyncBetaThreadsRunsSteps,
+    AsyncBetaThreadsRunsStepsWithRawResponse,
+    AsyncBetaThreadsRunsStepsWithStreamingResponse,
+    AsyncBetaThreadsRunsWithRawResponse,
+    AsyncBetaThreadsRunsWithStreamingResponse,
+    AsyncBetaThreadsWithRawResponse,
+    AsyncBetaThreadsWithStreamingResponse,
 )
 
 __all__ = [
     "BetaThreads",
     "BetaThreadsMessages",
     "BetaThreadsMessagesFiles",
+    "BetaThreadsMessagesFilesWithRawResponse",
+    "BetaThreadsMessagesFilesWithStreamingResponse",
+    "BetaThreadsMessagesWithRawResponse",
+    "BetaThreadsMessagesWithStreamingResponse",
     "BetaThreadsRuns",
     "BetaThreadsRunsSteps",
+    "BetaThreadsRunsStepsWithRawResponse",
+    "BetaThreadsRunsStepsWithStreamingResponse",
+    "BetaThreadsRunsWithRawResponse",
+    "BetaThreadsRunsWithStreamingResponse",
+    "BetaThreadsWithRawResponse",
+    "BetaThreadsWithStreamingResponse",
 ]
 
 
@@ -98,6 +120,16 @@ class BetaThreads(SyncAPIResource):
     """``client.beta.threads``."""
 
     _async: AsyncBetaThreads
+
+    @cached_property
+    def with_raw_response(self) -> BetaThreadsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return BetaThreadsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> BetaThreadsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return BetaThreadsWithStreamingResponse(self)
 
     @cached_property
     def messages(self) -> BetaThreadsMessages:
@@ -786,6 +818,16 @@ class BetaThreadsMessages(SyncAPIResource):
     _async: AsyncBetaThreadsMessages
 
     @cached_property
+    def with_raw_response(self) -> BetaThreadsMessagesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return BetaThreadsMessagesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> BetaThreadsMessagesWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return BetaThreadsMessagesWithStreamingResponse(self)
+
+    @cached_property
     def files(self) -> BetaThreadsMessagesFiles:
         return BetaThreadsMessagesFiles(self._portal, self._async.files)
 
@@ -982,6 +1024,16 @@ class BetaThreadsRuns(SyncAPIResource):
                 self._async.poll, thread_id, run_id, poll_interval=poll_interval, timeout=timeout
             )
         )
+
+    @cached_property
+    def with_raw_response(self) -> BetaThreadsRunsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return BetaThreadsRunsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> BetaThreadsRunsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return BetaThreadsRunsWithStreamingResponse(self)
 
     @cached_property
     def steps(self) -> BetaThreadsRunsSteps:
@@ -1621,6 +1673,16 @@ class BetaThreadsMessagesFiles(SyncAPIResource):
 
     _async: AsyncBetaThreadsMessagesFiles
 
+    @cached_property
+    def with_raw_response(self) -> BetaThreadsMessagesFilesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return BetaThreadsMessagesFilesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> BetaThreadsMessagesFilesWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return BetaThreadsMessagesFilesWithStreamingResponse(self)
+
     def list(
         self,
         thread_id: str,
@@ -1704,6 +1766,16 @@ class BetaThreadsRunsSteps(SyncAPIResource):
 
     _async: AsyncBetaThreadsRunsSteps
 
+    @cached_property
+    def with_raw_response(self) -> BetaThreadsRunsStepsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return BetaThreadsRunsStepsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> BetaThreadsRunsStepsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return BetaThreadsRunsStepsWithStreamingResponse(self)
+
     def list(
         self,
         thread_id: str,
@@ -1781,3 +1853,145 @@ class BetaThreadsRunsSteps(SyncAPIResource):
                 options=options,
             )
         )
+
+
+class BetaThreadsWithRawResponse:
+    """``client.beta.threads.with_raw_response``."""
+
+    def __init__(self, resource: BetaThreads) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+        self.create_and_run = to_sync_raw_response(resource.create_and_run)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.update = to_sync_raw_response(resource.update)
+        self.delete = to_sync_raw_response(resource.delete)
+
+    @cached_property
+    def messages(self) -> BetaThreadsMessagesWithRawResponse:
+        return BetaThreadsMessagesWithRawResponse(self._resource.messages)
+
+    @cached_property
+    def runs(self) -> BetaThreadsRunsWithRawResponse:
+        return BetaThreadsRunsWithRawResponse(self._resource.runs)
+
+
+class BetaThreadsWithStreamingResponse:
+    """``client.beta.threads.with_streaming_response``."""
+
+    def __init__(self, resource: BetaThreads) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)
+        self.create_and_run = to_sync_streamed_response(resource.create_and_run)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.update = to_sync_streamed_response(resource.update)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+    @cached_property
+    def messages(self) -> BetaThreadsMessagesWithStreamingResponse:
+        return BetaThreadsMessagesWithStreamingResponse(self._resource.messages)
+
+    @cached_property
+    def runs(self) -> BetaThreadsRunsWithStreamingResponse:
+        return BetaThreadsRunsWithStreamingResponse(self._resource.runs)
+
+
+class BetaThreadsMessagesWithRawResponse:
+    """``client.beta.threads.messages.with_raw_response``."""
+
+    def __init__(self, resource: BetaThreadsMessages) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.update = to_sync_raw_response(resource.update)
+        self.delete = to_sync_raw_response(resource.delete)
+
+    @cached_property
+    def files(self) -> BetaThreadsMessagesFilesWithRawResponse:
+        return BetaThreadsMessagesFilesWithRawResponse(self._resource.files)
+
+
+class BetaThreadsMessagesWithStreamingResponse:
+    """``client.beta.threads.messages.with_streaming_response``."""
+
+    def __init__(self, resource: BetaThreadsMessages) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.update = to_sync_streamed_response(resource.update)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+    @cached_property
+    def files(self) -> BetaThreadsMessagesFilesWithStreamingResponse:
+        return BetaThreadsMessagesFilesWithStreamingResponse(self._resource.files)
+
+
+class BetaThreadsRunsWithRawResponse:
+    """``client.beta.threads.runs.with_raw_response``."""
+
+    def __init__(self, resource: BetaThreadsRuns) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.update = to_sync_raw_response(resource.update)
+        self.cancel = to_sync_raw_response(resource.cancel)
+        self.submit_tool_outputs = to_sync_raw_response(resource.submit_tool_outputs)
+
+    @cached_property
+    def steps(self) -> BetaThreadsRunsStepsWithRawResponse:
+        return BetaThreadsRunsStepsWithRawResponse(self._resource.steps)
+
+
+class BetaThreadsRunsWithStreamingResponse:
+    """``client.beta.threads.runs.with_streaming_response``."""
+
+    def __init__(self, resource: BetaThreadsRuns) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.update = to_sync_streamed_response(resource.update)
+        self.cancel = to_sync_streamed_response(resource.cancel)
+        self.submit_tool_outputs = to_sync_streamed_response(resource.submit_tool_outputs)
+
+    @cached_property
+    def steps(self) -> BetaThreadsRunsStepsWithStreamingResponse:
+        return BetaThreadsRunsStepsWithStreamingResponse(self._resource.steps)
+
+
+class BetaThreadsMessagesFilesWithRawResponse:
+    """``client.beta.threads.messages.files.with_raw_response``."""
+
+    def __init__(self, resource: BetaThreadsMessagesFiles) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+
+
+class BetaThreadsMessagesFilesWithStreamingResponse:
+    """``client.beta.threads.messages.files.with_streaming_response``."""
+
+    def __init__(self, resource: BetaThreadsMessagesFiles) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+
+
+class BetaThreadsRunsStepsWithRawResponse:
+    """``client.beta.threads.runs.steps.with_raw_response``."""
+
+    def __init__(self, resource: BetaThreadsRunsSteps) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+
+
+class BetaThreadsRunsStepsWithStreamingResponse:
+    """``client.beta.threads.runs.steps.with_streaming_response``."""
+
+    def __init__(self, resource: BetaThreadsRunsSteps) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)

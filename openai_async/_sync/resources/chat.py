@@ -12,6 +12,12 @@ from typing import Any, Literal, overload
 from ..._binary import BinaryResponse
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
@@ -58,15 +64,45 @@ from ...models.shared import (
     StopConfiguration,
     Verbosity,
 )
-from ...resources.chat import AsyncChat, AsyncChatCompletions, AsyncChatCompletionsMessages
+from ...resources.chat import (
+    AsyncChat,
+    AsyncChatCompletions,
+    AsyncChatCompletionsMessages,
+    AsyncChatCompletionsMessagesWithRawResponse,
+    AsyncChatCompletionsMessagesWithStreamingResponse,
+    AsyncChatCompletionsWithRawResponse,
+    AsyncChatCompletionsWithStreamingResponse,
+    AsyncChatWithRawResponse,
+    AsyncChatWithStreamingResponse,
+)
 
-__all__ = ["Chat", "ChatCompletions", "ChatCompletionsMessages"]
+__all__ = [
+    "Chat",
+    "ChatCompletions",
+    "ChatCompletionsMessages",
+    "ChatCompletionsMessagesWithRawResponse",
+    "ChatCompletionsMessagesWithStreamingResponse",
+    "ChatCompletionsWithRawResponse",
+    "ChatCompletionsWithStreamingResponse",
+    "ChatWithRawResponse",
+    "ChatWithStreamingResponse",
+]
 
 
 class Chat(SyncAPIResource):
     """``client.chat``."""
 
     _async: AsyncChat
+
+    @cached_property
+    def with_raw_response(self) -> ChatWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return ChatWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ChatWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return ChatWithStreamingResponse(self)
 
     @cached_property
     def completions(self) -> ChatCompletions:
@@ -77,6 +113,16 @@ class ChatCompletions(SyncAPIResource):
     """``client.chat.completions``."""
 
     _async: AsyncChatCompletions
+
+    @cached_property
+    def with_raw_response(self) -> ChatCompletionsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return ChatCompletionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ChatCompletionsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return ChatCompletionsWithStreamingResponse(self)
 
     @cached_property
     def messages(self) -> ChatCompletionsMessages:
@@ -776,6 +822,16 @@ class ChatCompletionsMessages(SyncAPIResource):
 
     _async: AsyncChatCompletionsMessages
 
+    @cached_property
+    def with_raw_response(self) -> ChatCompletionsMessagesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return ChatCompletionsMessagesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ChatCompletionsMessagesWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return ChatCompletionsMessagesWithStreamingResponse(self)
+
     def list(
         self,
         completion_id: str,
@@ -812,3 +868,75 @@ class ChatCompletionsMessages(SyncAPIResource):
                 options=options,
             ),
         )
+
+
+class ChatWithRawResponse:
+    """``client.chat.with_raw_response``."""
+
+    def __init__(self, resource: Chat) -> None:
+        self._resource = resource
+
+    @cached_property
+    def completions(self) -> ChatCompletionsWithRawResponse:
+        return ChatCompletionsWithRawResponse(self._resource.completions)
+
+
+class ChatWithStreamingResponse:
+    """``client.chat.with_streaming_response``."""
+
+    def __init__(self, resource: Chat) -> None:
+        self._resource = resource
+
+    @cached_property
+    def completions(self) -> ChatCompletionsWithStreamingResponse:
+        return ChatCompletionsWithStreamingResponse(self._resource.completions)
+
+
+class ChatCompletionsWithRawResponse:
+    """``client.chat.completions.with_raw_response``."""
+
+    def __init__(self, resource: ChatCompletions) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.update = to_sync_raw_response(resource.update)
+        self.delete = to_sync_raw_response(resource.delete)
+        self.parse = to_sync_raw_response(resource.parse)
+
+    @cached_property
+    def messages(self) -> ChatCompletionsMessagesWithRawResponse:
+        return ChatCompletionsMessagesWithRawResponse(self._resource.messages)
+
+
+class ChatCompletionsWithStreamingResponse:
+    """``client.chat.completions.with_streaming_response``."""
+
+    def __init__(self, resource: ChatCompletions) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.update = to_sync_streamed_response(resource.update)
+        self.delete = to_sync_streamed_response(resource.delete)
+        self.parse = to_sync_streamed_response(resource.parse)
+
+    @cached_property
+    def messages(self) -> ChatCompletionsMessagesWithStreamingResponse:
+        return ChatCompletionsMessagesWithStreamingResponse(self._resource.messages)
+
+
+class ChatCompletionsMessagesWithRawResponse:
+    """``client.chat.completions.messages.with_raw_response``."""
+
+    def __init__(self, resource: ChatCompletionsMessages) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+
+
+class ChatCompletionsMessagesWithStreamingResponse:
+    """``client.chat.completions.messages.with_streaming_response``."""
+
+    def __init__(self, resource: ChatCompletionsMessages) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)

@@ -10,6 +10,12 @@ from typing import Any, Literal, overload
 
 from ..._binary import BinaryResponse
 from ..._options import Timeout
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
 from ..._streaming import AsyncStream
@@ -17,15 +23,29 @@ from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
 from ...models.completions import Completion
 from ...models.shared import ChatCompletionStreamOptions, StopConfiguration
-from ...resources.completions import AsyncCompletions
+from ...resources.completions import (
+    AsyncCompletions,
+    AsyncCompletionsWithRawResponse,
+    AsyncCompletionsWithStreamingResponse,
+)
 
-__all__ = ["Completions"]
+__all__ = ["Completions", "CompletionsWithRawResponse", "CompletionsWithStreamingResponse"]
 
 
 class Completions(SyncAPIResource):
     """``client.completions``."""
 
     _async: AsyncCompletions
+
+    @cached_property
+    def with_raw_response(self) -> CompletionsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return CompletionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CompletionsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return CompletionsWithStreamingResponse(self)
 
     @overload
     def create(
@@ -201,3 +221,19 @@ class Completions(SyncAPIResource):
         if isinstance(result, AsyncStream):
             return Stream(self._portal, result)
         return result
+
+
+class CompletionsWithRawResponse:
+    """``client.completions.with_raw_response``."""
+
+    def __init__(self, resource: Completions) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+
+
+class CompletionsWithStreamingResponse:
+    """``client.completions.with_streaming_response``."""
+
+    def __init__(self, resource: Completions) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)

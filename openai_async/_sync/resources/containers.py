@@ -14,6 +14,12 @@ from ..._binary import BinaryResponse
 from ..._files import FileTypes
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
@@ -31,15 +37,41 @@ from ...resources.containers import (
     AsyncContainers,
     AsyncContainersFiles,
     AsyncContainersFilesContent,
+    AsyncContainersFilesContentWithRawResponse,
+    AsyncContainersFilesContentWithStreamingResponse,
+    AsyncContainersFilesWithRawResponse,
+    AsyncContainersFilesWithStreamingResponse,
+    AsyncContainersWithRawResponse,
+    AsyncContainersWithStreamingResponse,
 )
 
-__all__ = ["Containers", "ContainersFiles", "ContainersFilesContent"]
+__all__ = [
+    "Containers",
+    "ContainersFiles",
+    "ContainersFilesContent",
+    "ContainersFilesContentWithRawResponse",
+    "ContainersFilesContentWithStreamingResponse",
+    "ContainersFilesWithRawResponse",
+    "ContainersFilesWithStreamingResponse",
+    "ContainersWithRawResponse",
+    "ContainersWithStreamingResponse",
+]
 
 
 class Containers(SyncAPIResource):
     """``client.containers``."""
 
     _async: AsyncContainers
+
+    @cached_property
+    def with_raw_response(self) -> ContainersWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return ContainersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ContainersWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return ContainersWithStreamingResponse(self)
 
     @cached_property
     def files(self) -> ContainersFiles:
@@ -191,6 +223,16 @@ class ContainersFiles(SyncAPIResource):
     _async: AsyncContainersFiles
 
     @cached_property
+    def with_raw_response(self) -> ContainersFilesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return ContainersFilesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ContainersFilesWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return ContainersFilesWithStreamingResponse(self)
+
+    @cached_property
     def content(self) -> ContainersFilesContent:
         return ContainersFilesContent(self._portal, self._async.content)
 
@@ -331,6 +373,16 @@ class ContainersFilesContent(SyncAPIResource):
 
     _async: AsyncContainersFilesContent
 
+    @cached_property
+    def with_raw_response(self) -> ContainersFilesContentWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return ContainersFilesContentWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ContainersFilesContentWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return ContainersFilesContentWithStreamingResponse(self)
+
     def retrieve(
         self,
         container_id: str,
@@ -361,3 +413,79 @@ class ContainersFilesContent(SyncAPIResource):
                 )
             ),
         )
+
+
+class ContainersWithRawResponse:
+    """``client.containers.with_raw_response``."""
+
+    def __init__(self, resource: Containers) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.delete = to_sync_raw_response(resource.delete)
+
+    @cached_property
+    def files(self) -> ContainersFilesWithRawResponse:
+        return ContainersFilesWithRawResponse(self._resource.files)
+
+
+class ContainersWithStreamingResponse:
+    """``client.containers.with_streaming_response``."""
+
+    def __init__(self, resource: Containers) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+    @cached_property
+    def files(self) -> ContainersFilesWithStreamingResponse:
+        return ContainersFilesWithStreamingResponse(self._resource.files)
+
+
+class ContainersFilesWithRawResponse:
+    """``client.containers.files.with_raw_response``."""
+
+    def __init__(self, resource: ContainersFiles) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+        self.list = to_sync_raw_response(resource.list)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.delete = to_sync_raw_response(resource.delete)
+
+    @cached_property
+    def content(self) -> ContainersFilesContentWithRawResponse:
+        return ContainersFilesContentWithRawResponse(self._resource.content)
+
+
+class ContainersFilesWithStreamingResponse:
+    """``client.containers.files.with_streaming_response``."""
+
+    def __init__(self, resource: ContainersFiles) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)
+        self.list = to_sync_streamed_response(resource.list)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+    @cached_property
+    def content(self) -> ContainersFilesContentWithStreamingResponse:
+        return ContainersFilesContentWithStreamingResponse(self._resource.content)
+
+
+class ContainersFilesContentWithRawResponse:
+    """``client.containers.files.content.with_raw_response``."""
+
+    def __init__(self, resource: ContainersFilesContent) -> None:
+        self._resource = resource
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+
+
+class ContainersFilesContentWithStreamingResponse:
+    """``client.containers.files.content.with_streaming_response``."""
+
+    def __init__(self, resource: ContainersFilesContent) -> None:
+        self._resource = resource
+        self.retrieve = to_sync_streamed_response(resource.retrieve)

@@ -11,21 +11,45 @@ from typing import Any, overload
 from ..._binary import BinaryResponse
 from ..._files import FileTypes
 from ..._options import Timeout
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
 from ..._streaming import AsyncStream
 from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
 from ...models.content_provenance import ProvenanceResource
-from ...resources.content_provenance_checks import AsyncContentProvenanceChecks
+from ...resources.content_provenance_checks import (
+    AsyncContentProvenanceChecks,
+    AsyncContentProvenanceChecksWithRawResponse,
+    AsyncContentProvenanceChecksWithStreamingResponse,
+)
 
-__all__ = ["ContentProvenanceChecks"]
+__all__ = [
+    "ContentProvenanceChecks",
+    "ContentProvenanceChecksWithRawResponse",
+    "ContentProvenanceChecksWithStreamingResponse",
+]
 
 
 class ContentProvenanceChecks(SyncAPIResource):
     """``client.content_provenance_checks``."""
 
     _async: AsyncContentProvenanceChecks
+
+    @cached_property
+    def with_raw_response(self) -> ContentProvenanceChecksWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return ContentProvenanceChecksWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ContentProvenanceChecksWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return ContentProvenanceChecksWithStreamingResponse(self)
 
     def create(
         self,
@@ -57,3 +81,19 @@ class ContentProvenanceChecks(SyncAPIResource):
                 options=options,
             )
         )
+
+
+class ContentProvenanceChecksWithRawResponse:
+    """``client.content_provenance_checks.with_raw_response``."""
+
+    def __init__(self, resource: ContentProvenanceChecks) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+
+
+class ContentProvenanceChecksWithStreamingResponse:
+    """``client.content_provenance_checks.with_streaming_response``."""
+
+    def __init__(self, resource: ContentProvenanceChecks) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)

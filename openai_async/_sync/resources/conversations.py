@@ -12,6 +12,12 @@ from typing import Any, Literal, cast, overload
 from ..._binary import BinaryResponse
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
@@ -26,15 +32,39 @@ from ...models.conversations import (
 )
 from ...models.responses import IncludeEnum, InputItemParam
 from ...models.shared import Metadata
-from ...resources.conversations import AsyncConversations, AsyncConversationsItems
+from ...resources.conversations import (
+    AsyncConversations,
+    AsyncConversationsItems,
+    AsyncConversationsItemsWithRawResponse,
+    AsyncConversationsItemsWithStreamingResponse,
+    AsyncConversationsWithRawResponse,
+    AsyncConversationsWithStreamingResponse,
+)
 
-__all__ = ["Conversations", "ConversationsItems"]
+__all__ = [
+    "Conversations",
+    "ConversationsItems",
+    "ConversationsItemsWithRawResponse",
+    "ConversationsItemsWithStreamingResponse",
+    "ConversationsWithRawResponse",
+    "ConversationsWithStreamingResponse",
+]
 
 
 class Conversations(SyncAPIResource):
     """``client.conversations``."""
 
     _async: AsyncConversations
+
+    @cached_property
+    def with_raw_response(self) -> ConversationsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return ConversationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ConversationsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return ConversationsWithStreamingResponse(self)
 
     @cached_property
     def items(self) -> ConversationsItems:
@@ -156,6 +186,16 @@ class ConversationsItems(SyncAPIResource):
     """``client.conversations.items``."""
 
     _async: AsyncConversationsItems
+
+    @cached_property
+    def with_raw_response(self) -> ConversationsItemsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return ConversationsItemsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ConversationsItemsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return ConversationsItemsWithStreamingResponse(self)
 
     def create(
         self,
@@ -296,3 +336,55 @@ class ConversationsItems(SyncAPIResource):
                 options=options,
             )
         )
+
+
+class ConversationsWithRawResponse:
+    """``client.conversations.with_raw_response``."""
+
+    def __init__(self, resource: Conversations) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.delete = to_sync_raw_response(resource.delete)
+        self.update = to_sync_raw_response(resource.update)
+
+    @cached_property
+    def items(self) -> ConversationsItemsWithRawResponse:
+        return ConversationsItemsWithRawResponse(self._resource.items)
+
+
+class ConversationsWithStreamingResponse:
+    """``client.conversations.with_streaming_response``."""
+
+    def __init__(self, resource: Conversations) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.delete = to_sync_streamed_response(resource.delete)
+        self.update = to_sync_streamed_response(resource.update)
+
+    @cached_property
+    def items(self) -> ConversationsItemsWithStreamingResponse:
+        return ConversationsItemsWithStreamingResponse(self._resource.items)
+
+
+class ConversationsItemsWithRawResponse:
+    """``client.conversations.items.with_raw_response``."""
+
+    def __init__(self, resource: ConversationsItems) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+        self.list = to_sync_raw_response(resource.list)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.delete = to_sync_raw_response(resource.delete)
+
+
+class ConversationsItemsWithStreamingResponse:
+    """``client.conversations.items.with_streaming_response``."""
+
+    def __init__(self, resource: ConversationsItems) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)
+        self.list = to_sync_streamed_response(resource.list)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.delete = to_sync_streamed_response(resource.delete)

@@ -11,21 +11,41 @@ from typing import Any, overload
 
 from ..._binary import BinaryResponse
 from ..._options import Timeout
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
 from ..._streaming import AsyncStream
 from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
 from ...models.completions import LegacyEdit
-from ...resources.edits import AsyncEdits
+from ...resources.edits import (
+    AsyncEdits,
+    AsyncEditsWithRawResponse,
+    AsyncEditsWithStreamingResponse,
+)
 
-__all__ = ["Edits"]
+__all__ = ["Edits", "EditsWithRawResponse", "EditsWithStreamingResponse"]
 
 
 class Edits(SyncAPIResource):
     """``client.edits``."""
 
     _async: AsyncEdits
+
+    @cached_property
+    def with_raw_response(self) -> EditsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return EditsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> EditsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return EditsWithStreamingResponse(self)
 
     def create(
         self,
@@ -73,3 +93,19 @@ class Edits(SyncAPIResource):
                 options=options,
             )
         )
+
+
+class EditsWithRawResponse:
+    """``client.edits.with_raw_response``."""
+
+    def __init__(self, resource: Edits) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+
+
+class EditsWithStreamingResponse:
+    """``client.edits.with_streaming_response``."""
+
+    def __init__(self, resource: Edits) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)

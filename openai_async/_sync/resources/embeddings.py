@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from ..._client import structure_response
 from ..._exceptions import APIResponseValidationError
 from ..._options import Timeout
+from ..._raw import to_raw_response, to_streamed_response
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
 from ..._response import ResponseInfo
@@ -45,11 +46,16 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 from ..._binary import BinaryResponse
+from ..._raw import to_sync_raw_response, to_sync_streamed_response
 from ..._streaming import AsyncStream
 from ..._syncbase import ResultIterator, Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
-from ...resources.embeddings import AsyncEmbeddings
+from ...resources.embeddings import (
+    AsyncEmbeddings,
+    AsyncEmbeddingsWithRawResponse,
+    AsyncEmbeddingsWithStreamingResponse,
+)
 
-__all__ = ["Embeddings"]
+__all__ = ["Embeddings", "EmbeddingsWithRawResponse", "EmbeddingsWithStreamingResponse"]
 
 
 class Embeddings(SyncAPIResource):
@@ -321,6 +327,16 @@ class Embeddings(SyncAPIResource):
             ),
         )
 
+    @cached_property
+    def with_raw_response(self) -> EmbeddingsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return EmbeddingsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> EmbeddingsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return EmbeddingsWithStreamingResponse(self)
+
     def create(
         self,
         *,
@@ -365,3 +381,19 @@ class Embeddings(SyncAPIResource):
                 options=options,
             )
         )
+
+
+class EmbeddingsWithRawResponse:
+    """``client.embeddings.with_raw_response``."""
+
+    def __init__(self, resource: Embeddings) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+
+
+class EmbeddingsWithStreamingResponse:
+    """``client.embeddings.with_streaming_response``."""
+
+    def __init__(self, resource: Embeddings) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)

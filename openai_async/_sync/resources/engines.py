@@ -12,6 +12,12 @@ from typing import Any, overload
 from ..._binary import BinaryResponse
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
@@ -19,15 +25,29 @@ from ..._streaming import AsyncStream
 from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Headers, NotGiven, Query
 from ...models.models import LegacyEngine
-from ...resources.engines import AsyncEngines
+from ...resources.engines import (
+    AsyncEngines,
+    AsyncEnginesWithRawResponse,
+    AsyncEnginesWithStreamingResponse,
+)
 
-__all__ = ["Engines"]
+__all__ = ["Engines", "EnginesWithRawResponse", "EnginesWithStreamingResponse"]
 
 
 class Engines(SyncAPIResource):
     """``client.engines``."""
 
     _async: AsyncEngines
+
+    @cached_property
+    def with_raw_response(self) -> EnginesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return EnginesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> EnginesWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return EnginesWithStreamingResponse(self)
 
     def list(
         self,
@@ -82,3 +102,21 @@ class Engines(SyncAPIResource):
                 options=options,
             )
         )
+
+
+class EnginesWithRawResponse:
+    """``client.engines.with_raw_response``."""
+
+    def __init__(self, resource: Engines) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+
+
+class EnginesWithStreamingResponse:
+    """``client.engines.with_streaming_response``."""
+
+    def __init__(self, resource: Engines) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)

@@ -12,6 +12,12 @@ from typing import Any, Literal, overload
 from ..._binary import BinaryResponse
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
@@ -37,15 +43,45 @@ from ...models.evals import (
     EvalRunOutputItem,
 )
 from ...models.shared import Metadata
-from ...resources.evals import AsyncEvals, AsyncEvalsRuns, AsyncEvalsRunsOutputItems
+from ...resources.evals import (
+    AsyncEvals,
+    AsyncEvalsRuns,
+    AsyncEvalsRunsOutputItems,
+    AsyncEvalsRunsOutputItemsWithRawResponse,
+    AsyncEvalsRunsOutputItemsWithStreamingResponse,
+    AsyncEvalsRunsWithRawResponse,
+    AsyncEvalsRunsWithStreamingResponse,
+    AsyncEvalsWithRawResponse,
+    AsyncEvalsWithStreamingResponse,
+)
 
-__all__ = ["Evals", "EvalsRuns", "EvalsRunsOutputItems"]
+__all__ = [
+    "Evals",
+    "EvalsRuns",
+    "EvalsRunsOutputItems",
+    "EvalsRunsOutputItemsWithRawResponse",
+    "EvalsRunsOutputItemsWithStreamingResponse",
+    "EvalsRunsWithRawResponse",
+    "EvalsRunsWithStreamingResponse",
+    "EvalsWithRawResponse",
+    "EvalsWithStreamingResponse",
+]
 
 
 class Evals(SyncAPIResource):
     """``client.evals``."""
 
     _async: AsyncEvals
+
+    @cached_property
+    def with_raw_response(self) -> EvalsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return EvalsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> EvalsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return EvalsWithStreamingResponse(self)
 
     @cached_property
     def runs(self) -> EvalsRuns:
@@ -221,6 +257,16 @@ class EvalsRuns(SyncAPIResource):
     _async: AsyncEvalsRuns
 
     @cached_property
+    def with_raw_response(self) -> EvalsRunsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return EvalsRunsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> EvalsRunsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return EvalsRunsWithStreamingResponse(self)
+
+    @cached_property
     def output_items(self) -> EvalsRunsOutputItems:
         return EvalsRunsOutputItems(self._portal, self._async.output_items)
 
@@ -384,6 +430,16 @@ class EvalsRunsOutputItems(SyncAPIResource):
 
     _async: AsyncEvalsRunsOutputItems
 
+    @cached_property
+    def with_raw_response(self) -> EvalsRunsOutputItemsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return EvalsRunsOutputItemsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> EvalsRunsOutputItemsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return EvalsRunsOutputItemsWithStreamingResponse(self)
+
     def list(
         self,
         eval_id: str,
@@ -451,3 +507,85 @@ class EvalsRunsOutputItems(SyncAPIResource):
                 options=options,
             )
         )
+
+
+class EvalsWithRawResponse:
+    """``client.evals.with_raw_response``."""
+
+    def __init__(self, resource: Evals) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.update = to_sync_raw_response(resource.update)
+        self.delete = to_sync_raw_response(resource.delete)
+
+    @cached_property
+    def runs(self) -> EvalsRunsWithRawResponse:
+        return EvalsRunsWithRawResponse(self._resource.runs)
+
+
+class EvalsWithStreamingResponse:
+    """``client.evals.with_streaming_response``."""
+
+    def __init__(self, resource: Evals) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.update = to_sync_streamed_response(resource.update)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+    @cached_property
+    def runs(self) -> EvalsRunsWithStreamingResponse:
+        return EvalsRunsWithStreamingResponse(self._resource.runs)
+
+
+class EvalsRunsWithRawResponse:
+    """``client.evals.runs.with_raw_response``."""
+
+    def __init__(self, resource: EvalsRuns) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.cancel = to_sync_raw_response(resource.cancel)
+        self.delete = to_sync_raw_response(resource.delete)
+
+    @cached_property
+    def output_items(self) -> EvalsRunsOutputItemsWithRawResponse:
+        return EvalsRunsOutputItemsWithRawResponse(self._resource.output_items)
+
+
+class EvalsRunsWithStreamingResponse:
+    """``client.evals.runs.with_streaming_response``."""
+
+    def __init__(self, resource: EvalsRuns) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.cancel = to_sync_streamed_response(resource.cancel)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+    @cached_property
+    def output_items(self) -> EvalsRunsOutputItemsWithStreamingResponse:
+        return EvalsRunsOutputItemsWithStreamingResponse(self._resource.output_items)
+
+
+class EvalsRunsOutputItemsWithRawResponse:
+    """``client.evals.runs.output_items.with_raw_response``."""
+
+    def __init__(self, resource: EvalsRunsOutputItems) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+
+
+class EvalsRunsOutputItemsWithStreamingResponse:
+    """``client.evals.runs.output_items.with_streaming_response``."""
+
+    def __init__(self, resource: EvalsRunsOutputItems) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)

@@ -18,6 +18,7 @@ from ..._exceptions import InvalidRequestError, PollTimeoutError
 from ..._files import FileTypes
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
+from ..._raw import to_raw_response, to_streamed_response
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
         VectorStoreFile,
         VectorStoreFileBatch,
     )
+from ..._raw import to_sync_raw_response, to_sync_streamed_response
 from ..._streaming import AsyncStream
 from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ...lib.pollers import (
@@ -48,9 +50,13 @@ from ...lib.pollers import (
     poll_deadline,
     poll_delay,
 )
-from ...resources.files import AsyncFiles
+from ...resources.files import (
+    AsyncFiles,
+    AsyncFilesWithRawResponse,
+    AsyncFilesWithStreamingResponse,
+)
 
-__all__ = ["Files"]
+__all__ = ["Files", "FilesWithRawResponse", "FilesWithStreamingResponse"]
 
 
 class Files(SyncAPIResource):
@@ -75,6 +81,16 @@ class Files(SyncAPIResource):
                 timeout=timeout,
             )
         )
+
+    @cached_property
+    def with_raw_response(self) -> FilesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return FilesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FilesWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return FilesWithStreamingResponse(self)
 
     def list(
         self,
@@ -247,3 +263,27 @@ class Files(SyncAPIResource):
                 )
             ),
         )
+
+
+class FilesWithRawResponse:
+    """``client.files.with_raw_response``."""
+
+    def __init__(self, resource: Files) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.delete = to_sync_raw_response(resource.delete)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.content = to_sync_raw_response(resource.content)
+
+
+class FilesWithStreamingResponse:
+    """``client.files.with_streaming_response``."""
+
+    def __init__(self, resource: Files) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.delete = to_sync_streamed_response(resource.delete)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.content = to_sync_streamed_response(resource.content)

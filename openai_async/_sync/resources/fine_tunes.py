@@ -13,6 +13,12 @@ from typing import Any, overload
 from ..._binary import BinaryResponse
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
@@ -20,15 +26,29 @@ from ..._streaming import AsyncStream
 from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
 from ...models.fine_tuning import LegacyFineTune, LegacyFineTuneEvent
-from ...resources.fine_tunes import AsyncFineTunes
+from ...resources.fine_tunes import (
+    AsyncFineTunes,
+    AsyncFineTunesWithRawResponse,
+    AsyncFineTunesWithStreamingResponse,
+)
 
-__all__ = ["FineTunes"]
+__all__ = ["FineTunes", "FineTunesWithRawResponse", "FineTunesWithStreamingResponse"]
 
 
 class FineTunes(SyncAPIResource):
     """``client.fine_tunes``."""
 
     _async: AsyncFineTunes
+
+    @cached_property
+    def with_raw_response(self) -> FineTunesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return FineTunesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FineTunesWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return FineTunesWithStreamingResponse(self)
 
     def create(
         self,
@@ -199,3 +219,27 @@ class FineTunes(SyncAPIResource):
                 options=options,
             ),
         )
+
+
+class FineTunesWithRawResponse:
+    """``client.fine_tunes.with_raw_response``."""
+
+    def __init__(self, resource: FineTunes) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+        self.list = to_sync_raw_response(resource.list)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.cancel = to_sync_raw_response(resource.cancel)
+        self.list_events = to_sync_raw_response(resource.list_events)
+
+
+class FineTunesWithStreamingResponse:
+    """``client.fine_tunes.with_streaming_response``."""
+
+    def __init__(self, resource: FineTunes) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)
+        self.list = to_sync_streamed_response(resource.list)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.cancel = to_sync_streamed_response(resource.cancel)
+        self.list_events = to_sync_streamed_response(resource.list_events)

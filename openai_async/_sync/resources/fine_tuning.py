@@ -12,6 +12,12 @@ from typing import Any, Literal, overload
 from ..._binary import BinaryResponse
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
@@ -43,20 +49,48 @@ from ...resources.fine_tuning import (
     AsyncFineTuning,
     AsyncFineTuningAlpha,
     AsyncFineTuningAlphaGraders,
+    AsyncFineTuningAlphaGradersWithRawResponse,
+    AsyncFineTuningAlphaGradersWithStreamingResponse,
+    AsyncFineTuningAlphaWithRawResponse,
+    AsyncFineTuningAlphaWithStreamingResponse,
     AsyncFineTuningCheckpoints,
     AsyncFineTuningCheckpointsPermissions,
+    AsyncFineTuningCheckpointsPermissionsWithRawResponse,
+    AsyncFineTuningCheckpointsPermissionsWithStreamingResponse,
+    AsyncFineTuningCheckpointsWithRawResponse,
+    AsyncFineTuningCheckpointsWithStreamingResponse,
     AsyncFineTuningJobs,
     AsyncFineTuningJobsCheckpoints,
+    AsyncFineTuningJobsCheckpointsWithRawResponse,
+    AsyncFineTuningJobsCheckpointsWithStreamingResponse,
+    AsyncFineTuningJobsWithRawResponse,
+    AsyncFineTuningJobsWithStreamingResponse,
+    AsyncFineTuningWithRawResponse,
+    AsyncFineTuningWithStreamingResponse,
 )
 
 __all__ = [
     "FineTuning",
     "FineTuningAlpha",
     "FineTuningAlphaGraders",
+    "FineTuningAlphaGradersWithRawResponse",
+    "FineTuningAlphaGradersWithStreamingResponse",
+    "FineTuningAlphaWithRawResponse",
+    "FineTuningAlphaWithStreamingResponse",
     "FineTuningCheckpoints",
     "FineTuningCheckpointsPermissions",
+    "FineTuningCheckpointsPermissionsWithRawResponse",
+    "FineTuningCheckpointsPermissionsWithStreamingResponse",
+    "FineTuningCheckpointsWithRawResponse",
+    "FineTuningCheckpointsWithStreamingResponse",
     "FineTuningJobs",
     "FineTuningJobsCheckpoints",
+    "FineTuningJobsCheckpointsWithRawResponse",
+    "FineTuningJobsCheckpointsWithStreamingResponse",
+    "FineTuningJobsWithRawResponse",
+    "FineTuningJobsWithStreamingResponse",
+    "FineTuningWithRawResponse",
+    "FineTuningWithStreamingResponse",
 ]
 
 
@@ -64,6 +98,16 @@ class FineTuning(SyncAPIResource):
     """``client.fine_tuning``."""
 
     _async: AsyncFineTuning
+
+    @cached_property
+    def with_raw_response(self) -> FineTuningWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return FineTuningWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FineTuningWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return FineTuningWithStreamingResponse(self)
 
     @cached_property
     def alpha(self) -> FineTuningAlpha:
@@ -84,6 +128,16 @@ class FineTuningAlpha(SyncAPIResource):
     _async: AsyncFineTuningAlpha
 
     @cached_property
+    def with_raw_response(self) -> FineTuningAlphaWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return FineTuningAlphaWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FineTuningAlphaWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return FineTuningAlphaWithStreamingResponse(self)
+
+    @cached_property
     def graders(self) -> FineTuningAlphaGraders:
         return FineTuningAlphaGraders(self._portal, self._async.graders)
 
@@ -94,6 +148,16 @@ class FineTuningCheckpoints(SyncAPIResource):
     _async: AsyncFineTuningCheckpoints
 
     @cached_property
+    def with_raw_response(self) -> FineTuningCheckpointsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return FineTuningCheckpointsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FineTuningCheckpointsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return FineTuningCheckpointsWithStreamingResponse(self)
+
+    @cached_property
     def permissions(self) -> FineTuningCheckpointsPermissions:
         return FineTuningCheckpointsPermissions(self._portal, self._async.permissions)
 
@@ -102,6 +166,16 @@ class FineTuningJobs(SyncAPIResource):
     """``client.fine_tuning.jobs``."""
 
     _async: AsyncFineTuningJobs
+
+    @cached_property
+    def with_raw_response(self) -> FineTuningJobsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return FineTuningJobsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FineTuningJobsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return FineTuningJobsWithStreamingResponse(self)
 
     @cached_property
     def checkpoints(self) -> FineTuningJobsCheckpoints:
@@ -338,6 +412,16 @@ class FineTuningAlphaGraders(SyncAPIResource):
 
     _async: AsyncFineTuningAlphaGraders
 
+    @cached_property
+    def with_raw_response(self) -> FineTuningAlphaGradersWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return FineTuningAlphaGradersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FineTuningAlphaGradersWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return FineTuningAlphaGradersWithStreamingResponse(self)
+
     def run(
         self,
         *,
@@ -419,6 +503,16 @@ class FineTuningCheckpointsPermissions(SyncAPIResource):
     """``client.fine_tuning.checkpoints.permissions``."""
 
     _async: AsyncFineTuningCheckpointsPermissions
+
+    @cached_property
+    def with_raw_response(self) -> FineTuningCheckpointsPermissionsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return FineTuningCheckpointsPermissionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FineTuningCheckpointsPermissionsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return FineTuningCheckpointsPermissionsWithStreamingResponse(self)
 
     def list(
         self,
@@ -526,6 +620,16 @@ class FineTuningJobsCheckpoints(SyncAPIResource):
 
     _async: AsyncFineTuningJobsCheckpoints
 
+    @cached_property
+    def with_raw_response(self) -> FineTuningJobsCheckpointsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return FineTuningJobsCheckpointsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FineTuningJobsCheckpointsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return FineTuningJobsCheckpointsWithStreamingResponse(self)
+
     def list(
         self,
         fine_tuning_job_id: str,
@@ -557,3 +661,175 @@ class FineTuningJobsCheckpoints(SyncAPIResource):
                 options=options,
             ),
         )
+
+
+class FineTuningWithRawResponse:
+    """``client.fine_tuning.with_raw_response``."""
+
+    def __init__(self, resource: FineTuning) -> None:
+        self._resource = resource
+
+    @cached_property
+    def alpha(self) -> FineTuningAlphaWithRawResponse:
+        return FineTuningAlphaWithRawResponse(self._resource.alpha)
+
+    @cached_property
+    def checkpoints(self) -> FineTuningCheckpointsWithRawResponse:
+        return FineTuningCheckpointsWithRawResponse(self._resource.checkpoints)
+
+    @cached_property
+    def jobs(self) -> FineTuningJobsWithRawResponse:
+        return FineTuningJobsWithRawResponse(self._resource.jobs)
+
+
+class FineTuningWithStreamingResponse:
+    """``client.fine_tuning.with_streaming_response``."""
+
+    def __init__(self, resource: FineTuning) -> None:
+        self._resource = resource
+
+    @cached_property
+    def alpha(self) -> FineTuningAlphaWithStreamingResponse:
+        return FineTuningAlphaWithStreamingResponse(self._resource.alpha)
+
+    @cached_property
+    def checkpoints(self) -> FineTuningCheckpointsWithStreamingResponse:
+        return FineTuningCheckpointsWithStreamingResponse(self._resource.checkpoints)
+
+    @cached_property
+    def jobs(self) -> FineTuningJobsWithStreamingResponse:
+        return FineTuningJobsWithStreamingResponse(self._resource.jobs)
+
+
+class FineTuningAlphaWithRawResponse:
+    """``client.fine_tuning.alpha.with_raw_response``."""
+
+    def __init__(self, resource: FineTuningAlpha) -> None:
+        self._resource = resource
+
+    @cached_property
+    def graders(self) -> FineTuningAlphaGradersWithRawResponse:
+        return FineTuningAlphaGradersWithRawResponse(self._resource.graders)
+
+
+class FineTuningAlphaWithStreamingResponse:
+    """``client.fine_tuning.alpha.with_streaming_response``."""
+
+    def __init__(self, resource: FineTuningAlpha) -> None:
+        self._resource = resource
+
+    @cached_property
+    def graders(self) -> FineTuningAlphaGradersWithStreamingResponse:
+        return FineTuningAlphaGradersWithStreamingResponse(self._resource.graders)
+
+
+class FineTuningCheckpointsWithRawResponse:
+    """``client.fine_tuning.checkpoints.with_raw_response``."""
+
+    def __init__(self, resource: FineTuningCheckpoints) -> None:
+        self._resource = resource
+
+    @cached_property
+    def permissions(self) -> FineTuningCheckpointsPermissionsWithRawResponse:
+        return FineTuningCheckpointsPermissionsWithRawResponse(self._resource.permissions)
+
+
+class FineTuningCheckpointsWithStreamingResponse:
+    """``client.fine_tuning.checkpoints.with_streaming_response``."""
+
+    def __init__(self, resource: FineTuningCheckpoints) -> None:
+        self._resource = resource
+
+    @cached_property
+    def permissions(self) -> FineTuningCheckpointsPermissionsWithStreamingResponse:
+        return FineTuningCheckpointsPermissionsWithStreamingResponse(self._resource.permissions)
+
+
+class FineTuningJobsWithRawResponse:
+    """``client.fine_tuning.jobs.with_raw_response``."""
+
+    def __init__(self, resource: FineTuningJobs) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+        self.list = to_sync_raw_response(resource.list)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.cancel = to_sync_raw_response(resource.cancel)
+        self.list_events = to_sync_raw_response(resource.list_events)
+        self.pause = to_sync_raw_response(resource.pause)
+        self.resume = to_sync_raw_response(resource.resume)
+
+    @cached_property
+    def checkpoints(self) -> FineTuningJobsCheckpointsWithRawResponse:
+        return FineTuningJobsCheckpointsWithRawResponse(self._resource.checkpoints)
+
+
+class FineTuningJobsWithStreamingResponse:
+    """``client.fine_tuning.jobs.with_streaming_response``."""
+
+    def __init__(self, resource: FineTuningJobs) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)
+        self.list = to_sync_streamed_response(resource.list)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.cancel = to_sync_streamed_response(resource.cancel)
+        self.list_events = to_sync_streamed_response(resource.list_events)
+        self.pause = to_sync_streamed_response(resource.pause)
+        self.resume = to_sync_streamed_response(resource.resume)
+
+    @cached_property
+    def checkpoints(self) -> FineTuningJobsCheckpointsWithStreamingResponse:
+        return FineTuningJobsCheckpointsWithStreamingResponse(self._resource.checkpoints)
+
+
+class FineTuningAlphaGradersWithRawResponse:
+    """``client.fine_tuning.alpha.graders.with_raw_response``."""
+
+    def __init__(self, resource: FineTuningAlphaGraders) -> None:
+        self._resource = resource
+        self.run = to_sync_raw_response(resource.run)
+        self.validate = to_sync_raw_response(resource.validate)
+
+
+class FineTuningAlphaGradersWithStreamingResponse:
+    """``client.fine_tuning.alpha.graders.with_streaming_response``."""
+
+    def __init__(self, resource: FineTuningAlphaGraders) -> None:
+        self._resource = resource
+        self.run = to_sync_streamed_response(resource.run)
+        self.validate = to_sync_streamed_response(resource.validate)
+
+
+class FineTuningCheckpointsPermissionsWithRawResponse:
+    """``client.fine_tuning.checkpoints.permissions.with_raw_response``."""
+
+    def __init__(self, resource: FineTuningCheckpointsPermissions) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.delete = to_sync_raw_response(resource.delete)
+
+
+class FineTuningCheckpointsPermissionsWithStreamingResponse:
+    """``client.fine_tuning.checkpoints.permissions.with_streaming_response``."""
+
+    def __init__(self, resource: FineTuningCheckpointsPermissions) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+
+class FineTuningJobsCheckpointsWithRawResponse:
+    """``client.fine_tuning.jobs.checkpoints.with_raw_response``."""
+
+    def __init__(self, resource: FineTuningJobsCheckpoints) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+
+
+class FineTuningJobsCheckpointsWithStreamingResponse:
+    """``client.fine_tuning.jobs.checkpoints.with_streaming_response``."""
+
+    def __init__(self, resource: FineTuningJobsCheckpoints) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)

@@ -11,6 +11,12 @@ from typing import Any, Literal, cast, overload
 from ..._binary import BinaryResponse
 from ..._files import FileTypes
 from ..._options import Timeout
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
 from ..._streaming import IMAGE_END, AsyncStream, EventTracker
@@ -23,15 +29,29 @@ from ...models.images import (
     PartialImages,
 )
 from ...models.shared import InputFidelity
-from ...resources.images import AsyncImages
+from ...resources.images import (
+    AsyncImages,
+    AsyncImagesWithRawResponse,
+    AsyncImagesWithStreamingResponse,
+)
 
-__all__ = ["Images"]
+__all__ = ["Images", "ImagesWithRawResponse", "ImagesWithStreamingResponse"]
 
 
 class Images(SyncAPIResource):
     """``client.images``."""
 
     _async: AsyncImages
+
+    @cached_property
+    def with_raw_response(self) -> ImagesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return ImagesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ImagesWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return ImagesWithStreamingResponse(self)
 
     @overload
     def edit(
@@ -552,3 +572,23 @@ class Images(SyncAPIResource):
                 options=options,
             )
         )
+
+
+class ImagesWithRawResponse:
+    """``client.images.with_raw_response``."""
+
+    def __init__(self, resource: Images) -> None:
+        self._resource = resource
+        self.edit = to_sync_raw_response(resource.edit)
+        self.generate = to_sync_raw_response(resource.generate)
+        self.create_variation = to_sync_raw_response(resource.create_variation)
+
+
+class ImagesWithStreamingResponse:
+    """``client.images.with_streaming_response``."""
+
+    def __init__(self, resource: Images) -> None:
+        self._resource = resource
+        self.edit = to_sync_streamed_response(resource.edit)
+        self.generate = to_sync_streamed_response(resource.generate)
+        self.create_variation = to_sync_streamed_response(resource.create_variation)

@@ -11,6 +11,12 @@ from typing import Any, overload
 from ..._binary import BinaryResponse
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
@@ -18,15 +24,29 @@ from ..._streaming import AsyncStream
 from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Headers, NotGiven, Query
 from ...models.models import Model, ModelDeleted
-from ...resources.models import AsyncModels
+from ...resources.models import (
+    AsyncModels,
+    AsyncModelsWithRawResponse,
+    AsyncModelsWithStreamingResponse,
+)
 
-__all__ = ["Models"]
+__all__ = ["Models", "ModelsWithRawResponse", "ModelsWithStreamingResponse"]
 
 
 class Models(SyncAPIResource):
     """``client.models``."""
 
     _async: AsyncModels
+
+    @cached_property
+    def with_raw_response(self) -> ModelsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return ModelsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ModelsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return ModelsWithStreamingResponse(self)
 
     def list(
         self,
@@ -94,3 +114,23 @@ class Models(SyncAPIResource):
                 options=options,
             )
         )
+
+
+class ModelsWithRawResponse:
+    """``client.models.with_raw_response``."""
+
+    def __init__(self, resource: Models) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.delete = to_sync_raw_response(resource.delete)
+
+
+class ModelsWithStreamingResponse:
+    """``client.models.with_streaming_response``."""
+
+    def __init__(self, resource: Models) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.delete = to_sync_streamed_response(resource.delete)

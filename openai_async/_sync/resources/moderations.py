@@ -10,6 +10,12 @@ from typing import Any, Literal, overload
 
 from ..._binary import BinaryResponse
 from ..._options import Timeout
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
 from ..._streaming import AsyncStream
@@ -20,15 +26,29 @@ from ...models.moderations import (
     CreateModerationRequestInputVariant2ItemText,
     ModerationCreateResponse,
 )
-from ...resources.moderations import AsyncModerations
+from ...resources.moderations import (
+    AsyncModerations,
+    AsyncModerationsWithRawResponse,
+    AsyncModerationsWithStreamingResponse,
+)
 
-__all__ = ["Moderations"]
+__all__ = ["Moderations", "ModerationsWithRawResponse", "ModerationsWithStreamingResponse"]
 
 
 class Moderations(SyncAPIResource):
     """``client.moderations``."""
 
     _async: AsyncModerations
+
+    @cached_property
+    def with_raw_response(self) -> ModerationsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return ModerationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ModerationsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return ModerationsWithStreamingResponse(self)
 
     def create(
         self,
@@ -77,3 +97,19 @@ class Moderations(SyncAPIResource):
                 options=options,
             )
         )
+
+
+class ModerationsWithRawResponse:
+    """``client.moderations.with_raw_response``."""
+
+    def __init__(self, resource: Moderations) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+
+
+class ModerationsWithStreamingResponse:
+    """``client.moderations.with_streaming_response``."""
+
+    def __init__(self, resource: Moderations) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)

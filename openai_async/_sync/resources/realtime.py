@@ -11,6 +11,12 @@ from typing import Any, Literal, overload
 
 from ..._binary import BinaryResponse
 from ..._options import Timeout
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
@@ -52,21 +58,49 @@ from ...models.shared import VoiceIdsOrCustomVoice
 from ...resources.realtime import (
     AsyncRealtime,
     AsyncRealtimeCalls,
+    AsyncRealtimeCallsWithRawResponse,
+    AsyncRealtimeCallsWithStreamingResponse,
     AsyncRealtimeClientSecrets,
+    AsyncRealtimeClientSecretsWithRawResponse,
+    AsyncRealtimeClientSecretsWithStreamingResponse,
     AsyncRealtimeSessions,
+    AsyncRealtimeSessionsWithRawResponse,
+    AsyncRealtimeSessionsWithStreamingResponse,
     AsyncRealtimeTranscriptionSessions,
+    AsyncRealtimeTranscriptionSessionsWithRawResponse,
+    AsyncRealtimeTranscriptionSessionsWithStreamingResponse,
     AsyncRealtimeTranslations,
     AsyncRealtimeTranslationsClientSecrets,
+    AsyncRealtimeTranslationsClientSecretsWithRawResponse,
+    AsyncRealtimeTranslationsClientSecretsWithStreamingResponse,
+    AsyncRealtimeTranslationsWithRawResponse,
+    AsyncRealtimeTranslationsWithStreamingResponse,
+    AsyncRealtimeWithRawResponse,
+    AsyncRealtimeWithStreamingResponse,
 )
 
 __all__ = [
     "Realtime",
     "RealtimeCalls",
+    "RealtimeCallsWithRawResponse",
+    "RealtimeCallsWithStreamingResponse",
     "RealtimeClientSecrets",
+    "RealtimeClientSecretsWithRawResponse",
+    "RealtimeClientSecretsWithStreamingResponse",
     "RealtimeSessions",
+    "RealtimeSessionsWithRawResponse",
+    "RealtimeSessionsWithStreamingResponse",
     "RealtimeTranscriptionSessions",
+    "RealtimeTranscriptionSessionsWithRawResponse",
+    "RealtimeTranscriptionSessionsWithStreamingResponse",
     "RealtimeTranslations",
     "RealtimeTranslationsClientSecrets",
+    "RealtimeTranslationsClientSecretsWithRawResponse",
+    "RealtimeTranslationsClientSecretsWithStreamingResponse",
+    "RealtimeTranslationsWithRawResponse",
+    "RealtimeTranslationsWithStreamingResponse",
+    "RealtimeWithRawResponse",
+    "RealtimeWithStreamingResponse",
 ]
 
 
@@ -74,6 +108,16 @@ class Realtime(SyncAPIResource):
     """``client.realtime``."""
 
     _async: AsyncRealtime
+
+    @cached_property
+    def with_raw_response(self) -> RealtimeWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return RealtimeWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> RealtimeWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return RealtimeWithStreamingResponse(self)
 
     @cached_property
     def calls(self) -> RealtimeCalls:
@@ -100,6 +144,16 @@ class RealtimeCalls(SyncAPIResource):
     """``client.realtime.calls``."""
 
     _async: AsyncRealtimeCalls
+
+    @cached_property
+    def with_raw_response(self) -> RealtimeCallsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return RealtimeCallsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> RealtimeCallsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return RealtimeCallsWithStreamingResponse(self)
 
     def create(
         self,
@@ -339,6 +393,16 @@ class RealtimeClientSecrets(SyncAPIResource):
 
     _async: AsyncRealtimeClientSecrets
 
+    @cached_property
+    def with_raw_response(self) -> RealtimeClientSecretsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return RealtimeClientSecretsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> RealtimeClientSecretsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return RealtimeClientSecretsWithStreamingResponse(self)
+
     def create(
         self,
         *,
@@ -394,6 +458,16 @@ class RealtimeSessions(SyncAPIResource):
     """``client.realtime.sessions``."""
 
     _async: AsyncRealtimeSessions
+
+    @cached_property
+    def with_raw_response(self) -> RealtimeSessionsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return RealtimeSessionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> RealtimeSessionsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return RealtimeSessionsWithStreamingResponse(self)
 
     def create(
         self,
@@ -503,6 +577,16 @@ class RealtimeTranscriptionSessions(SyncAPIResource):
 
     _async: AsyncRealtimeTranscriptionSessions
 
+    @cached_property
+    def with_raw_response(self) -> RealtimeTranscriptionSessionsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return RealtimeTranscriptionSessionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> RealtimeTranscriptionSessionsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return RealtimeTranscriptionSessionsWithStreamingResponse(self)
+
     def create(
         self,
         *,
@@ -566,6 +650,16 @@ class RealtimeTranslations(SyncAPIResource):
     _async: AsyncRealtimeTranslations
 
     @cached_property
+    def with_raw_response(self) -> RealtimeTranslationsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return RealtimeTranslationsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> RealtimeTranslationsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return RealtimeTranslationsWithStreamingResponse(self)
+
+    @cached_property
     def client_secrets(self) -> RealtimeTranslationsClientSecrets:
         return RealtimeTranslationsClientSecrets(self._portal, self._async.client_secrets)
 
@@ -574,6 +668,16 @@ class RealtimeTranslationsClientSecrets(SyncAPIResource):
     """``client.realtime.translations.client_secrets``."""
 
     _async: AsyncRealtimeTranslationsClientSecrets
+
+    @cached_property
+    def with_raw_response(self) -> RealtimeTranslationsClientSecretsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return RealtimeTranslationsClientSecretsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> RealtimeTranslationsClientSecretsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return RealtimeTranslationsClientSecretsWithStreamingResponse(self)
 
     def create(
         self,
@@ -617,3 +721,169 @@ class RealtimeTranslationsClientSecrets(SyncAPIResource):
                 options=options,
             )
         )
+
+
+class RealtimeWithRawResponse:
+    """``client.realtime.with_raw_response``."""
+
+    def __init__(self, resource: Realtime) -> None:
+        self._resource = resource
+
+    @cached_property
+    def calls(self) -> RealtimeCallsWithRawResponse:
+        return RealtimeCallsWithRawResponse(self._resource.calls)
+
+    @cached_property
+    def client_secrets(self) -> RealtimeClientSecretsWithRawResponse:
+        return RealtimeClientSecretsWithRawResponse(self._resource.client_secrets)
+
+    @cached_property
+    def sessions(self) -> RealtimeSessionsWithRawResponse:
+        return RealtimeSessionsWithRawResponse(self._resource.sessions)
+
+    @cached_property
+    def transcription_sessions(self) -> RealtimeTranscriptionSessionsWithRawResponse:
+        return RealtimeTranscriptionSessionsWithRawResponse(self._resource.transcription_sessions)
+
+    @cached_property
+    def translations(self) -> RealtimeTranslationsWithRawResponse:
+        return RealtimeTranslationsWithRawResponse(self._resource.translations)
+
+
+class RealtimeWithStreamingResponse:
+    """``client.realtime.with_streaming_response``."""
+
+    def __init__(self, resource: Realtime) -> None:
+        self._resource = resource
+
+    @cached_property
+    def calls(self) -> RealtimeCallsWithStreamingResponse:
+        return RealtimeCallsWithStreamingResponse(self._resource.calls)
+
+    @cached_property
+    def client_secrets(self) -> RealtimeClientSecretsWithStreamingResponse:
+        return RealtimeClientSecretsWithStreamingResponse(self._resource.client_secrets)
+
+    @cached_property
+    def sessions(self) -> RealtimeSessionsWithStreamingResponse:
+        return RealtimeSessionsWithStreamingResponse(self._resource.sessions)
+
+    @cached_property
+    def transcription_sessions(self) -> RealtimeTranscriptionSessionsWithStreamingResponse:
+        return RealtimeTranscriptionSessionsWithStreamingResponse(
+            self._resource.transcription_sessions
+        )
+
+    @cached_property
+    def translations(self) -> RealtimeTranslationsWithStreamingResponse:
+        return RealtimeTranslationsWithStreamingResponse(self._resource.translations)
+
+
+class RealtimeCallsWithRawResponse:
+    """``client.realtime.calls.with_raw_response``."""
+
+    def __init__(self, resource: RealtimeCalls) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+        self.accept = to_sync_raw_response(resource.accept)
+        self.hangup = to_sync_raw_response(resource.hangup)
+        self.refer = to_sync_raw_response(resource.refer)
+        self.reject = to_sync_raw_response(resource.reject)
+
+
+class RealtimeCallsWithStreamingResponse:
+    """``client.realtime.calls.with_streaming_response``."""
+
+    def __init__(self, resource: RealtimeCalls) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)
+        self.accept = to_sync_streamed_response(resource.accept)
+        self.hangup = to_sync_streamed_response(resource.hangup)
+        self.refer = to_sync_streamed_response(resource.refer)
+        self.reject = to_sync_streamed_response(resource.reject)
+
+
+class RealtimeClientSecretsWithRawResponse:
+    """``client.realtime.client_secrets.with_raw_response``."""
+
+    def __init__(self, resource: RealtimeClientSecrets) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+
+
+class RealtimeClientSecretsWithStreamingResponse:
+    """``client.realtime.client_secrets.with_streaming_response``."""
+
+    def __init__(self, resource: RealtimeClientSecrets) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)
+
+
+class RealtimeSessionsWithRawResponse:
+    """``client.realtime.sessions.with_raw_response``."""
+
+    def __init__(self, resource: RealtimeSessions) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+
+
+class RealtimeSessionsWithStreamingResponse:
+    """``client.realtime.sessions.with_streaming_response``."""
+
+    def __init__(self, resource: RealtimeSessions) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)
+
+
+class RealtimeTranscriptionSessionsWithRawResponse:
+    """``client.realtime.transcription_sessions.with_raw_response``."""
+
+    def __init__(self, resource: RealtimeTranscriptionSessions) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+
+
+class RealtimeTranscriptionSessionsWithStreamingResponse:
+    """``client.realtime.transcription_sessions.with_streaming_response``."""
+
+    def __init__(self, resource: RealtimeTranscriptionSessions) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)
+
+
+class RealtimeTranslationsWithRawResponse:
+    """``client.realtime.translations.with_raw_response``."""
+
+    def __init__(self, resource: RealtimeTranslations) -> None:
+        self._resource = resource
+
+    @cached_property
+    def client_secrets(self) -> RealtimeTranslationsClientSecretsWithRawResponse:
+        return RealtimeTranslationsClientSecretsWithRawResponse(self._resource.client_secrets)
+
+
+class RealtimeTranslationsWithStreamingResponse:
+    """``client.realtime.translations.with_streaming_response``."""
+
+    def __init__(self, resource: RealtimeTranslations) -> None:
+        self._resource = resource
+
+    @cached_property
+    def client_secrets(self) -> RealtimeTranslationsClientSecretsWithStreamingResponse:
+        return RealtimeTranslationsClientSecretsWithStreamingResponse(self._resource.client_secrets)
+
+
+class RealtimeTranslationsClientSecretsWithRawResponse:
+    """``client.realtime.translations.client_secrets.with_raw_response``."""
+
+    def __init__(self, resource: RealtimeTranslationsClientSecrets) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+
+
+class RealtimeTranslationsClientSecretsWithStreamingResponse:
+    """``client.realtime.translations.client_secrets.with_streaming_response``."""
+
+    def __init__(self, resource: RealtimeTranslationsClientSecrets) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)

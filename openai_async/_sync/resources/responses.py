@@ -14,6 +14,12 @@ from ..._binary import BinaryResponse
 from ..._client import structure_response
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
@@ -52,16 +58,42 @@ from ...models.shared import Metadata, ModerationParam, PromptCacheOptionsParam
 from ...resources.responses import (
     AsyncResponses,
     AsyncResponsesInputItems,
+    AsyncResponsesInputItemsWithRawResponse,
+    AsyncResponsesInputItemsWithStreamingResponse,
     AsyncResponsesInputTokens,
+    AsyncResponsesInputTokensWithRawResponse,
+    AsyncResponsesInputTokensWithStreamingResponse,
+    AsyncResponsesWithRawResponse,
+    AsyncResponsesWithStreamingResponse,
 )
 
-__all__ = ["Responses", "ResponsesInputItems", "ResponsesInputTokens"]
+__all__ = [
+    "Responses",
+    "ResponsesInputItems",
+    "ResponsesInputItemsWithRawResponse",
+    "ResponsesInputItemsWithStreamingResponse",
+    "ResponsesInputTokens",
+    "ResponsesInputTokensWithRawResponse",
+    "ResponsesInputTokensWithStreamingResponse",
+    "ResponsesWithRawResponse",
+    "ResponsesWithStreamingResponse",
+]
 
 
 class Responses(SyncAPIResource):
     """``client.responses``."""
 
     _async: AsyncResponses
+
+    @cached_property
+    def with_raw_response(self) -> ResponsesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return ResponsesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ResponsesWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return ResponsesWithStreamingResponse(self)
 
     @cached_property
     def input_items(self) -> ResponsesInputItems:
@@ -751,6 +783,16 @@ class ResponsesInputItems(SyncAPIResource):
 
     _async: AsyncResponsesInputItems
 
+    @cached_property
+    def with_raw_response(self) -> ResponsesInputItemsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return ResponsesInputItemsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ResponsesInputItemsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return ResponsesInputItemsWithStreamingResponse(self)
+
     def list(
         self,
         response_id: str,
@@ -798,6 +840,16 @@ class ResponsesInputTokens(SyncAPIResource):
     """``client.responses.input_tokens``."""
 
     _async: AsyncResponsesInputTokens
+
+    @cached_property
+    def with_raw_response(self) -> ResponsesInputTokensWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return ResponsesInputTokensWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ResponsesInputTokensWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return ResponsesInputTokensWithStreamingResponse(self)
 
     def count(
         self,
@@ -861,3 +913,77 @@ class ResponsesInputTokens(SyncAPIResource):
                 options=options,
             )
         )
+
+
+class ResponsesWithRawResponse:
+    """``client.responses.with_raw_response``."""
+
+    def __init__(self, resource: Responses) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.delete = to_sync_raw_response(resource.delete)
+        self.cancel = to_sync_raw_response(resource.cancel)
+        self.compact = to_sync_raw_response(resource.compact)
+        self.parse = to_sync_raw_response(resource.parse)
+
+    @cached_property
+    def input_items(self) -> ResponsesInputItemsWithRawResponse:
+        return ResponsesInputItemsWithRawResponse(self._resource.input_items)
+
+    @cached_property
+    def input_tokens(self) -> ResponsesInputTokensWithRawResponse:
+        return ResponsesInputTokensWithRawResponse(self._resource.input_tokens)
+
+
+class ResponsesWithStreamingResponse:
+    """``client.responses.with_streaming_response``."""
+
+    def __init__(self, resource: Responses) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.delete = to_sync_streamed_response(resource.delete)
+        self.cancel = to_sync_streamed_response(resource.cancel)
+        self.compact = to_sync_streamed_response(resource.compact)
+        self.parse = to_sync_streamed_response(resource.parse)
+
+    @cached_property
+    def input_items(self) -> ResponsesInputItemsWithStreamingResponse:
+        return ResponsesInputItemsWithStreamingResponse(self._resource.input_items)
+
+    @cached_property
+    def input_tokens(self) -> ResponsesInputTokensWithStreamingResponse:
+        return ResponsesInputTokensWithStreamingResponse(self._resource.input_tokens)
+
+
+class ResponsesInputItemsWithRawResponse:
+    """``client.responses.input_items.with_raw_response``."""
+
+    def __init__(self, resource: ResponsesInputItems) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+
+
+class ResponsesInputItemsWithStreamingResponse:
+    """``client.responses.input_items.with_streaming_response``."""
+
+    def __init__(self, resource: ResponsesInputItems) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+
+
+class ResponsesInputTokensWithRawResponse:
+    """``client.responses.input_tokens.with_raw_response``."""
+
+    def __init__(self, resource: ResponsesInputTokens) -> None:
+        self._resource = resource
+        self.count = to_sync_raw_response(resource.count)
+
+
+class ResponsesInputTokensWithStreamingResponse:
+    """``client.responses.input_tokens.with_streaming_response``."""
+
+    def __init__(self, resource: ResponsesInputTokens) -> None:
+        self._resource = resource
+        self.count = to_sync_streamed_response(resource.count)

@@ -13,6 +13,12 @@ from ..._binary import BinaryResponse
 from ..._files import FileTypes
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
@@ -29,17 +35,48 @@ from ...models.skills import (
 from ...resources.skills import (
     AsyncSkills,
     AsyncSkillsContent,
+    AsyncSkillsContentWithRawResponse,
+    AsyncSkillsContentWithStreamingResponse,
     AsyncSkillsVersions,
     AsyncSkillsVersionsContent,
+    AsyncSkillsVersionsContentWithRawResponse,
+    AsyncSkillsVersionsContentWithStreamingResponse,
+    AsyncSkillsVersionsWithRawResponse,
+    AsyncSkillsVersionsWithStreamingResponse,
+    AsyncSkillsWithRawResponse,
+    AsyncSkillsWithStreamingResponse,
 )
 
-__all__ = ["Skills", "SkillsContent", "SkillsVersions", "SkillsVersionsContent"]
+__all__ = [
+    "Skills",
+    "SkillsContent",
+    "SkillsContentWithRawResponse",
+    "SkillsContentWithStreamingResponse",
+    "SkillsVersions",
+    "SkillsVersionsContent",
+    "SkillsVersionsContentWithRawResponse",
+    "SkillsVersionsContentWithStreamingResponse",
+    "SkillsVersionsWithRawResponse",
+    "SkillsVersionsWithStreamingResponse",
+    "SkillsWithRawResponse",
+    "SkillsWithStreamingResponse",
+]
 
 
 class Skills(SyncAPIResource):
     """``client.skills``."""
 
     _async: AsyncSkills
+
+    @cached_property
+    def with_raw_response(self) -> SkillsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return SkillsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> SkillsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return SkillsWithStreamingResponse(self)
 
     @cached_property
     def content(self) -> SkillsContent:
@@ -190,6 +227,16 @@ class SkillsContent(SyncAPIResource):
 
     _async: AsyncSkillsContent
 
+    @cached_property
+    def with_raw_response(self) -> SkillsContentWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return SkillsContentWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> SkillsContentWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return SkillsContentWithStreamingResponse(self)
+
     def retrieve(
         self,
         skill_id: str,
@@ -221,6 +268,16 @@ class SkillsVersions(SyncAPIResource):
     """``client.skills.versions``."""
 
     _async: AsyncSkillsVersions
+
+    @cached_property
+    def with_raw_response(self) -> SkillsVersionsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return SkillsVersionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> SkillsVersionsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return SkillsVersionsWithStreamingResponse(self)
 
     @cached_property
     def content(self) -> SkillsVersionsContent:
@@ -350,6 +407,16 @@ class SkillsVersionsContent(SyncAPIResource):
 
     _async: AsyncSkillsVersionsContent
 
+    @cached_property
+    def with_raw_response(self) -> SkillsVersionsContentWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return SkillsVersionsContentWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> SkillsVersionsContentWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return SkillsVersionsContentWithStreamingResponse(self)
+
     def retrieve(
         self,
         skill_id: str,
@@ -377,3 +444,105 @@ class SkillsVersionsContent(SyncAPIResource):
                 )
             ),
         )
+
+
+class SkillsWithRawResponse:
+    """``client.skills.with_raw_response``."""
+
+    def __init__(self, resource: Skills) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+        self.list = to_sync_raw_response(resource.list)
+        self.delete = to_sync_raw_response(resource.delete)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.update = to_sync_raw_response(resource.update)
+
+    @cached_property
+    def content(self) -> SkillsContentWithRawResponse:
+        return SkillsContentWithRawResponse(self._resource.content)
+
+    @cached_property
+    def versions(self) -> SkillsVersionsWithRawResponse:
+        return SkillsVersionsWithRawResponse(self._resource.versions)
+
+
+class SkillsWithStreamingResponse:
+    """``client.skills.with_streaming_response``."""
+
+    def __init__(self, resource: Skills) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)
+        self.list = to_sync_streamed_response(resource.list)
+        self.delete = to_sync_streamed_response(resource.delete)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.update = to_sync_streamed_response(resource.update)
+
+    @cached_property
+    def content(self) -> SkillsContentWithStreamingResponse:
+        return SkillsContentWithStreamingResponse(self._resource.content)
+
+    @cached_property
+    def versions(self) -> SkillsVersionsWithStreamingResponse:
+        return SkillsVersionsWithStreamingResponse(self._resource.versions)
+
+
+class SkillsContentWithRawResponse:
+    """``client.skills.content.with_raw_response``."""
+
+    def __init__(self, resource: SkillsContent) -> None:
+        self._resource = resource
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+
+
+class SkillsContentWithStreamingResponse:
+    """``client.skills.content.with_streaming_response``."""
+
+    def __init__(self, resource: SkillsContent) -> None:
+        self._resource = resource
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+
+
+class SkillsVersionsWithRawResponse:
+    """``client.skills.versions.with_raw_response``."""
+
+    def __init__(self, resource: SkillsVersions) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+        self.list = to_sync_raw_response(resource.list)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.delete = to_sync_raw_response(resource.delete)
+
+    @cached_property
+    def content(self) -> SkillsVersionsContentWithRawResponse:
+        return SkillsVersionsContentWithRawResponse(self._resource.content)
+
+
+class SkillsVersionsWithStreamingResponse:
+    """``client.skills.versions.with_streaming_response``."""
+
+    def __init__(self, resource: SkillsVersions) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)
+        self.list = to_sync_streamed_response(resource.list)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.delete = to_sync_streamed_response(resource.delete)
+
+    @cached_property
+    def content(self) -> SkillsVersionsContentWithStreamingResponse:
+        return SkillsVersionsContentWithStreamingResponse(self._resource.content)
+
+
+class SkillsVersionsContentWithRawResponse:
+    """``client.skills.versions.content.with_raw_response``."""
+
+    def __init__(self, resource: SkillsVersionsContent) -> None:
+        self._resource = resource
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+
+
+class SkillsVersionsContentWithStreamingResponse:
+    """``client.skills.versions.content.with_streaming_response``."""
+
+    def __init__(self, resource: SkillsVersionsContent) -> None:
+        self._resource = resource
+        self.retrieve = to_sync_streamed_response(resource.retrieve)

@@ -11,6 +11,12 @@ from typing import Any, Literal, overload
 from ..._binary import BinaryResponse
 from ..._files import FileTypes
 from ..._options import Timeout
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
@@ -19,15 +25,39 @@ from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
 from ...models.shared import FileExpirationAfter
 from ...models.uploads import Upload, UploadPart
-from ...resources.uploads import AsyncUploads, AsyncUploadsParts
+from ...resources.uploads import (
+    AsyncUploads,
+    AsyncUploadsParts,
+    AsyncUploadsPartsWithRawResponse,
+    AsyncUploadsPartsWithStreamingResponse,
+    AsyncUploadsWithRawResponse,
+    AsyncUploadsWithStreamingResponse,
+)
 
-__all__ = ["Uploads", "UploadsParts"]
+__all__ = [
+    "Uploads",
+    "UploadsParts",
+    "UploadsPartsWithRawResponse",
+    "UploadsPartsWithStreamingResponse",
+    "UploadsWithRawResponse",
+    "UploadsWithStreamingResponse",
+]
 
 
 class Uploads(SyncAPIResource):
     """``client.uploads``."""
 
     _async: AsyncUploads
+
+    @cached_property
+    def with_raw_response(self) -> UploadsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return UploadsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> UploadsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return UploadsWithStreamingResponse(self)
 
     @cached_property
     def parts(self) -> UploadsParts:
@@ -165,6 +195,16 @@ class UploadsParts(SyncAPIResource):
 
     _async: AsyncUploadsParts
 
+    @cached_property
+    def with_raw_response(self) -> UploadsPartsWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return UploadsPartsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> UploadsPartsWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return UploadsPartsWithStreamingResponse(self)
+
     def create(
         self,
         upload_id: str,
@@ -199,3 +239,47 @@ class UploadsParts(SyncAPIResource):
                 options=options,
             )
         )
+
+
+class UploadsWithRawResponse:
+    """``client.uploads.with_raw_response``."""
+
+    def __init__(self, resource: Uploads) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+        self.cancel = to_sync_raw_response(resource.cancel)
+        self.complete = to_sync_raw_response(resource.complete)
+
+    @cached_property
+    def parts(self) -> UploadsPartsWithRawResponse:
+        return UploadsPartsWithRawResponse(self._resource.parts)
+
+
+class UploadsWithStreamingResponse:
+    """``client.uploads.with_streaming_response``."""
+
+    def __init__(self, resource: Uploads) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)
+        self.cancel = to_sync_streamed_response(resource.cancel)
+        self.complete = to_sync_streamed_response(resource.complete)
+
+    @cached_property
+    def parts(self) -> UploadsPartsWithStreamingResponse:
+        return UploadsPartsWithStreamingResponse(self._resource.parts)
+
+
+class UploadsPartsWithRawResponse:
+    """``client.uploads.parts.with_raw_response``."""
+
+    def __init__(self, resource: UploadsParts) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+
+
+class UploadsPartsWithStreamingResponse:
+    """``client.uploads.parts.with_streaming_response``."""
+
+    def __init__(self, resource: UploadsParts) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)

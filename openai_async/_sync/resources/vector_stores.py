@@ -17,6 +17,7 @@ import anyio
 from ..._exceptions import InvalidRequestError, PollTimeoutError
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
+from ..._raw import to_raw_response, to_streamed_response
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
@@ -74,6 +75,7 @@ if TYPE_CHECKING:
         VectorStoreFileBatch,
     )
 from ..._binary import BinaryResponse
+from ..._raw import to_sync_raw_response, to_sync_streamed_response
 from ..._streaming import AsyncStream
 from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ...lib.pollers import (
@@ -87,16 +89,42 @@ from ...lib.pollers import (
 from ...resources.vector_stores import (
     AsyncVectorStores,
     AsyncVectorStoresFileBatches,
+    AsyncVectorStoresFileBatchesWithRawResponse,
+    AsyncVectorStoresFileBatchesWithStreamingResponse,
     AsyncVectorStoresFiles,
+    AsyncVectorStoresFilesWithRawResponse,
+    AsyncVectorStoresFilesWithStreamingResponse,
+    AsyncVectorStoresWithRawResponse,
+    AsyncVectorStoresWithStreamingResponse,
 )
 
-__all__ = ["VectorStores", "VectorStoresFileBatches", "VectorStoresFiles"]
+__all__ = [
+    "VectorStores",
+    "VectorStoresFileBatches",
+    "VectorStoresFileBatchesWithRawResponse",
+    "VectorStoresFileBatchesWithStreamingResponse",
+    "VectorStoresFiles",
+    "VectorStoresFilesWithRawResponse",
+    "VectorStoresFilesWithStreamingResponse",
+    "VectorStoresWithRawResponse",
+    "VectorStoresWithStreamingResponse",
+]
 
 
 class VectorStores(SyncAPIResource):
     """``client.vector_stores``."""
 
     _async: AsyncVectorStores
+
+    @cached_property
+    def with_raw_response(self) -> VectorStoresWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return VectorStoresWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> VectorStoresWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return VectorStoresWithStreamingResponse(self)
 
     @cached_property
     def file_batches(self) -> VectorStoresFileBatches:
@@ -369,6 +397,16 @@ class VectorStoresFileBatches(SyncAPIResource):
             )
         )
 
+    @cached_property
+    def with_raw_response(self) -> VectorStoresFileBatchesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return VectorStoresFileBatchesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> VectorStoresFileBatchesWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return VectorStoresFileBatchesWithStreamingResponse(self)
+
     def create(
         self,
         vector_store_id: str,
@@ -601,6 +639,16 @@ class VectorStoresFiles(SyncAPIResource):
             )
         )
 
+    @cached_property
+    def with_raw_response(self) -> VectorStoresFilesWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return VectorStoresFilesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> VectorStoresFilesWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return VectorStoresFilesWithStreamingResponse(self)
+
     def list(
         self,
         vector_store_id: str,
@@ -824,3 +872,93 @@ class VectorStoresFiles(SyncAPIResource):
                 options=options,
             )
         )
+
+
+class VectorStoresWithRawResponse:
+    """``client.vector_stores.with_raw_response``."""
+
+    def __init__(self, resource: VectorStores) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.update = to_sync_raw_response(resource.update)
+        self.delete = to_sync_raw_response(resource.delete)
+        self.search = to_sync_raw_response(resource.search)
+
+    @cached_property
+    def file_batches(self) -> VectorStoresFileBatchesWithRawResponse:
+        return VectorStoresFileBatchesWithRawResponse(self._resource.file_batches)
+
+    @cached_property
+    def files(self) -> VectorStoresFilesWithRawResponse:
+        return VectorStoresFilesWithRawResponse(self._resource.files)
+
+
+class VectorStoresWithStreamingResponse:
+    """``client.vector_stores.with_streaming_response``."""
+
+    def __init__(self, resource: VectorStores) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.update = to_sync_streamed_response(resource.update)
+        self.delete = to_sync_streamed_response(resource.delete)
+        self.search = to_sync_streamed_response(resource.search)
+
+    @cached_property
+    def file_batches(self) -> VectorStoresFileBatchesWithStreamingResponse:
+        return VectorStoresFileBatchesWithStreamingResponse(self._resource.file_batches)
+
+    @cached_property
+    def files(self) -> VectorStoresFilesWithStreamingResponse:
+        return VectorStoresFilesWithStreamingResponse(self._resource.files)
+
+
+class VectorStoresFileBatchesWithRawResponse:
+    """``client.vector_stores.file_batches.with_raw_response``."""
+
+    def __init__(self, resource: VectorStoresFileBatches) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.cancel = to_sync_raw_response(resource.cancel)
+        self.list_files = to_sync_raw_response(resource.list_files)
+
+
+class VectorStoresFileBatchesWithStreamingResponse:
+    """``client.vector_stores.file_batches.with_streaming_response``."""
+
+    def __init__(self, resource: VectorStoresFileBatches) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.cancel = to_sync_streamed_response(resource.cancel)
+        self.list_files = to_sync_streamed_response(resource.list_files)
+
+
+class VectorStoresFilesWithRawResponse:
+    """``client.vector_stores.files.with_raw_response``."""
+
+    def __init__(self, resource: VectorStoresFiles) -> None:
+        self._resource = resource
+        self.list = to_sync_raw_response(resource.list)
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.delete = to_sync_raw_response(resource.delete)
+        self.update = to_sync_raw_response(resource.update)
+        self.content = to_sync_raw_response(resource.content)
+
+
+class VectorStoresFilesWithStreamingResponse:
+    """``client.vector_stores.files.with_streaming_response``."""
+
+    def __init__(self, resource: VectorStoresFiles) -> None:
+        self._resource = resource
+        self.list = to_sync_streamed_response(resource.list)
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.delete = to_sync_streamed_response(resource.delete)
+        self.update = to_sync_streamed_response(resource.update)
+        self.content = to_sync_streamed_response(resource.content)

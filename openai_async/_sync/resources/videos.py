@@ -13,6 +13,12 @@ from ..._binary import BinaryResponse
 from ..._files import FileTypes
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
@@ -29,15 +35,39 @@ from ...models.videos import (
     VideoSeconds,
     VideoSize,
 )
-from ...resources.videos import AsyncVideos, AsyncVideosCharacters
+from ...resources.videos import (
+    AsyncVideos,
+    AsyncVideosCharacters,
+    AsyncVideosCharactersWithRawResponse,
+    AsyncVideosCharactersWithStreamingResponse,
+    AsyncVideosWithRawResponse,
+    AsyncVideosWithStreamingResponse,
+)
 
-__all__ = ["Videos", "VideosCharacters"]
+__all__ = [
+    "Videos",
+    "VideosCharacters",
+    "VideosCharactersWithRawResponse",
+    "VideosCharactersWithStreamingResponse",
+    "VideosWithRawResponse",
+    "VideosWithStreamingResponse",
+]
 
 
 class Videos(SyncAPIResource):
     """``client.videos``."""
 
     _async: AsyncVideos
+
+    @cached_property
+    def with_raw_response(self) -> VideosWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return VideosWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> VideosWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return VideosWithStreamingResponse(self)
 
     @cached_property
     def characters(self) -> VideosCharacters:
@@ -308,6 +338,16 @@ class VideosCharacters(SyncAPIResource):
 
     _async: AsyncVideosCharacters
 
+    @cached_property
+    def with_raw_response(self) -> VideosCharactersWithRawResponse:
+        """Each method returns the raw HTTP response; ``.parse()`` gives the result."""
+        return VideosCharactersWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> VideosCharactersWithStreamingResponse:
+        """Each method returns a context manager (``with``) that stops at the response's headers; the body is read when asked."""
+        return VideosCharactersWithStreamingResponse(self)
+
     def create(
         self,
         *,
@@ -368,3 +408,59 @@ class VideosCharacters(SyncAPIResource):
                 options=options,
             )
         )
+
+
+class VideosWithRawResponse:
+    """``client.videos.with_raw_response``."""
+
+    def __init__(self, resource: Videos) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+        self.list = to_sync_raw_response(resource.list)
+        self.edit = to_sync_raw_response(resource.edit)
+        self.extend = to_sync_raw_response(resource.extend)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+        self.delete = to_sync_raw_response(resource.delete)
+        self.download_content = to_sync_raw_response(resource.download_content)
+        self.remix = to_sync_raw_response(resource.remix)
+
+    @cached_property
+    def characters(self) -> VideosCharactersWithRawResponse:
+        return VideosCharactersWithRawResponse(self._resource.characters)
+
+
+class VideosWithStreamingResponse:
+    """``client.videos.with_streaming_response``."""
+
+    def __init__(self, resource: Videos) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)
+        self.list = to_sync_streamed_response(resource.list)
+        self.edit = to_sync_streamed_response(resource.edit)
+        self.extend = to_sync_streamed_response(resource.extend)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)
+        self.delete = to_sync_streamed_response(resource.delete)
+        self.download_content = to_sync_streamed_response(resource.download_content)
+        self.remix = to_sync_streamed_response(resource.remix)
+
+    @cached_property
+    def characters(self) -> VideosCharactersWithStreamingResponse:
+        return VideosCharactersWithStreamingResponse(self._resource.characters)
+
+
+class VideosCharactersWithRawResponse:
+    """``client.videos.characters.with_raw_response``."""
+
+    def __init__(self, resource: VideosCharacters) -> None:
+        self._resource = resource
+        self.create = to_sync_raw_response(resource.create)
+        self.retrieve = to_sync_raw_response(resource.retrieve)
+
+
+class VideosCharactersWithStreamingResponse:
+    """``client.videos.characters.with_streaming_response``."""
+
+    def __init__(self, resource: VideosCharacters) -> None:
+        self._resource = resource
+        self.create = to_sync_streamed_response(resource.create)
+        self.retrieve = to_sync_streamed_response(resource.retrieve)

@@ -1,0 +1,654 @@
+"""``.with_raw_response`` and ``.with_streaming_response``: the HTTP response behind any call.
+
+One mechanism for every method, async and sync. A wrapped call runs the ordinary method
+with a :class:`_Capture` in a context variable; the client's send loop hands the first
+successful response of the call to it (:meth:`_Capture.take`), so retries, hooks, Azure
+routing and every later layer stay the ordinary method's.
+
+- raw (:func:`to_raw_response`): the call completes as usual (the body is read and
+  parsed) and returns a :class:`RawAPIResponse` whose ``parse()`` gives the result.
+- streaming (:func:`to_streamed_response`): the call runs in a task that stops at the
+  response's headers; the body is read only when asked (``parse()``, ``read()``,
+  ``iter_bytes()`` ...), and leaving the ``async with`` block releases the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import functools
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextvars import ContextVar
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
+
+import orjson
+
+from ._binary import BinaryResponse
+from ._exceptions import APIResponseValidationError, InvalidRequestError
+from ._pagination import AsyncPage, AsyncPaginator
+from ._response import ResponseInfo
+from ._streaming import AsyncStream
+
+if TYPE_CHECKING:
+    from ._request import PreparedRequest
+    from ._syncbase import Portal, SyncAPIResource
+    from ._transport import RawResponse
+
+__all__ = [
+    "APIResponse",
+    "AsyncAPIResponse",
+    "AsyncResponseContextManager",
+    "RawAPIResponse",
+    "ResponseContextManager",
+    "to_raw_response",
+    "to_streamed_response",
+    "to_sync_raw_response",
+    "to_sync_streamed_response",
+]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T")
+
+_CAPTURE: ContextVar[_Capture | None] = ContextVar("openai_async_capture", default=None)
+
+
+class _Capture:
+    """The first successful HTTP response of one wrapped call, and what became of it."""
+
+    __slots__ = (
+        "body",
+        "elapsed",
+        "proceed",
+        "ready",
+        "request",
+        "response",
+        "retries_taken",
+        "started",
+        "streaming",
+    )
+
+    def __init__(self, *, streaming: bool) -> None:
+        loop = asyncio.get_running_loop()
+        self.streaming = streaming
+        self.started = time.monotonic()
+        self.elapsed: float | None = None
+        self.response: RawResponse | None = None
+        self.request: PreparedRequest | None = None
+        self.retries_taken = 0
+        self.body: bytes | None = None
+        # Streaming mode: set when the headers are in; resolved by parse(), cancelled by close().
+        self.ready: asyncio.Future[None] = loop.create_future()
+        self.proceed: asyncio.Future[None] = loop.create_future()
+
+    async def take(
+        self,
+        response: RawResponse,
+        request: PreparedRequest,
+        retries_taken: int,
+        stream: bool,
+        read_body: Callable[[], Awaitable[bytes]],
+    ) -> bytes:
+        """Called by the send loop with the call's successful response; returns its body
+        (``b""`` when the caller streams it). In streaming mode it first waits until the
+        user asks for the parsed result."""
+        self.response, self.request, self.retries_taken = response, request, retries_taken
+        if self.streaming:
+            self.ready.set_result(None)
+            await self.proceed
+        if stream:
+            self._done()
+            return b""
+        if self.body is None:
+            self.body = await read_body()
+        self._done()
+        return self.body
+
+    def _done(self) -> None:
+        if self.elapsed is None:
+            self.elapsed = time.monotonic() - self.started
+
+
+def active_capture() -> _Capture | None:
+    """The capture of the wrapped call running in this context, if it still wants a response."""
+    capture = _CAPTURE.get()
+    return capture if capture is not None and capture.response is None else None
+
+
+async def _call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    result = fn(*args, **kwargs)
+    if isinstance(result, AsyncPaginator):
+        return await result  # a list call: its first page
+    return await result
+
+
+async def _run_captured(
+    capture: _Capture, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    _CAPTURE.set(capture)  # this task's own context
+    return await _call(fn, args, kwargs)
+
+
+def _no_response(fn: Callable[..., Any]) -> InvalidRequestError:
+    name = getattr(fn, "__qualname__", repr(fn))
+    return InvalidRequestError(f"{name} made no HTTP request, so it has no response to return")
+
+
+class HTTPRequest:
+    """A request as sent: method, URL and headers, credentials redacted."""
+
+    __slots__ = ("headers", "method", "url")
+
+    def __init__(self, method: str, url: str, headers: dict[str, str]) -> None:
+        self.method = method
+        self.url = url
+        self.headers = headers
+
+    @classmethod
+    def of(cls, request: PreparedRequest) -> HTTPRequest:
+        from ._request import redact_headers
+
+        return cls(request.method, request.url, redact_headers(request.headers))
+
+    def __repr__(self) -> str:
+        return f"<HTTPRequest {self.method} {self.url.split('?', 1)[0]}>"
+
+
+# --- the response objects -------------------------------------------------------------
+
+
+class _ResponseBase:
+    """What raw and streamed responses share: the HTTP facts of the call."""
+
+    _capture: _Capture
+    _response: RawResponse
+
+    @property
+    def response_info(self) -> ResponseInfo:
+        """Status, headers, request id and typed rate limits."""
+        return self._response.info
+
+    @property
+    def headers(self) -> Any:
+        """The response headers (case-insensitive mapping)."""
+        return self._response.info.headers
+
+    @property
+    def status_code(self) -> int:
+        return self._response.info.status_code
+
+    @property
+    def url(self) -> str:
+        return self._response.info.url
+
+    @property
+    def method(self) -> str:
+        return self._response.info.method
+
+    @property
+    def request_id(self) -> str | None:
+        return self._response.info.request_id
+
+    @property
+    def retries_taken(self) -> int:
+        """How many attempts failed before this response (0: the first one answered)."""
+        return self._capture.retries_taken
+
+    @property
+    def elapsed(self) -> datetime.timedelta:
+        """From the start of the call to the end of the body (or the headers, for bodies
+        read later)."""
+        seconds = self._capture.elapsed
+        if seconds is None:
+            seconds = time.monotonic() - self._capture.started
+        return datetime.timedelta(seconds=seconds)
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the connection is closed or back in the pool."""
+        return self._response.closed or self._capture.body is not None
+
+    @property
+    def http_request(self) -> HTTPRequest:
+        """The request as sent (credentials redacted)."""
+        request = self._capture.request
+        assert request is not None
+        return HTTPRequest.of(request)
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} [{self.status_code}] {self.method} "
+            f"{self.url.split('?', 1)[0]}>"
+        )
+
+
+def _parse_body(body: bytes, to: Any, info: ResponseInfo) -> Any:
+    """``body`` as ``to``: bytes, str, decoded JSON (``dict``/``list``/``object``) or a model."""
+    if to is bytes:
+        return body
+    if to is str:
+        return body.decode("utf-8", "replace")
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise APIResponseValidationError(
+            f"the response is not valid JSON ({exc})",
+            raw=body.decode("utf-8", "replace"),
+            response_info=info,
+        ) from None
+    if to in (dict, list, object) or to is Any:
+        return data
+    from ._client import structure_response
+
+    return structure_response(data, to, info, raw=body)
+
+
+class RawAPIResponse(_ResponseBase, Generic[R]):
+    """What ``client.x.with_raw_response.method(...)`` returns: the HTTP response and the
+    result, ``parse()`` (the same object on every call).
+
+    The body has been read (``content``, ``text``, ``json()``), except for streams
+    (``stream=True``) and file contents, whose ``parse()`` gives the lazy stream or
+    binary response.
+    """
+
+    __slots__ = ("_capture", "_convert", "_parsed", "_response")
+
+    def __init__(
+        self, capture: _Capture, parsed: R, convert: Callable[[Any], Any] | None = None
+    ) -> None:
+        assert capture.response is not None
+        self._capture = capture
+        self._response = capture.response
+        self._parsed = parsed
+        self._convert = convert
+
+    @overload
+    def parse(self) -> R: ...
+    @overload
+    def parse(self, *, to: type[T]) -> T: ...
+    def parse(self, *, to: Any = None) -> Any:
+        """The result the plain call returns; ``to=`` decodes the body as another type
+        (``bytes``, ``str``, ``dict``, or a model class)."""
+        if to is None:
+            return self._parsed if self._convert is None else self._convert(self._parsed)
+        return _parse_body(self.content, to, self._response.info)
+
+    @property
+    def content(self) -> bytes:
+        """The body (for a stream, read it through ``parse()``)."""
+        body = self._capture.body
+        if body is None:
+            raise InvalidRequestError(
+                "the body of this response is read as it arrives: use parse() (a stream"
+                " or a binary response) instead of content / text"
+            )
+        return body
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        return _parse_body(self.content, Any, self._response.info)
+
+
+@overload
+def to_raw_response(
+    fn: Callable[P, AsyncPaginator[T]],
+) -> Callable[P, Awaitable[RawAPIResponse[AsyncPage[T]]]]: ...
+@overload
+def to_raw_response(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[RawAPIResponse[R]]]: ...
+def to_raw_response(fn: Callable[..., Any]) -> Any:
+    """``fn`` returning a :class:`RawAPIResponse` around its result (async)."""
+
+    @functools.wraps(fn)
+    async def wrapped(*args: Any, **kwargs: Any) -> RawAPIResponse[Any]:
+        capture = _Capture(streaming=False)
+        token = _CAPTURE.set(capture)
+        try:
+            result = await _call(fn, args, kwargs)
+        finally:
+            _CAPTURE.reset(token)
+        if capture.response is None:
+            raise _no_response(fn)
+        return RawAPIResponse(capture, result)
+
+    return wrapped
+
+
+class AsyncAPIResponse(_ResponseBase, Generic[R]):
+    """The response of ``async with client.x.with_streaming_response.method(...) as r``:
+    its headers are in, its body is read only when asked."""
+
+    def __init__(self, capture: _Capture, task: asyncio.Task[R]) -> None:
+        assert capture.response is not None
+        self._capture = capture
+        self._response = capture.response
+        self._task = task
+        self._binary: BinaryResponse | None = None
+
+    @overload
+    async def parse(self) -> R: ...
+    @overload
+    async def parse(self, *, to: type[T]) -> T: ...
+    async def parse(self, *, to: Any = None) -> Any:
+        """The result the plain call returns (read and parsed now; the same object on every
+        call); ``to=`` decodes the body as another type instead."""
+        if to is not None:
+            return _parse_body(await self.read(), to, self._response.info)
+        if self._binary is not None and self._capture.body is None:
+            raise InvalidRequestError("the body was streamed already: parse() comes first")
+        if not self._capture.proceed.done():
+            self._capture.proceed.set_result(None)
+        result = await asyncio.shield(self._task)
+        if self._binary is not None and isinstance(result, (AsyncStream, BinaryResponse)):
+            raise InvalidRequestError("the body was read already: parse() a stream before reading")
+        return result
+
+    async def read(self) -> bytes:
+        """The whole body (kept: ``parse()``, ``text()`` and ``json()`` use it)."""
+        if self._capture.body is None:
+            if self._task.done() and not self._task.cancelled():
+                self._task.result()  # a failed parse: raise its error
+            self._capture.body = await self._body().read()
+        return self._capture.body
+
+    async def text(self) -> str:
+        return (await self.read()).decode(self._charset(), "replace")
+
+    async def json(self) -> Any:
+        return _parse_body(await self.read(), Any, self._response.info)
+
+    def _charset(self) -> str:
+        content_type = self._response.info.headers.get("Content-Type", "")
+        for part in content_type.split(";")[1:]:
+            key, _, value = part.strip().partition("=")
+            if key.lower() == "charset" and value:
+                return value.strip('"')
+        return "utf-8"
+
+    def _body(self) -> BinaryResponse:
+        if self._task.done() or self._capture.proceed.done():
+            raise InvalidRequestError("the body was parsed already; use parse()'s result")
+        if self._binary is None:
+            self._binary = BinaryResponse(self._response)
+        return self._binary
+
+    async def iter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        """The body in pieces as they arrive (exactly ``chunk_size`` bytes each but the
+        last, when given)."""
+        if self._capture.body is not None:
+            for chunk in _rechunk([self._capture.body], chunk_size):
+                yield chunk
+            return
+        pending = b""
+        async for piece in self._body().iter_bytes():
+            if chunk_size is None:
+                yield piece
+                continue
+            pending += piece
+            while len(pending) >= chunk_size:
+                yield pending[:chunk_size]
+                pending = pending[chunk_size:]
+        if pending:
+            yield pending
+
+    async def iter_text(self, chunk_size: int | None = None) -> AsyncIterator[str]:
+        """The body decoded as it arrives (a character split across pieces stays whole)."""
+        import codecs
+
+        decoder = codecs.getincrementaldecoder(self._charset())("replace")
+        async for chunk in self.iter_bytes(chunk_size):
+            if text := decoder.decode(chunk):
+                yield text
+        if tail := decoder.decode(b"", final=True):
+            yield tail
+
+    async def iter_lines(self) -> AsyncIterator[str]:
+        """The body's lines as they arrive (split at ``\\n``, ``\\r\\n`` or ``\\r``)."""
+        pending = ""
+        async for text in self.iter_text():
+            pending += text
+            lines = pending.splitlines(keepends=True)
+            pending = lines.pop() if lines and not lines[-1].endswith(("\n", "\r")) else ""
+            if pending == "" and lines and lines[-1].endswith("\r"):
+                pending, lines = lines[-1], lines[:-1]  # may be the first half of \r\n
+            for line in lines:
+                yield line.rstrip("\r\n")
+        if pending:
+            yield pending.rstrip("\r\n")
+
+    async def stream_to_file(self, path: str | os.PathLike[str]) -> int:
+        """Write the body to ``path`` as it arrives (atomically: a ``.part`` file is renamed
+        once complete); returns the bytes written."""
+        if self._capture.body is not None:
+            raise InvalidRequestError("the body was read already; write read()'s bytes instead")
+        return await self._body().write_to(path)
+
+    async def close(self) -> None:
+        """Release the connection (closing it when the body was not read to the end), also
+        under a stream or binary response that ``parse()`` returned."""
+        task = self._task
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        elif not task.cancelled() and task.exception() is None:
+            result = task.result()
+            if isinstance(result, (AsyncStream, BinaryResponse)):
+                await result.aclose()
+        if self._binary is not None:
+            await self._binary.aclose()
+        if self._capture.body is None:
+            self._response.close()
+
+
+def _rechunk(pieces: list[bytes], size: int | None) -> Iterator[bytes]:
+    data = b"".join(pieces)
+    if size is None:
+        if data:
+            yield data
+        return
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+class AsyncResponseContextManager(Generic[R]):
+    """``async with`` (not ``await``) it: sends the request, stops at the headers."""
+
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]):
+        self._fn, self._args, self._kwargs = fn, args, kwargs
+        self._response: AsyncAPIResponse[Any] | None = None
+
+    async def __aenter__(self) -> AsyncAPIResponse[R]:
+        capture = _Capture(streaming=True)
+        task = asyncio.ensure_future(_run_captured(capture, self._fn, self._args, self._kwargs))
+        try:
+            await asyncio.wait({task, capture.ready}, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            raise
+        if not capture.ready.done():  # the call failed (or made no request)
+            task.result()
+            raise _no_response(self._fn)
+        self._response = AsyncAPIResponse(capture, task)
+        return self._response
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._response is not None:
+            await self._response.close()
+
+
+@overload
+def to_streamed_response(
+    fn: Callable[P, AsyncPaginator[T]],
+) -> Callable[P, AsyncResponseContextManager[AsyncPage[T]]]: ...
+@overload
+def to_streamed_response(
+    fn: Callable[P, Awaitable[R]],
+) -> Callable[P, AsyncResponseContextManager[R]]: ...
+def to_streamed_response(fn: Callable[..., Any]) -> Any:
+    """``fn`` returning an :class:`AsyncResponseContextManager` (async)."""
+
+    @functools.wraps(fn)
+    def wrapped(*args: Any, **kwargs: Any) -> AsyncResponseContextManager[Any]:
+        return AsyncResponseContextManager(fn, args, kwargs)
+
+    return wrapped
+
+
+# --- the sync facade -----------------------------------------------------------------------
+
+
+def _to_sync(portal: Portal, value: Any) -> Any:
+    """An async result as the sync facade returns it."""
+    from ._syncbase import Stream, SyncBinaryResponse, SyncPage
+
+    if isinstance(value, AsyncStream):
+        return Stream(portal, value)
+    if isinstance(value, AsyncPage):
+        return SyncPage(portal, value)
+    if isinstance(value, BinaryResponse):
+        return SyncBinaryResponse(portal, value)
+    return value
+
+
+def _async_twin(fn: Callable[..., Any]) -> tuple[Portal, Callable[..., Any]]:
+    """The portal and the async method behind a bound method of a sync resource."""
+    resource: SyncAPIResource = fn.__self__  # type: ignore[attr-defined]
+    return resource._portal, getattr(resource._async, fn.__name__)
+
+
+def to_sync_raw_response(fn: Callable[P, R]) -> Callable[P, RawAPIResponse[R]]:
+    """A sync resource's method returning a :class:`RawAPIResponse` around its result."""
+    portal, async_fn = _async_twin(fn)
+    raw = to_raw_response(async_fn)
+
+    @functools.wraps(fn)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> RawAPIResponse[R]:
+        response: RawAPIResponse[Any] = portal.call(functools.partial(raw, *args, **kwargs))
+        response._convert = functools.partial(_to_sync, portal)
+        return response
+
+    return wrapped
+
+
+class APIResponse(Generic[R]):
+    """The sync twin of :class:`AsyncAPIResponse` (``with ... as response:``)."""
+
+    def __init__(self, portal: Portal, response: AsyncAPIResponse[Any]) -> None:
+        self._portal = portal
+        self._async = response
+
+    def __getattr__(self, name: str) -> Any:  # the HTTP facts: headers, status_code, ...
+        if name in _FACTS:
+            return getattr(self._async, name)
+        raise AttributeError(name)
+
+    @overload
+    def parse(self) -> R: ...
+    @overload
+    def parse(self, *, to: type[T]) -> T: ...
+    def parse(self, *, to: Any = None) -> Any:
+        value = self._portal.call(functools.partial(self._async.parse, to=to))
+        return value if to is not None else _to_sync(self._portal, value)
+
+    def read(self) -> bytes:
+        return self._portal.call(self._async.read)
+
+    def text(self) -> str:
+        return self._portal.call(self._async.text)
+
+    def json(self) -> Any:
+        return self._portal.call(self._async.json)
+
+    def _iterate(self, iterator: AsyncIterator[T]) -> Iterator[T]:
+        try:
+            while True:
+                try:
+                    yield self._portal.call(_anext, iterator)
+                except StopAsyncIteration:
+                    return
+        finally:
+            self._portal.call(_aclose, iterator)
+
+    def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        return self._iterate(self._async.iter_bytes(chunk_size))
+
+    def iter_text(self, chunk_size: int | None = None) -> Iterator[str]:
+        return self._iterate(self._async.iter_text(chunk_size))
+
+    def iter_lines(self) -> Iterator[str]:
+        return self._iterate(self._async.iter_lines())
+
+    def stream_to_file(self, path: str | os.PathLike[str]) -> int:
+        return self._portal.call(self._async.stream_to_file, path)
+
+    def close(self) -> None:
+        self._portal.call(self._async.close)
+
+    def __repr__(self) -> str:
+        return repr(self._async).replace("AsyncAPIResponse", "APIResponse", 1)
+
+
+async def _anext(iterator: AsyncIterator[T]) -> T:
+    return await iterator.__anext__()
+
+
+async def _aclose(iterator: AsyncIterator[Any]) -> None:
+    await iterator.aclose()  # type: ignore[attr-defined]
+
+
+_FACTS = frozenset(
+    {
+        "response_info",
+        "headers",
+        "status_code",
+        "url",
+        "method",
+        "request_id",
+        "retries_taken",
+        "elapsed",
+        "is_closed",
+        "http_request",
+    }
+)
+
+
+class ResponseContextManager(Generic[R]):
+    """``with`` it: sends the request, stops at the headers; leaving releases the connection."""
+
+    def __init__(self, portal: Portal, manager: AsyncResponseContextManager[Any]) -> None:
+        self._portal = portal
+        self._manager = manager
+
+    def __enter__(self) -> APIResponse[R]:
+        return APIResponse(self._portal, self._portal.call(self._manager.__aenter__))
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._portal.call(self._manager.__aexit__, None, None, None)
+
+
+def to_sync_streamed_response(fn: Callable[P, R]) -> Callable[P, ResponseContextManager[R]]:
+    """A sync resource's method returning a :class:`ResponseContextManager`."""
+    portal, async_fn = _async_twin(fn)
+
+    @functools.wraps(fn)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> ResponseContextManager[R]:
+        return ResponseContextManager(portal, AsyncResponseContextManager(async_fn, args, kwargs))
+
+    return wrapped
