@@ -2467,9 +2467,9 @@ class AsyncAdminOrganizationGroupsRoles(AsyncAPIResource):
 
     async def retrieve(
         self,
-        group_id: str,
         role_id: str,
         *,
+        group_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -2490,9 +2490,9 @@ class AsyncAdminOrganizationGroupsRoles(AsyncAPIResource):
 
     async def delete(
         self,
-        group_id: str,
         role_id: str,
         *,
+        group_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -2588,9 +2588,9 @@ class AsyncAdminOrganizationGroupsUsers(AsyncAPIResource):
 
     async def retrieve(
         self,
-        group_id: str,
         user_id: str,
         *,
+        group_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -2611,9 +2611,9 @@ class AsyncAdminOrganizationGroupsUsers(AsyncAPIResource):
 
     async def delete(
         self,
-        group_id: str,
         user_id: str,
         *,
+        group_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -2673,9 +2673,9 @@ class AsyncAdminOrganizationProjectsApiKeys(AsyncAPIResource):
 
     async def retrieve(
         self,
-        project_id: str,
         api_key_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -2696,9 +2696,9 @@ class AsyncAdminOrganizationProjectsApiKeys(AsyncAPIResource):
 
     async def delete(
         self,
-        project_id: str,
         api_key_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -2976,9 +2976,9 @@ class AsyncAdminOrganizationProjectsGroups(AsyncAPIResource):
 
     async def retrieve(
         self,
-        project_id: str,
         group_id: str,
         *,
+        project_id: str,
         group_type: Literal["group", "tenant_group"] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -3005,9 +3005,9 @@ class AsyncAdminOrganizationProjectsGroups(AsyncAPIResource):
 
     async def delete(
         self,
-        project_id: str,
         group_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3226,9 +3226,9 @@ class AsyncAdminOrganizationProjectsRateLimits(AsyncAPIResource):
 
     async def update(
         self,
-        project_id: str,
         rate_limit_id: str,
         *,
+        project_id: str,
         max_requests_per_1_minute: int | NotGiven = NOT_GIVEN,
         max_tokens_per_1_minute: int | NotGiven = NOT_GIVEN,
         max_images_per_1_minute: int | NotGiven = NOT_GIVEN,
@@ -3358,9 +3358,9 @@ class AsyncAdminOrganizationProjectsRoles(AsyncAPIResource):
 
     async def retrieve(
         self,
-        project_id: str,
         role_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3381,9 +3381,9 @@ class AsyncAdminOrganizationProjectsRoles(AsyncAPIResource):
 
     async def update(
         self,
-        project_id: str,
         role_id: str,
         *,
+        project_id: str,
         permissions: builtins.list[str] | None | NotGiven = NOT_GIVEN,
         description: str | None | NotGiven = NOT_GIVEN,
         role_name: str | None | NotGiven = NOT_GIVEN,
@@ -3423,9 +3423,9 @@ class AsyncAdminOrganizationProjectsRoles(AsyncAPIResource):
 
     async def delete(
         self,
-        project_id: str,
         role_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3525,9 +3525,9 @@ class AsyncAdminOrganizationProjectsServiceAccounts(AsyncAPIResource):
 
     async def retrieve(
         self,
-        project_id: str,
         service_account_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3548,9 +3548,9 @@ class AsyncAdminOrganizationProjectsServiceAccounts(AsyncAPIResource):
 
     async def update(
         self,
-        project_id: str,
         service_account_id: str,
         *,
+        project_id: str,
         name: str | NotGiven = NOT_GIVEN,
         role: Literal["member", "owner"] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -3587,9 +3587,9 @@ class AsyncAdminOrganizationProjectsServiceAccounts(AsyncAPIResource):
 
     async def delete(
         self,
-        project_id: str,
         service_account_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3697,9 +3697,9 @@ class AsyncAdminOrganizationProjectsSpendAlerts(AsyncAPIResource):
 
     async def retrieve(
         self,
-        project_id: str,
         alert_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3720,9 +3720,9 @@ class AsyncAdminOrganizationProjectsSpendAlerts(AsyncAPIResource):
 
     async def update(
         self,
-        project_id: str,
         alert_id: str,
         *,
+        project_id: str,
         threshold_amount: int,
         currency: Literal["USD"],
         interval: Literal["month"],
@@ -3764,9 +3764,9 @@ class AsyncAdminOrganizationProjectsSpendAlerts(AsyncAPIResource):
 
     async def delete(
         self,
-        project_id: str,
         alert_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3958,9 +3958,9 @@ class AsyncAdminOrganizationProjectsUsers(AsyncAPIResource):
 
     async def retrieve(
         self,
-        project_id: str,
         user_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3981,9 +3981,9 @@ class AsyncAdminOrganizationProjectsUsers(AsyncAPIResource):
 
     async def update(
         self,
-        project_id: str,
         user_id: str,
         *,
+        project_id: str,
         role: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -4017,9 +4017,9 @@ class AsyncAdminOrganizationProjectsUsers(AsyncAPIResource):
 
     async def delete(
         self,
-        project_id: str,
         user_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4118,9 +4118,9 @@ class AsyncAdminOrganizationUsersRoles(AsyncAPIResource):
 
     async def retrieve(
         self,
-        user_id: str,
         role_id: str,
         *,
+        user_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4141,9 +4141,9 @@ class AsyncAdminOrganizationUsersRoles(AsyncAPIResource):
 
     async def delete(
         self,
-        user_id: str,
         role_id: str,
         *,
+        user_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4168,9 +4168,9 @@ class AsyncAdminOrganizationProjectsGroupsRoles(AsyncAPIResource):
 
     def list(
         self,
-        project_id: str,
         group_id: str,
         *,
+        project_id: str,
         limit: int | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
@@ -4205,9 +4205,9 @@ class AsyncAdminOrganizationProjectsGroupsRoles(AsyncAPIResource):
 
     async def create(
         self,
-        project_id: str,
         group_id: str,
         *,
+        project_id: str,
         role_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -4241,10 +4241,10 @@ class AsyncAdminOrganizationProjectsGroupsRoles(AsyncAPIResource):
 
     async def retrieve(
         self,
-        project_id: str,
-        group_id: str,
         role_id: str,
         *,
+        project_id: str,
+        group_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4265,10 +4265,10 @@ class AsyncAdminOrganizationProjectsGroupsRoles(AsyncAPIResource):
 
     async def delete(
         self,
-        project_id: str,
-        group_id: str,
         role_id: str,
         *,
+        project_id: str,
+        group_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4293,9 +4293,9 @@ class AsyncAdminOrganizationProjectsServiceAccountsApiKeys(AsyncAPIResource):
 
     async def create(
         self,
-        project_id: str,
         service_account_id: str,
         *,
+        project_id: str,
         name: str | NotGiven = NOT_GIVEN,
         scopes: list[str] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -4336,9 +4336,9 @@ class AsyncAdminOrganizationProjectsUsersRoles(AsyncAPIResource):
 
     def list(
         self,
-        project_id: str,
         user_id: str,
         *,
+        project_id: str,
         limit: int | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
@@ -4373,9 +4373,9 @@ class AsyncAdminOrganizationProjectsUsersRoles(AsyncAPIResource):
 
     async def create(
         self,
-        project_id: str,
         user_id: str,
         *,
+        project_id: str,
         role_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -4409,10 +4409,10 @@ class AsyncAdminOrganizationProjectsUsersRoles(AsyncAPIResource):
 
     async def retrieve(
         self,
-        project_id: str,
-        user_id: str,
         role_id: str,
         *,
+        project_id: str,
+        user_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4433,10 +4433,10 @@ class AsyncAdminOrganizationProjectsUsersRoles(AsyncAPIResource):
 
     async def delete(
         self,
-        project_id: str,
-        user_id: str,
         role_id: str,
         *,
+        project_id: str,
+        user_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,

@@ -867,9 +867,9 @@ class AsyncBetaThreadsMessages(AsyncAPIResource):
 
     async def retrieve(
         self,
-        thread_id: str,
         message_id: str,
         *,
+        thread_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -890,9 +890,9 @@ class AsyncBetaThreadsMessages(AsyncAPIResource):
 
     async def update(
         self,
-        thread_id: str,
         message_id: str,
         *,
+        thread_id: str,
         metadata: Metadata | None | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -922,9 +922,9 @@ class AsyncBetaThreadsMessages(AsyncAPIResource):
 
     async def delete(
         self,
-        thread_id: str,
         message_id: str,
         *,
+        thread_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -1202,8 +1202,8 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
 
     async def create_and_poll(
         self,
-        thread_id: str,
         *,
+        thread_id: str,
         assistant_id: str,
         include: builtins.list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
         | NotGiven = NOT_GIVEN,
@@ -1246,7 +1246,7 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
         return await poll_run(
             self,
             lambda: self.create(
-                thread_id,
+                thread_id=thread_id,
                 include=include,
                 assistant_id=assistant_id,
                 model=model,
@@ -1276,8 +1276,8 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
 
     async def stream(
         self,
-        thread_id: str,
         *,
+        thread_id: str,
         assistant_id: str,
         include: builtins.list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
         | NotGiven = NOT_GIVEN,
@@ -1318,7 +1318,7 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
         return await assistant_stream(
             self,
             lambda: self.create(
-                thread_id,
+                thread_id=thread_id,
                 include=include,
                 assistant_id=assistant_id,
                 model=model,
@@ -1348,9 +1348,9 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
 
     async def retrieve(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -1371,9 +1371,9 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
 
     async def update(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         metadata: Metadata | None | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -1403,9 +1403,9 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
 
     async def cancel(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -1429,9 +1429,9 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
     @overload
     async def submit_tool_outputs(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -1445,9 +1445,9 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
     @overload
     async def submit_tool_outputs(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
         stream: Literal[True],
         extra_headers: Headers | None = None,
@@ -1461,9 +1461,9 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
     @overload
     async def submit_tool_outputs(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
         stream: bool,
         extra_headers: Headers | None = None,
@@ -1476,9 +1476,9 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
 
     async def submit_tool_outputs(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
         stream: bool | None | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -1533,9 +1533,9 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
 
     async def submit_tool_outputs_and_poll(
         self,
+        *,
         thread_id: str,
         run_id: str,
-        *,
         tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -1557,8 +1557,8 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
         return await poll_run(
             self,
             lambda: self.submit_tool_outputs(
-                thread_id,
-                run_id,
+                thread_id=thread_id,
+                run_id=run_id,
                 tool_outputs=tool_outputs,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
@@ -1572,9 +1572,9 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
 
     async def submit_tool_outputs_stream(
         self,
+        *,
         thread_id: str,
         run_id: str,
-        *,
         tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -1594,8 +1594,8 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
         return await assistant_stream(
             self,
             lambda: self.submit_tool_outputs(
-                thread_id,
-                run_id,
+                thread_id=thread_id,
+                run_id=run_id,
                 tool_outputs=tool_outputs,
                 stream=True,
                 extra_headers=extra_headers,
@@ -1613,9 +1613,9 @@ class AsyncBetaThreadsMessagesFiles(AsyncAPIResource):
 
     def list(
         self,
-        thread_id: str,
         message_id: str,
         *,
+        thread_id: str,
         limit: int | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
@@ -1656,10 +1656,10 @@ class AsyncBetaThreadsMessagesFiles(AsyncAPIResource):
 
     async def retrieve(
         self,
-        thread_id: str,
-        message_id: str,
         file_id: str,
         *,
+        thread_id: str,
+        message_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -1689,9 +1689,9 @@ class AsyncBetaThreadsRunsSteps(AsyncAPIResource):
 
     def list(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         limit: int | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
@@ -1736,10 +1736,10 @@ class AsyncBetaThreadsRunsSteps(AsyncAPIResource):
 
     async def retrieve(
         self,
-        thread_id: str,
-        run_id: str,
         step_id: str,
         *,
+        thread_id: str,
+        run_id: str,
         include: builtins.list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
         | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,

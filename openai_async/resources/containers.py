@@ -266,9 +266,9 @@ class AsyncContainersFiles(AsyncAPIResource):
 
     async def retrieve(
         self,
-        container_id: str,
         file_id: str,
         *,
+        container_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -292,9 +292,9 @@ class AsyncContainersFiles(AsyncAPIResource):
 
     async def delete(
         self,
-        container_id: str,
         file_id: str,
         *,
+        container_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -322,9 +322,9 @@ class AsyncContainersFilesContent(AsyncAPIResource):
 
     async def retrieve(
         self,
-        container_id: str,
         file_id: str,
         *,
+        container_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,

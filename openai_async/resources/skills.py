@@ -288,9 +288,9 @@ class AsyncSkillsVersions(AsyncAPIResource):
 
     async def retrieve(
         self,
-        skill_id: str,
         version: str,
         *,
+        skill_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -311,9 +311,9 @@ class AsyncSkillsVersions(AsyncAPIResource):
 
     async def delete(
         self,
-        skill_id: str,
         version: str,
         *,
+        skill_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -338,9 +338,9 @@ class AsyncSkillsVersionsContent(AsyncAPIResource):
 
     async def retrieve(
         self,
-        skill_id: str,
         version: str,
         *,
+        skill_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,

@@ -2391,9 +2391,9 @@ class AdminOrganizationGroupsRoles(SyncAPIResource):
 
     def retrieve(
         self,
-        group_id: str,
         role_id: str,
         *,
+        group_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -2404,8 +2404,8 @@ class AdminOrganizationGroupsRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                group_id,
                 role_id,
+                group_id=group_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -2416,9 +2416,9 @@ class AdminOrganizationGroupsRoles(SyncAPIResource):
 
     def delete(
         self,
-        group_id: str,
         role_id: str,
         *,
+        group_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -2429,8 +2429,8 @@ class AdminOrganizationGroupsRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                group_id,
                 role_id,
+                group_id=group_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -2513,9 +2513,9 @@ class AdminOrganizationGroupsUsers(SyncAPIResource):
 
     def retrieve(
         self,
-        group_id: str,
         user_id: str,
         *,
+        group_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -2526,8 +2526,8 @@ class AdminOrganizationGroupsUsers(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                group_id,
                 user_id,
+                group_id=group_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -2538,9 +2538,9 @@ class AdminOrganizationGroupsUsers(SyncAPIResource):
 
     def delete(
         self,
-        group_id: str,
         user_id: str,
         *,
+        group_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -2551,8 +2551,8 @@ class AdminOrganizationGroupsUsers(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                group_id,
                 user_id,
+                group_id=group_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -2604,9 +2604,9 @@ class AdminOrganizationProjectsApiKeys(SyncAPIResource):
 
     def retrieve(
         self,
-        project_id: str,
         api_key_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -2617,8 +2617,8 @@ class AdminOrganizationProjectsApiKeys(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                project_id,
                 api_key_id,
+                project_id=project_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -2629,9 +2629,9 @@ class AdminOrganizationProjectsApiKeys(SyncAPIResource):
 
     def delete(
         self,
-        project_id: str,
         api_key_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -2645,8 +2645,8 @@ class AdminOrganizationProjectsApiKeys(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                project_id,
                 api_key_id,
+                project_id=project_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -2901,9 +2901,9 @@ class AdminOrganizationProjectsGroups(SyncAPIResource):
 
     def retrieve(
         self,
-        project_id: str,
         group_id: str,
         *,
+        project_id: str,
         group_type: Literal["group", "tenant_group"] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -2919,8 +2919,8 @@ class AdminOrganizationProjectsGroups(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                project_id,
                 group_id,
+                project_id=project_id,
                 group_type=group_type,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
@@ -2932,9 +2932,9 @@ class AdminOrganizationProjectsGroups(SyncAPIResource):
 
     def delete(
         self,
-        project_id: str,
         group_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -2945,8 +2945,8 @@ class AdminOrganizationProjectsGroups(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                project_id,
                 group_id,
+                project_id=project_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -3156,9 +3156,9 @@ class AdminOrganizationProjectsRateLimits(SyncAPIResource):
 
     def update(
         self,
-        project_id: str,
         rate_limit_id: str,
         *,
+        project_id: str,
         max_requests_per_1_minute: int | NotGiven = NOT_GIVEN,
         max_tokens_per_1_minute: int | NotGiven = NOT_GIVEN,
         max_images_per_1_minute: int | NotGiven = NOT_GIVEN,
@@ -3185,8 +3185,8 @@ class AdminOrganizationProjectsRateLimits(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.update,
-                project_id,
                 rate_limit_id,
+                project_id=project_id,
                 max_requests_per_1_minute=max_requests_per_1_minute,
                 max_tokens_per_1_minute=max_tokens_per_1_minute,
                 max_images_per_1_minute=max_images_per_1_minute,
@@ -3282,9 +3282,9 @@ class AdminOrganizationProjectsRoles(SyncAPIResource):
 
     def retrieve(
         self,
-        project_id: str,
         role_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3295,8 +3295,8 @@ class AdminOrganizationProjectsRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                project_id,
                 role_id,
+                project_id=project_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -3307,9 +3307,9 @@ class AdminOrganizationProjectsRoles(SyncAPIResource):
 
     def update(
         self,
-        project_id: str,
         role_id: str,
         *,
+        project_id: str,
         permissions: builtins.list[str] | None | NotGiven = NOT_GIVEN,
         description: str | None | NotGiven = NOT_GIVEN,
         role_name: str | None | NotGiven = NOT_GIVEN,
@@ -3330,8 +3330,8 @@ class AdminOrganizationProjectsRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.update,
-                project_id,
                 role_id,
+                project_id=project_id,
                 permissions=permissions,
                 description=description,
                 role_name=role_name,
@@ -3346,9 +3346,9 @@ class AdminOrganizationProjectsRoles(SyncAPIResource):
 
     def delete(
         self,
-        project_id: str,
         role_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3359,8 +3359,8 @@ class AdminOrganizationProjectsRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                project_id,
                 role_id,
+                project_id=project_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -3447,9 +3447,9 @@ class AdminOrganizationProjectsServiceAccounts(SyncAPIResource):
 
     def retrieve(
         self,
-        project_id: str,
         service_account_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3460,8 +3460,8 @@ class AdminOrganizationProjectsServiceAccounts(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                project_id,
                 service_account_id,
+                project_id=project_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -3472,9 +3472,9 @@ class AdminOrganizationProjectsServiceAccounts(SyncAPIResource):
 
     def update(
         self,
-        project_id: str,
         service_account_id: str,
         *,
+        project_id: str,
         name: str | NotGiven = NOT_GIVEN,
         role: Literal["member", "owner"] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -3493,8 +3493,8 @@ class AdminOrganizationProjectsServiceAccounts(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.update,
-                project_id,
                 service_account_id,
+                project_id=project_id,
                 name=name,
                 role=role,
                 extra_headers=extra_headers,
@@ -3508,9 +3508,9 @@ class AdminOrganizationProjectsServiceAccounts(SyncAPIResource):
 
     def delete(
         self,
-        project_id: str,
         service_account_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3524,8 +3524,8 @@ class AdminOrganizationProjectsServiceAccounts(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                project_id,
                 service_account_id,
+                project_id=project_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -3619,9 +3619,9 @@ class AdminOrganizationProjectsSpendAlerts(SyncAPIResource):
 
     def retrieve(
         self,
-        project_id: str,
         alert_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3632,8 +3632,8 @@ class AdminOrganizationProjectsSpendAlerts(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                project_id,
                 alert_id,
+                project_id=project_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -3644,9 +3644,9 @@ class AdminOrganizationProjectsSpendAlerts(SyncAPIResource):
 
     def update(
         self,
-        project_id: str,
         alert_id: str,
         *,
+        project_id: str,
         threshold_amount: int,
         currency: Literal["USD"],
         interval: Literal["month"],
@@ -3668,8 +3668,8 @@ class AdminOrganizationProjectsSpendAlerts(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.update,
-                project_id,
                 alert_id,
+                project_id=project_id,
                 threshold_amount=threshold_amount,
                 currency=currency,
                 interval=interval,
@@ -3685,9 +3685,9 @@ class AdminOrganizationProjectsSpendAlerts(SyncAPIResource):
 
     def delete(
         self,
-        project_id: str,
         alert_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3698,8 +3698,8 @@ class AdminOrganizationProjectsSpendAlerts(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                project_id,
                 alert_id,
+                project_id=project_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -3878,9 +3878,9 @@ class AdminOrganizationProjectsUsers(SyncAPIResource):
 
     def retrieve(
         self,
-        project_id: str,
         user_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3891,8 +3891,8 @@ class AdminOrganizationProjectsUsers(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                project_id,
                 user_id,
+                project_id=project_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -3903,9 +3903,9 @@ class AdminOrganizationProjectsUsers(SyncAPIResource):
 
     def update(
         self,
-        project_id: str,
         user_id: str,
         *,
+        project_id: str,
         role: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -3922,8 +3922,8 @@ class AdminOrganizationProjectsUsers(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.update,
-                project_id,
                 user_id,
+                project_id=project_id,
                 role=role,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
@@ -3936,9 +3936,9 @@ class AdminOrganizationProjectsUsers(SyncAPIResource):
 
     def delete(
         self,
-        project_id: str,
         user_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3952,8 +3952,8 @@ class AdminOrganizationProjectsUsers(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                project_id,
                 user_id,
+                project_id=project_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -4036,9 +4036,9 @@ class AdminOrganizationUsersRoles(SyncAPIResource):
 
     def retrieve(
         self,
-        user_id: str,
         role_id: str,
         *,
+        user_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4049,8 +4049,8 @@ class AdminOrganizationUsersRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                user_id,
                 role_id,
+                user_id=user_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -4061,9 +4061,9 @@ class AdminOrganizationUsersRoles(SyncAPIResource):
 
     def delete(
         self,
-        user_id: str,
         role_id: str,
         *,
+        user_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4074,8 +4074,8 @@ class AdminOrganizationUsersRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                user_id,
                 role_id,
+                user_id=user_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -4092,9 +4092,9 @@ class AdminOrganizationProjectsGroupsRoles(SyncAPIResource):
 
     def list(
         self,
-        project_id: str,
         group_id: str,
         *,
+        project_id: str,
         limit: int | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
@@ -4114,8 +4114,8 @@ class AdminOrganizationProjectsGroupsRoles(SyncAPIResource):
         return SyncPage.first(
             self._portal,
             self._async.list(
-                project_id,
                 group_id,
+                project_id=project_id,
                 limit=limit,
                 after=after,
                 order=order,
@@ -4129,9 +4129,9 @@ class AdminOrganizationProjectsGroupsRoles(SyncAPIResource):
 
     def create(
         self,
-        project_id: str,
         group_id: str,
         *,
+        project_id: str,
         role_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -4148,8 +4148,8 @@ class AdminOrganizationProjectsGroupsRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.create,
-                project_id,
                 group_id,
+                project_id=project_id,
                 role_id=role_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
@@ -4162,10 +4162,10 @@ class AdminOrganizationProjectsGroupsRoles(SyncAPIResource):
 
     def retrieve(
         self,
-        project_id: str,
-        group_id: str,
         role_id: str,
         *,
+        project_id: str,
+        group_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4176,9 +4176,9 @@ class AdminOrganizationProjectsGroupsRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                project_id,
-                group_id,
                 role_id,
+                project_id=project_id,
+                group_id=group_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -4189,10 +4189,10 @@ class AdminOrganizationProjectsGroupsRoles(SyncAPIResource):
 
     def delete(
         self,
-        project_id: str,
-        group_id: str,
         role_id: str,
         *,
+        project_id: str,
+        group_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4203,9 +4203,9 @@ class AdminOrganizationProjectsGroupsRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                project_id,
-                group_id,
                 role_id,
+                project_id=project_id,
+                group_id=group_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -4222,9 +4222,9 @@ class AdminOrganizationProjectsServiceAccountsApiKeys(SyncAPIResource):
 
     def create(
         self,
-        project_id: str,
         service_account_id: str,
         *,
+        project_id: str,
         name: str | NotGiven = NOT_GIVEN,
         scopes: list[str] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -4243,8 +4243,8 @@ class AdminOrganizationProjectsServiceAccountsApiKeys(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.create,
-                project_id,
                 service_account_id,
+                project_id=project_id,
                 name=name,
                 scopes=scopes,
                 extra_headers=extra_headers,
@@ -4264,9 +4264,9 @@ class AdminOrganizationProjectsUsersRoles(SyncAPIResource):
 
     def list(
         self,
-        project_id: str,
         user_id: str,
         *,
+        project_id: str,
         limit: int | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
@@ -4286,8 +4286,8 @@ class AdminOrganizationProjectsUsersRoles(SyncAPIResource):
         return SyncPage.first(
             self._portal,
             self._async.list(
-                project_id,
                 user_id,
+                project_id=project_id,
                 limit=limit,
                 after=after,
                 order=order,
@@ -4301,9 +4301,9 @@ class AdminOrganizationProjectsUsersRoles(SyncAPIResource):
 
     def create(
         self,
-        project_id: str,
         user_id: str,
         *,
+        project_id: str,
         role_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -4320,8 +4320,8 @@ class AdminOrganizationProjectsUsersRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.create,
-                project_id,
                 user_id,
+                project_id=project_id,
                 role_id=role_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
@@ -4334,10 +4334,10 @@ class AdminOrganizationProjectsUsersRoles(SyncAPIResource):
 
     def retrieve(
         self,
-        project_id: str,
-        user_id: str,
         role_id: str,
         *,
+        project_id: str,
+        user_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4348,9 +4348,9 @@ class AdminOrganizationProjectsUsersRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                project_id,
-                user_id,
                 role_id,
+                project_id=project_id,
+                user_id=user_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -4361,10 +4361,10 @@ class AdminOrganizationProjectsUsersRoles(SyncAPIResource):
 
     def delete(
         self,
-        project_id: str,
-        user_id: str,
         role_id: str,
         *,
+        project_id: str,
+        user_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4375,9 +4375,9 @@ class AdminOrganizationProjectsUsersRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                project_id,
-                user_id,
                 role_id,
+                project_id=project_id,
+                user_id=user_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,

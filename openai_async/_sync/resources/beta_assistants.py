@@ -351,9 +351,9 @@ class BetaAssistantsFiles(SyncAPIResource):
 
     def retrieve(
         self,
-        assistant_id: str,
         file_id: str,
         *,
+        assistant_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -369,8 +369,8 @@ class BetaAssistantsFiles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                assistant_id,
                 file_id,
+                assistant_id=assistant_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -381,9 +381,9 @@ class BetaAssistantsFiles(SyncAPIResource):
 
     def delete(
         self,
-        assistant_id: str,
         file_id: str,
         *,
+        assistant_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -399,8 +399,8 @@ class BetaAssistantsFiles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                assistant_id,
                 file_id,
+                assistant_id=assistant_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,

@@ -879,9 +879,9 @@ class BetaThreadsMessages(SyncAPIResource):
 
     def retrieve(
         self,
-        thread_id: str,
         message_id: str,
         *,
+        thread_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -892,8 +892,8 @@ class BetaThreadsMessages(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                thread_id,
                 message_id,
+                thread_id=thread_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -904,9 +904,9 @@ class BetaThreadsMessages(SyncAPIResource):
 
     def update(
         self,
-        thread_id: str,
         message_id: str,
         *,
+        thread_id: str,
         metadata: Metadata | None | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -919,8 +919,8 @@ class BetaThreadsMessages(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.update,
-                thread_id,
                 message_id,
+                thread_id=thread_id,
                 metadata=metadata,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
@@ -933,9 +933,9 @@ class BetaThreadsMessages(SyncAPIResource):
 
     def delete(
         self,
-        thread_id: str,
         message_id: str,
         *,
+        thread_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -946,8 +946,8 @@ class BetaThreadsMessages(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                thread_id,
                 message_id,
+                thread_id=thread_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -964,14 +964,14 @@ class BetaThreadsRuns(SyncAPIResource):
 
     def poll(
         self,
-        thread_id: str,
         run_id: str,
+        thread_id: str,
         *,
         poll_interval: float = 1.0,
         timeout: float | None = None,
     ) -> Run:
-        """Poll a run until it ends or requires action (arguments in the order of
-        :meth:`retrieve`).
+        """Poll a run until it ends or requires action (``thread_id`` may come by position,
+        as in the official SDK).
 
         Polls at the server's ``openai-poll-after-ms`` when it sends one, else every
         ``poll_interval`` seconds; past ``timeout`` seconds raises :class:`PollTimeoutError`
@@ -979,7 +979,7 @@ class BetaThreadsRuns(SyncAPIResource):
         """
         return self._portal.call(
             partial(
-                self._async.poll, thread_id, run_id, poll_interval=poll_interval, timeout=timeout
+                self._async.poll, run_id, thread_id, poll_interval=poll_interval, timeout=timeout
             )
         )
 
@@ -1221,8 +1221,8 @@ class BetaThreadsRuns(SyncAPIResource):
 
     def create_and_poll(
         self,
-        thread_id: str,
         *,
+        thread_id: str,
         assistant_id: str,
         include: builtins.list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
         | NotGiven = NOT_GIVEN,
@@ -1265,7 +1265,7 @@ class BetaThreadsRuns(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.create_and_poll,
-                thread_id,
+                thread_id=thread_id,
                 assistant_id=assistant_id,
                 include=include,
                 model=model,
@@ -1295,8 +1295,8 @@ class BetaThreadsRuns(SyncAPIResource):
 
     def stream(
         self,
-        thread_id: str,
         *,
+        thread_id: str,
         assistant_id: str,
         include: builtins.list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
         | NotGiven = NOT_GIVEN,
@@ -1339,7 +1339,7 @@ class BetaThreadsRuns(SyncAPIResource):
             self._portal.call(
                 partial(
                     self._async.stream,
-                    thread_id,
+                    thread_id=thread_id,
                     assistant_id=assistant_id,
                     include=include,
                     model=model,
@@ -1369,9 +1369,9 @@ class BetaThreadsRuns(SyncAPIResource):
 
     def retrieve(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -1382,8 +1382,8 @@ class BetaThreadsRuns(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                thread_id,
                 run_id,
+                thread_id=thread_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -1394,9 +1394,9 @@ class BetaThreadsRuns(SyncAPIResource):
 
     def update(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         metadata: Metadata | None | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -1409,8 +1409,8 @@ class BetaThreadsRuns(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.update,
-                thread_id,
                 run_id,
+                thread_id=thread_id,
                 metadata=metadata,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
@@ -1423,9 +1423,9 @@ class BetaThreadsRuns(SyncAPIResource):
 
     def cancel(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -1437,8 +1437,8 @@ class BetaThreadsRuns(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.cancel,
-                thread_id,
                 run_id,
+                thread_id=thread_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,
@@ -1451,9 +1451,9 @@ class BetaThreadsRuns(SyncAPIResource):
     @overload
     def submit_tool_outputs(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -1467,9 +1467,9 @@ class BetaThreadsRuns(SyncAPIResource):
     @overload
     def submit_tool_outputs(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
         stream: Literal[True],
         extra_headers: Headers | None = None,
@@ -1483,9 +1483,9 @@ class BetaThreadsRuns(SyncAPIResource):
     @overload
     def submit_tool_outputs(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
         stream: bool,
         extra_headers: Headers | None = None,
@@ -1498,9 +1498,9 @@ class BetaThreadsRuns(SyncAPIResource):
 
     def submit_tool_outputs(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
         stream: bool | None | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -1521,8 +1521,8 @@ class BetaThreadsRuns(SyncAPIResource):
         result = self._portal.call(
             partial(
                 self._async.submit_tool_outputs,
-                thread_id,
                 run_id,
+                thread_id=thread_id,
                 tool_outputs=tool_outputs,
                 stream=stream,
                 extra_headers=extra_headers,
@@ -1539,9 +1539,9 @@ class BetaThreadsRuns(SyncAPIResource):
 
     def submit_tool_outputs_and_poll(
         self,
+        *,
         thread_id: str,
         run_id: str,
-        *,
         tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -1563,8 +1563,8 @@ class BetaThreadsRuns(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.submit_tool_outputs_and_poll,
-                thread_id,
-                run_id,
+                thread_id=thread_id,
+                run_id=run_id,
                 tool_outputs=tool_outputs,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
@@ -1578,9 +1578,9 @@ class BetaThreadsRuns(SyncAPIResource):
 
     def submit_tool_outputs_stream(
         self,
+        *,
         thread_id: str,
         run_id: str,
-        *,
         tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -1602,8 +1602,8 @@ class BetaThreadsRuns(SyncAPIResource):
             self._portal.call(
                 partial(
                     self._async.submit_tool_outputs_stream,
-                    thread_id,
-                    run_id,
+                    thread_id=thread_id,
+                    run_id=run_id,
                     tool_outputs=tool_outputs,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
@@ -1623,9 +1623,9 @@ class BetaThreadsMessagesFiles(SyncAPIResource):
 
     def list(
         self,
-        thread_id: str,
         message_id: str,
         *,
+        thread_id: str,
         limit: int | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
@@ -1652,8 +1652,8 @@ class BetaThreadsMessagesFiles(SyncAPIResource):
         return SyncPage.first(
             self._portal,
             self._async.list(
-                thread_id,
                 message_id,
+                thread_id=thread_id,
                 limit=limit,
                 order=order,
                 after=after,
@@ -1668,10 +1668,10 @@ class BetaThreadsMessagesFiles(SyncAPIResource):
 
     def retrieve(
         self,
-        thread_id: str,
-        message_id: str,
         file_id: str,
         *,
+        thread_id: str,
+        message_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -1687,9 +1687,9 @@ class BetaThreadsMessagesFiles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                thread_id,
-                message_id,
                 file_id,
+                thread_id=thread_id,
+                message_id=message_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -1706,9 +1706,9 @@ class BetaThreadsRunsSteps(SyncAPIResource):
 
     def list(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         limit: int | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
@@ -1733,8 +1733,8 @@ class BetaThreadsRunsSteps(SyncAPIResource):
         return SyncPage.first(
             self._portal,
             self._async.list(
-                thread_id,
                 run_id,
+                thread_id=thread_id,
                 limit=limit,
                 order=order,
                 after=after,
@@ -1750,10 +1750,10 @@ class BetaThreadsRunsSteps(SyncAPIResource):
 
     def retrieve(
         self,
-        thread_id: str,
-        run_id: str,
         step_id: str,
         *,
+        thread_id: str,
+        run_id: str,
         include: builtins.list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
         | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -1770,9 +1770,9 @@ class BetaThreadsRunsSteps(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                thread_id,
-                run_id,
                 step_id,
+                thread_id=thread_id,
+                run_id=run_id,
                 include=include,
                 extra_headers=extra_headers,
                 extra_query=extra_query,

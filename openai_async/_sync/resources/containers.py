@@ -271,9 +271,9 @@ class ContainersFiles(SyncAPIResource):
 
     def retrieve(
         self,
-        container_id: str,
         file_id: str,
         *,
+        container_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -287,8 +287,8 @@ class ContainersFiles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                container_id,
                 file_id,
+                container_id=container_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -299,9 +299,9 @@ class ContainersFiles(SyncAPIResource):
 
     def delete(
         self,
-        container_id: str,
         file_id: str,
         *,
+        container_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -315,8 +315,8 @@ class ContainersFiles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                container_id,
                 file_id,
+                container_id=container_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -333,9 +333,9 @@ class ContainersFilesContent(SyncAPIResource):
 
     def retrieve(
         self,
-        container_id: str,
         file_id: str,
         *,
+        container_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -351,8 +351,8 @@ class ContainersFilesContent(SyncAPIResource):
             self._portal.call(
                 partial(
                     self._async.retrieve,
-                    container_id,
                     file_id,
+                    container_id=container_id,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
                     timeout=timeout,

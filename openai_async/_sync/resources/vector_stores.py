@@ -318,20 +318,20 @@ class VectorStoresFileBatches(SyncAPIResource):
 
     def poll(
         self,
-        vector_store_id: str,
         batch_id: str,
         *,
+        vector_store_id: str,
         poll_interval: float = 1.0,
         timeout: float | None = None,
     ) -> VectorStoreFileBatch:
-        """Poll a file batch until it is no longer ``in_progress`` (arguments in the order
-        of :meth:`retrieve`); ``poll_interval`` and ``timeout`` as in :meth:`create_and_poll`.
+        """Poll a file batch until it is no longer ``in_progress``; ``poll_interval`` and
+        ``timeout`` as in :meth:`create_and_poll`.
         """
         return self._portal.call(
             partial(
                 self._async.poll,
-                vector_store_id,
                 batch_id,
+                vector_store_id=vector_store_id,
                 poll_interval=poll_interval,
                 timeout=timeout,
             )
@@ -456,9 +456,9 @@ class VectorStoresFileBatches(SyncAPIResource):
 
     def retrieve(
         self,
-        vector_store_id: str,
         batch_id: str,
         *,
+        vector_store_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -469,8 +469,8 @@ class VectorStoresFileBatches(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                vector_store_id,
                 batch_id,
+                vector_store_id=vector_store_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -481,9 +481,9 @@ class VectorStoresFileBatches(SyncAPIResource):
 
     def cancel(
         self,
-        vector_store_id: str,
         batch_id: str,
         *,
+        vector_store_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -495,8 +495,8 @@ class VectorStoresFileBatches(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.cancel,
-                vector_store_id,
                 batch_id,
+                vector_store_id=vector_store_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,
@@ -508,9 +508,9 @@ class VectorStoresFileBatches(SyncAPIResource):
 
     def list_files(
         self,
-        vector_store_id: str,
         batch_id: str,
         *,
+        vector_store_id: str,
         limit: int | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
@@ -534,8 +534,8 @@ class VectorStoresFileBatches(SyncAPIResource):
         return SyncPage.first(
             self._portal,
             self._async.list_files(
-                vector_store_id,
                 batch_id,
+                vector_store_id=vector_store_id,
                 limit=limit,
                 order=order,
                 after=after,
@@ -557,20 +557,20 @@ class VectorStoresFiles(SyncAPIResource):
 
     def poll(
         self,
-        vector_store_id: str,
         file_id: str,
         *,
+        vector_store_id: str,
         poll_interval: float = 1.0,
         timeout: float | None = None,
     ) -> VectorStoreFile:
-        """Poll a vector store file until it is no longer ``in_progress`` (arguments in the
-        order of :meth:`retrieve`); ``poll_interval`` and ``timeout`` as in :meth:`create_and_poll`.
+        """Poll a vector store file until it is no longer ``in_progress``;
+        ``poll_interval`` and ``timeout`` as in :meth:`create_and_poll`.
         """
         return self._portal.call(
             partial(
                 self._async.poll,
-                vector_store_id,
                 file_id,
+                vector_store_id=vector_store_id,
                 poll_interval=poll_interval,
                 timeout=timeout,
             )
@@ -578,8 +578,8 @@ class VectorStoresFiles(SyncAPIResource):
 
     def upload_and_poll(
         self,
-        vector_store_id: str,
         *,
+        vector_store_id: str,
         file: FileTypes,
         attributes: VectorStoreFileAttributes | None | NotGiven = NOT_GIVEN,
         chunking_strategy: ChunkingStrategyRequestParam | NotGiven = NOT_GIVEN,
@@ -592,7 +592,7 @@ class VectorStoresFiles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.upload_and_poll,
-                vector_store_id,
+                vector_store_id=vector_store_id,
                 file=file,
                 attributes=attributes,
                 chunking_strategy=chunking_strategy,
@@ -682,9 +682,9 @@ class VectorStoresFiles(SyncAPIResource):
 
     def create_and_poll(
         self,
-        vector_store_id: str,
-        *,
         file_id: str,
+        *,
+        vector_store_id: str,
         chunking_strategy: ChunkingStrategyRequestParam | NotGiven = NOT_GIVEN,
         attributes: VectorStoreFileAttributes | None | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -707,8 +707,8 @@ class VectorStoresFiles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.create_and_poll,
-                vector_store_id,
-                file_id=file_id,
+                file_id,
+                vector_store_id=vector_store_id,
                 chunking_strategy=chunking_strategy,
                 attributes=attributes,
                 extra_headers=extra_headers,
@@ -723,9 +723,9 @@ class VectorStoresFiles(SyncAPIResource):
 
     def retrieve(
         self,
-        vector_store_id: str,
         file_id: str,
         *,
+        vector_store_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -736,8 +736,8 @@ class VectorStoresFiles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                vector_store_id,
                 file_id,
+                vector_store_id=vector_store_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -748,9 +748,9 @@ class VectorStoresFiles(SyncAPIResource):
 
     def delete(
         self,
-        vector_store_id: str,
         file_id: str,
         *,
+        vector_store_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -761,8 +761,8 @@ class VectorStoresFiles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                vector_store_id,
                 file_id,
+                vector_store_id=vector_store_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -773,9 +773,9 @@ class VectorStoresFiles(SyncAPIResource):
 
     def update(
         self,
-        vector_store_id: str,
         file_id: str,
         *,
+        vector_store_id: str,
         attributes: VectorStoreFileAttributes | None,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -788,8 +788,8 @@ class VectorStoresFiles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.update,
-                vector_store_id,
                 file_id,
+                vector_store_id=vector_store_id,
                 attributes=attributes,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
@@ -802,9 +802,9 @@ class VectorStoresFiles(SyncAPIResource):
 
     def content(
         self,
-        vector_store_id: str,
         file_id: str,
         *,
+        vector_store_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -815,8 +815,8 @@ class VectorStoresFiles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.content,
-                vector_store_id,
                 file_id,
+                vector_store_id=vector_store_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
