@@ -54,7 +54,7 @@ async def main() -> None:
         )
         try:
             async with await client.beta.threads.runs.stream(
-                thread.id, assistant_id=assistant.id
+                thread_id=thread.id, assistant_id=assistant.id
             ) as stream:
                 async for event in stream.events():
                     if isinstance(event, MessageTextDeltaEvent):

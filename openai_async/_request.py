@@ -76,9 +76,18 @@ def check_api_key(key: object) -> str:
 
 
 def path_param(value: str, name: str) -> str:
-    """A path segment, percent-encoded; values that would change the route are refused."""
-    if not isinstance(value, str) or value in ("", ".", ".."):
-        raise InvalidRequestError(f"{name} must be a non-empty path segment, got {value!r}")
+    """The path parameter ``name`` as one percent-encoded segment; a value that is not a
+    string, empty, or would change the route (``.``, ``..``) is refused before any request."""
+    if not isinstance(value, str):
+        raise InvalidRequestError(
+            f"Expected a str for `{name}` but received {type(value).__name__} {value!r:.80}"
+        )
+    if value in ("", ".", ".."):
+        raise InvalidRequestError(
+            f"Expected a non-empty value for `{name}` but received {value!r}"
+            if not value
+            else f"`{name}` cannot be {value!r}: it would change the request path"
+        )
     return quote(value, safe="")
 
 

@@ -6,8 +6,11 @@ top-level namespace (``client.chat`` -> ``resources/chat.py``; the children of S
 namespaces get their own, loaded on first use), one class per namespace
 (``client.chat.completions`` -> ``AsyncChatCompletions``). Rules:
 
-- parameters: path parameters positional (``path_param()``), then keyword-only: required
-  body / query parameters first, the optional ones with ``NOT_GIVEN``; every method ends with
+- parameters: as in the official SDK, the last path parameter (the resource's own id) is
+  positional and the parent ids are keyword-only (``runs.retrieve(run_id, *, thread_id)``;
+  a derived helper may differ: ``Derived.by_position``); all go through ``path_param()``.
+  Then keyword-only: required body / query parameters first, the optional ones with
+  ``NOT_GIVEN``; every method ends with
   ``extra_headers``, ``extra_query``, ``extra_body`` (not for GET / DELETE), ``timeout``,
   ``max_retries``, ``options``. Types come from the model generator (request side).
 - bodies: JSON, or multipart/form-data when the spec offers it (file fields take
@@ -126,6 +129,9 @@ class Derived:
     imports: tuple[str, ...] = ()  # other names the signature needs from ``module``
     # Its ``timeout`` is the whole helper's deadline; the requests use the client's.
     own_timeout: bool = False
+    # The parameters taken by position when the official helper of this name differs
+    # from the operation's :func:`positional` (``()``: all keyword-only).
+    by_position: tuple[str, ...] | None = None
 
 
 _POLL_KW = (("poll_interval", "float = 1.0"), ("timeout", "float | None = None"))
@@ -152,6 +158,7 @@ DERIVED = {
             ("Create a run and poll it until it ends or requires action.", *_POLL_DOC),
             keywords=_POLL_KW,
             own_timeout=True,
+            by_position=(),  # official: runs.<helper>(*, thread_id, ...)
         ),
         Derived(
             "stream",
@@ -164,6 +171,7 @@ DERIVED = {
             ),
             stream=True,
             imports=("AsyncAssistantStream",),
+            by_position=(),  # official: runs.<helper>(*, thread_id, ...)
         ),
     ),
     "submitToolOuputsToRun": (
@@ -175,6 +183,7 @@ DERIVED = {
             ("Submit tool outputs and poll the run until it ends or requires action.", *_POLL_DOC),
             keywords=_POLL_KW,
             own_timeout=True,
+            by_position=(),  # official: runs.<helper>(*, thread_id, ...)
         ),
         Derived(
             "submit_tool_outputs_stream",
@@ -187,6 +196,7 @@ DERIVED = {
             ),
             stream=True,
             imports=("AsyncAssistantStream",),
+            by_position=(),  # official: runs.<helper>(*, thread_id, ...)
         ),
     ),
     "createThreadAndRun": (
@@ -224,6 +234,7 @@ DERIVED = {
             ("Attach a file to a vector store and poll until it is processed.", *_POLL_DOC),
             keywords=_POLL_KW,
             own_timeout=True,
+            by_position=("file_id",),  # official: (file_id, *, vector_store_id)
         ),
     ),
     "createVectorStoreFileBatch": (
@@ -613,14 +624,33 @@ def _flag_types(m: Method, p: Param) -> tuple[str, str, str]:
     return off + "NotGiven", f"Literal[{gm.py_literal(value)}]", p.ann
 
 
-def _signature(m: Method, flag: str | None, ret: str, *, is_async: bool) -> list[str]:
+def positional(m: Method) -> tuple[str, ...]:
+    """The parameters ``m`` takes by position: the resource's own id (the last path
+    parameter), as the official SDK does; the parent ids are keyword-only."""
+    return tuple(p.name for p in m.params if p.where == "path")[-1:]
+
+
+def _signature(
+    m: Method,
+    flag: str | None,
+    ret: str,
+    *,
+    is_async: bool,
+    by_position: tuple[str, ...] | None = None,
+) -> list[str]:
+    """``m``'s ``def`` lines; ``by_position`` (default :func:`positional`) come first, the
+    rest keyword-only: parent ids, required parameters, the stream flag, optional ones."""
+    by_position = positional(m) if by_position is None else by_position
+    params = {p.name: p for p in m.params}
     lines = [f"    {'async ' if is_async else ''}def {m.name}(", "        self,"]
-    for p in m.params:
-        if p.where == "path":
-            lines.append(f"        {p.name}: str,")
+    for name in by_position:
+        if name not in params or not params[name].required:
+            raise SystemExit(f"{m.op.id}: {name} is not a required parameter to take by position")
+        lines.append(f"        {name}: {params[name].ann},")
     lines.append("        *,")
-    kw = [p for p in m.params if p.where != "path"]
+    kw = [p for p in m.params if p.name not in by_position]
     flag_param = next((p for p in kw if m.stream and p.name == m.stream.flag), None)
+    kw.sort(key=lambda p: p.where != "path")  # parent ids first (a stable sort)
     for p in kw:
         if p.required and p is not flag_param:
             lines.append(f"        {p.name}: {p.ann},")
@@ -663,7 +693,7 @@ def _path_expr(m: Method) -> str:
     if not names:
         return f'"{path}"'
     for key, name in names.items():
-        path = path.replace("{" + key + "}", "{path_param(" + name + ", '" + key + "')}")
+        path = path.replace("{" + key + "}", "{path_param(" + name + ", '" + name + "')}")
     if "{" + "path_param" not in path or re.search(r"\{(?!path_param)", path):
         raise SystemExit(f"{m.op.id}: path parameters of {m.op.path} do not match")
     return f'f"{path}"'
@@ -799,7 +829,10 @@ def render_derived(m: Method, d: Derived) -> list[str]:
     if d.own_timeout:
         skip.add("        timeout:")
     lines = []
-    for ln in _signature(m, "off" if flag else None, d.returns, is_async=True):
+    signature = _signature(
+        m, "off" if flag else None, d.returns, is_async=True, by_position=d.by_position
+    )
+    for ln in signature:
         name = ln.strip().split(":", 1)[0]
         if any(ln.startswith(prefix) for prefix in skip):
             continue
@@ -808,8 +841,7 @@ def render_derived(m: Method, d: Derived) -> list[str]:
         lines.append(ln)
     lines[0] = lines[0].replace(f"def {m.name}(", f"def {d.name}(")
     lines[-1:-1] = [f"        {name}: {rest}," for name, rest in d.keywords]
-    forward = [p.name for p in m.params if p.where == "path"]
-    forward += [f"{p.name}={p.name}" for p in m.params if p.where != "path" and p.name != flag]
+    forward = [f"{p.name}={p.name}" for p in m.params if p.name != flag]
     if d.stream:
         forward.append(f"{flag}={gm.py_literal(m.stream.value if m.stream else True)}")
     forward += [

@@ -7,7 +7,7 @@ steps and its messages. :class:`AsyncAssistantStream` (what ``runs.stream``,
 sync twin :class:`AssistantStream` iterate the typed events, feed the accumulator, and
 carry on with the events of ``submit_tool_outputs`` in the same loop::
 
-    async with await client.beta.threads.runs.stream(thread.id, assistant_id=a.id) as stream:
+    async with await client.beta.threads.runs.stream(thread_id=thread.id, assistant_id=a.id) as stream:
         async for event in stream:
             if calls := stream.required_tool_calls:  # the run waits for these
                 await stream.submit_tool_outputs(
@@ -457,8 +457,8 @@ class AsyncAssistantStream:
         if self._continuation is not None:
             raise InvalidRequestError(f"the tool outputs of run {run.id} were already submitted")
         self._continuation = await self._resource._client.beta.threads.runs.submit_tool_outputs(
-            run.thread_id,
             run.id,
+            thread_id=run.thread_id,
             tool_outputs=list(tool_outputs),
             stream=True,
             extra_headers=extra_headers,

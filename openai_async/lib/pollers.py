@@ -166,18 +166,20 @@ class _Kind(Generic[_T]):
 
 
 _RUNS: _Kind[Run] = _Kind(
-    lambda client, run: client.beta.threads.runs.retrieve(run.thread_id, run.id),
+    lambda client, run: client.beta.threads.runs.retrieve(run.id, thread_id=run.thread_id),
     lambda run: run.status not in _RUN_PENDING,
     lambda run: f"run {run.id} in thread {run.thread_id}",
 )
 _VECTOR_STORE_FILES: _Kind[VectorStoreFile] = _Kind(
-    lambda client, file: client.vector_stores.files.retrieve(file.vector_store_id, file.id),
+    lambda client, file: client.vector_stores.files.retrieve(
+        file.id, vector_store_id=file.vector_store_id
+    ),
     lambda file: file.status != "in_progress",
     lambda file: f"file {file.id} in vector store {file.vector_store_id}",
 )
 _FILE_BATCHES: _Kind[VectorStoreFileBatch] = _Kind(
     lambda client, batch: client.vector_stores.file_batches.retrieve(
-        batch.vector_store_id, batch.id
+        batch.id, vector_store_id=batch.vector_store_id
     ),
     lambda batch: batch.status != "in_progress",
     lambda batch: f"file batch {batch.id} in vector store {batch.vector_store_id}",
@@ -205,14 +207,14 @@ class AsyncRunsHelpers(AsyncAPIResource):
 
     async def poll(
         self,
-        thread_id: str,
         run_id: str,
+        thread_id: str,
         *,
         poll_interval: float = 1.0,
         timeout: float | None = None,  # noqa: ASYNC109 - its error names the run
     ) -> Run:
-        """Poll a run until it ends or requires action (arguments in the order of
-        :meth:`retrieve`).
+        """Poll a run until it ends or requires action (``thread_id`` may come by position,
+        as in the official SDK).
 
         Polls at the server's ``openai-poll-after-ms`` when it sends one, else every
         ``poll_interval`` seconds; past ``timeout`` seconds raises :class:`PollTimeoutError`
@@ -221,7 +223,7 @@ class AsyncRunsHelpers(AsyncAPIResource):
         runs = self._client.beta.threads.runs
         return await _RUNS.poll(
             self._client,
-            lambda: runs.retrieve(thread_id, run_id),
+            lambda: runs.retrieve(run_id, thread_id=thread_id),
             f"run {run_id} in thread {thread_id} was not retrieved",
             poll_interval,
             timeout,
@@ -236,7 +238,7 @@ class AsyncFilesHelpers(AsyncAPIResource):
 
     async def wait_for_processing(
         self,
-        file_id: str,
+        id: str,  # the official SDK's name
         *,
         poll_interval: float = 5.0,
         timeout: float | None = None,  # noqa: ASYNC109 - its error names the file
@@ -249,11 +251,11 @@ class AsyncFilesHelpers(AsyncAPIResource):
         """
         files = self._client.files
         return await poll_until(
-            lambda: files.retrieve(file_id),
+            lambda: files.retrieve(id),
             lambda file: files.retrieve(file.id),
             lambda file: file.status in _FILE_ENDED,
             describe=lambda file: f"file {file.id}",
-            unseen=f"file {file_id} was not retrieved",
+            unseen=f"file {id} was not retrieved",
             poll_interval=poll_interval,
             timeout=timeout,
         )
@@ -317,19 +319,19 @@ class AsyncVectorStoreFilesHelpers(AsyncAPIResource):
 
     async def poll(
         self,
-        vector_store_id: str,
         file_id: str,
         *,
+        vector_store_id: str,
         poll_interval: float = 1.0,
         timeout: float | None = None,  # noqa: ASYNC109 - its error names the file
     ) -> VectorStoreFile:
-        """Poll a vector store file until it is no longer ``in_progress`` (arguments in the
-        order of :meth:`retrieve`); ``poll_interval`` and ``timeout`` as in :meth:`create_and_poll`.
+        """Poll a vector store file until it is no longer ``in_progress``;
+        ``poll_interval`` and ``timeout`` as in :meth:`create_and_poll`.
         """
         files = self._client.vector_stores.files
         return await _VECTOR_STORE_FILES.poll(
             self._client,
-            lambda: files.retrieve(vector_store_id, file_id),
+            lambda: files.retrieve(file_id, vector_store_id=vector_store_id),
             f"file {file_id} in vector store {vector_store_id} was not retrieved",
             poll_interval,
             timeout,
@@ -337,8 +339,8 @@ class AsyncVectorStoreFilesHelpers(AsyncAPIResource):
 
     async def upload_and_poll(
         self,
-        vector_store_id: str,
         *,
+        vector_store_id: str,
         file: FileTypes,
         attributes: VectorStoreFileAttributes | None | NotGiven = NOT_GIVEN,
         chunking_strategy: ChunkingStrategyRequestParam | NotGiven = NOT_GIVEN,
@@ -388,19 +390,19 @@ class AsyncFileBatchesHelpers(AsyncAPIResource):
 
     async def poll(
         self,
-        vector_store_id: str,
         batch_id: str,
         *,
+        vector_store_id: str,
         poll_interval: float = 1.0,
         timeout: float | None = None,  # noqa: ASYNC109 - its error names the batch
     ) -> VectorStoreFileBatch:
-        """Poll a file batch until it is no longer ``in_progress`` (arguments in the order
-        of :meth:`retrieve`); ``poll_interval`` and ``timeout`` as in :meth:`create_and_poll`.
+        """Poll a file batch until it is no longer ``in_progress``; ``poll_interval`` and
+        ``timeout`` as in :meth:`create_and_poll`.
         """
         batches = self._client.vector_stores.file_batches
         return await _FILE_BATCHES.poll(
             self._client,
-            lambda: batches.retrieve(vector_store_id, batch_id),
+            lambda: batches.retrieve(batch_id, vector_store_id=vector_store_id),
             f"file batch {batch_id} in vector store {vector_store_id} was not retrieved",
             poll_interval,
             timeout,

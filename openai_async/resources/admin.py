@@ -3252,9 +3252,9 @@ class AsyncAdminOrganizationGroupsRoles(AsyncAPIResource):
 
     async def retrieve(
         self,
-        group_id: str,
         role_id: str,
         *,
+        group_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3275,9 +3275,9 @@ class AsyncAdminOrganizationGroupsRoles(AsyncAPIResource):
 
     async def delete(
         self,
-        group_id: str,
         role_id: str,
         *,
+        group_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3405,9 +3405,9 @@ class AsyncAdminOrganizationGroupsUsers(AsyncAPIResource):
 
     async def retrieve(
         self,
-        group_id: str,
         user_id: str,
         *,
+        group_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3428,9 +3428,9 @@ class AsyncAdminOrganizationGroupsUsers(AsyncAPIResource):
 
     async def delete(
         self,
-        group_id: str,
         user_id: str,
         *,
+        group_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3522,9 +3522,9 @@ class AsyncAdminOrganizationProjectsApiKeys(AsyncAPIResource):
 
     async def retrieve(
         self,
-        project_id: str,
         api_key_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3545,9 +3545,9 @@ class AsyncAdminOrganizationProjectsApiKeys(AsyncAPIResource):
 
     async def delete(
         self,
-        project_id: str,
         api_key_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3917,9 +3917,9 @@ class AsyncAdminOrganizationProjectsGroups(AsyncAPIResource):
 
     async def retrieve(
         self,
-        project_id: str,
         group_id: str,
         *,
+        project_id: str,
         group_type: Literal["group", "tenant_group"] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -3946,9 +3946,9 @@ class AsyncAdminOrganizationProjectsGroups(AsyncAPIResource):
 
     async def delete(
         self,
-        project_id: str,
         group_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4273,9 +4273,9 @@ class AsyncAdminOrganizationProjectsRateLimits(AsyncAPIResource):
 
     async def update(
         self,
-        project_id: str,
         rate_limit_id: str,
         *,
+        project_id: str,
         max_requests_per_1_minute: int | NotGiven = NOT_GIVEN,
         max_tokens_per_1_minute: int | NotGiven = NOT_GIVEN,
         max_images_per_1_minute: int | NotGiven = NOT_GIVEN,
@@ -4433,9 +4433,9 @@ class AsyncAdminOrganizationProjectsRoles(AsyncAPIResource):
 
     async def retrieve(
         self,
-        project_id: str,
         role_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4456,9 +4456,9 @@ class AsyncAdminOrganizationProjectsRoles(AsyncAPIResource):
 
     async def update(
         self,
-        project_id: str,
         role_id: str,
         *,
+        project_id: str,
         permissions: builtins.list[str] | None | NotGiven = NOT_GIVEN,
         description: str | None | NotGiven = NOT_GIVEN,
         role_name: str | None | NotGiven = NOT_GIVEN,
@@ -4498,9 +4498,9 @@ class AsyncAdminOrganizationProjectsRoles(AsyncAPIResource):
 
     async def delete(
         self,
-        project_id: str,
         role_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4636,9 +4636,9 @@ class AsyncAdminOrganizationProjectsServiceAccounts(AsyncAPIResource):
 
     async def retrieve(
         self,
-        project_id: str,
         service_account_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4659,9 +4659,9 @@ class AsyncAdminOrganizationProjectsServiceAccounts(AsyncAPIResource):
 
     async def update(
         self,
-        project_id: str,
         service_account_id: str,
         *,
+        project_id: str,
         name: str | NotGiven = NOT_GIVEN,
         role: Literal["member", "owner"] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -4698,9 +4698,9 @@ class AsyncAdminOrganizationProjectsServiceAccounts(AsyncAPIResource):
 
     async def delete(
         self,
-        project_id: str,
         service_account_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4856,9 +4856,9 @@ class AsyncAdminOrganizationProjectsSpendAlerts(AsyncAPIResource):
 
     async def retrieve(
         self,
-        project_id: str,
         alert_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4879,9 +4879,9 @@ class AsyncAdminOrganizationProjectsSpendAlerts(AsyncAPIResource):
 
     async def update(
         self,
-        project_id: str,
         alert_id: str,
         *,
+        project_id: str,
         threshold_amount: int,
         currency: Literal["USD"],
         interval: Literal["month"],
@@ -4923,9 +4923,9 @@ class AsyncAdminOrganizationProjectsSpendAlerts(AsyncAPIResource):
 
     async def delete(
         self,
-        project_id: str,
         alert_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -5183,9 +5183,9 @@ class AsyncAdminOrganizationProjectsUsers(AsyncAPIResource):
 
     async def retrieve(
         self,
-        project_id: str,
         user_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -5206,9 +5206,9 @@ class AsyncAdminOrganizationProjectsUsers(AsyncAPIResource):
 
     async def update(
         self,
-        project_id: str,
         user_id: str,
         *,
+        project_id: str,
         role: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -5242,9 +5242,9 @@ class AsyncAdminOrganizationProjectsUsers(AsyncAPIResource):
 
     async def delete(
         self,
-        project_id: str,
         user_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -5385,9 +5385,9 @@ class AsyncAdminOrganizationUsersRoles(AsyncAPIResource):
 
     async def retrieve(
         self,
-        user_id: str,
         role_id: str,
         *,
+        user_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -5408,9 +5408,9 @@ class AsyncAdminOrganizationUsersRoles(AsyncAPIResource):
 
     async def delete(
         self,
-        user_id: str,
         role_id: str,
         *,
+        user_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -5469,9 +5469,9 @@ class AsyncAdminOrganizationProjectsGroupsRoles(AsyncAPIResource):
 
     def list(
         self,
-        project_id: str,
         group_id: str,
         *,
+        project_id: str,
         limit: int | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
@@ -5506,9 +5506,9 @@ class AsyncAdminOrganizationProjectsGroupsRoles(AsyncAPIResource):
 
     async def create(
         self,
-        project_id: str,
         group_id: str,
         *,
+        project_id: str,
         role_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -5542,10 +5542,10 @@ class AsyncAdminOrganizationProjectsGroupsRoles(AsyncAPIResource):
 
     async def retrieve(
         self,
-        project_id: str,
-        group_id: str,
         role_id: str,
         *,
+        project_id: str,
+        group_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -5566,10 +5566,10 @@ class AsyncAdminOrganizationProjectsGroupsRoles(AsyncAPIResource):
 
     async def delete(
         self,
-        project_id: str,
-        group_id: str,
         role_id: str,
         *,
+        project_id: str,
+        group_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -5630,9 +5630,9 @@ class AsyncAdminOrganizationProjectsServiceAccountsApiKeys(AsyncAPIResource):
 
     async def create(
         self,
-        project_id: str,
         service_account_id: str,
         *,
+        project_id: str,
         name: str | NotGiven = NOT_GIVEN,
         scopes: list[str] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -5701,9 +5701,9 @@ class AsyncAdminOrganizationProjectsUsersRoles(AsyncAPIResource):
 
     def list(
         self,
-        project_id: str,
         user_id: str,
         *,
+        project_id: str,
         limit: int | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
@@ -5738,9 +5738,9 @@ class AsyncAdminOrganizationProjectsUsersRoles(AsyncAPIResource):
 
     async def create(
         self,
-        project_id: str,
         user_id: str,
         *,
+        project_id: str,
         role_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -5774,10 +5774,10 @@ class AsyncAdminOrganizationProjectsUsersRoles(AsyncAPIResource):
 
     async def retrieve(
         self,
-        project_id: str,
-        user_id: str,
         role_id: str,
         *,
+        project_id: str,
+        user_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -5798,10 +5798,10 @@ class AsyncAdminOrganizationProjectsUsersRoles(AsyncAPIResource):
 
     async def delete(
         self,
-        project_id: str,
-        user_id: str,
         role_id: str,
         *,
+        project_id: str,
+        user_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,

@@ -411,9 +411,9 @@ class AsyncBetaAssistantsFiles(AsyncAPIResource):
 
     async def retrieve(
         self,
-        assistant_id: str,
         file_id: str,
         *,
+        assistant_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -439,9 +439,9 @@ class AsyncBetaAssistantsFiles(AsyncAPIResource):
 
     async def delete(
         self,
-        assistant_id: str,
         file_id: str,
         *,
+        assistant_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,

@@ -938,9 +938,9 @@ class AsyncBetaThreadsMessages(AsyncAPIResource):
 
     async def retrieve(
         self,
-        thread_id: str,
         message_id: str,
         *,
+        thread_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -961,9 +961,9 @@ class AsyncBetaThreadsMessages(AsyncAPIResource):
 
     async def update(
         self,
-        thread_id: str,
         message_id: str,
         *,
+        thread_id: str,
         metadata: Metadata | None | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -993,9 +993,9 @@ class AsyncBetaThreadsMessages(AsyncAPIResource):
 
     async def delete(
         self,
-        thread_id: str,
         message_id: str,
         *,
+        thread_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -1315,8 +1315,8 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
 
     async def create_and_poll(
         self,
-        thread_id: str,
         *,
+        thread_id: str,
         assistant_id: str,
         include: builtins.list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
         | NotGiven = NOT_GIVEN,
@@ -1359,7 +1359,7 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
         return await poll_run(
             self,
             lambda: self.create(
-                thread_id,
+                thread_id=thread_id,
                 include=include,
                 assistant_id=assistant_id,
                 model=model,
@@ -1389,8 +1389,8 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
 
     async def stream(
         self,
-        thread_id: str,
         *,
+        thread_id: str,
         assistant_id: str,
         include: builtins.list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
         | NotGiven = NOT_GIVEN,
@@ -1431,7 +1431,7 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
         return await assistant_stream(
             self,
             lambda: self.create(
-                thread_id,
+                thread_id=thread_id,
                 include=include,
                 assistant_id=assistant_id,
                 model=model,
@@ -1461,9 +1461,9 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
 
     async def retrieve(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -1484,9 +1484,9 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
 
     async def update(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         metadata: Metadata | None | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -1516,9 +1516,9 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
 
     async def cancel(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -1542,9 +1542,9 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
     @overload
     async def submit_tool_outputs(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -1558,9 +1558,9 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
     @overload
     async def submit_tool_outputs(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
         stream: Literal[True],
         extra_headers: Headers | None = None,
@@ -1574,9 +1574,9 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
     @overload
     async def submit_tool_outputs(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
         stream: bool,
         extra_headers: Headers | None = None,
@@ -1589,9 +1589,9 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
 
     async def submit_tool_outputs(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
         stream: bool | None | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -1646,9 +1646,9 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
 
     async def submit_tool_outputs_and_poll(
         self,
+        *,
         thread_id: str,
         run_id: str,
-        *,
         tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -1670,8 +1670,8 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
         return await poll_run(
             self,
             lambda: self.submit_tool_outputs(
-                thread_id,
-                run_id,
+                thread_id=thread_id,
+                run_id=run_id,
                 tool_outputs=tool_outputs,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
@@ -1685,9 +1685,9 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
 
     async def submit_tool_outputs_stream(
         self,
+        *,
         thread_id: str,
         run_id: str,
-        *,
         tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -1707,8 +1707,8 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
         return await assistant_stream(
             self,
             lambda: self.submit_tool_outputs(
-                thread_id,
-                run_id,
+                thread_id=thread_id,
+                run_id=run_id,
                 tool_outputs=tool_outputs,
                 stream=True,
                 extra_headers=extra_headers,
@@ -1770,9 +1770,9 @@ class AsyncBetaThreadsMessagesFiles(AsyncAPIResource):
 
     def list(
         self,
-        thread_id: str,
         message_id: str,
         *,
+        thread_id: str,
         limit: int | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
@@ -1813,10 +1813,10 @@ class AsyncBetaThreadsMessagesFiles(AsyncAPIResource):
 
     async def retrieve(
         self,
-        thread_id: str,
-        message_id: str,
         file_id: str,
         *,
+        thread_id: str,
+        message_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -1874,9 +1874,9 @@ class AsyncBetaThreadsRunsSteps(AsyncAPIResource):
 
     def list(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         limit: int | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
@@ -1921,10 +1921,10 @@ class AsyncBetaThreadsRunsSteps(AsyncAPIResource):
 
     async def retrieve(
         self,
-        thread_id: str,
-        run_id: str,
         step_id: str,
         *,
+        thread_id: str,
+        run_id: str,
         include: builtins.list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
         | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,

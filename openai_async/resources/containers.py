@@ -327,9 +327,9 @@ class AsyncContainersFiles(AsyncAPIResource):
 
     async def retrieve(
         self,
-        container_id: str,
         file_id: str,
         *,
+        container_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -353,9 +353,9 @@ class AsyncContainersFiles(AsyncAPIResource):
 
     async def delete(
         self,
-        container_id: str,
         file_id: str,
         *,
+        container_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -423,9 +423,9 @@ class AsyncContainersFilesContent(AsyncAPIResource):
 
     async def retrieve(
         self,
-        container_id: str,
         file_id: str,
         *,
+        container_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,

@@ -300,9 +300,9 @@ class AsyncConversationsItems(AsyncAPIResource):
 
     async def retrieve(
         self,
-        conversation_id: str,
         item_id: str,
         *,
+        conversation_id: str,
         include: builtins.list[IncludeEnum] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -330,9 +330,9 @@ class AsyncConversationsItems(AsyncAPIResource):
 
     async def delete(
         self,
-        conversation_id: str,
         item_id: str,
         *,
+        conversation_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,

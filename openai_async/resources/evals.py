@@ -366,9 +366,9 @@ class AsyncEvalsRuns(AsyncAPIResource):
 
     async def retrieve(
         self,
-        eval_id: str,
         run_id: str,
         *,
+        eval_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -389,9 +389,9 @@ class AsyncEvalsRuns(AsyncAPIResource):
 
     async def cancel(
         self,
-        eval_id: str,
         run_id: str,
         *,
+        eval_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -414,9 +414,9 @@ class AsyncEvalsRuns(AsyncAPIResource):
 
     async def delete(
         self,
-        eval_id: str,
         run_id: str,
         *,
+        eval_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -483,9 +483,9 @@ class AsyncEvalsRunsOutputItems(AsyncAPIResource):
 
     def list(
         self,
-        eval_id: str,
         run_id: str,
         *,
+        eval_id: str,
         after: str | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         status: Literal["fail", "pass"] | NotGiven = NOT_GIVEN,
@@ -522,10 +522,10 @@ class AsyncEvalsRunsOutputItems(AsyncAPIResource):
 
     async def retrieve(
         self,
-        eval_id: str,
-        run_id: str,
         output_item_id: str,
         *,
+        eval_id: str,
+        run_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,

@@ -698,9 +698,9 @@ class AsyncFineTuningCheckpointsPermissions(AsyncAPIResource):
 
     async def delete(
         self,
-        fine_tuned_model_checkpoint: str,
         permission_id: str,
         *,
+        fine_tuned_model_checkpoint: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,

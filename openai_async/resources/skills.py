@@ -388,9 +388,9 @@ class AsyncSkillsVersions(AsyncAPIResource):
 
     async def retrieve(
         self,
-        skill_id: str,
         version: str,
         *,
+        skill_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -411,9 +411,9 @@ class AsyncSkillsVersions(AsyncAPIResource):
 
     async def delete(
         self,
-        skill_id: str,
         version: str,
         *,
+        skill_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -478,9 +478,9 @@ class AsyncSkillsVersionsContent(AsyncAPIResource):
 
     async def retrieve(
         self,
-        skill_id: str,
         version: str,
         *,
+        skill_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,

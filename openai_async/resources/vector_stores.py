@@ -421,7 +421,7 @@ class AsyncVectorStoresFileBatches(AsyncFileBatchesHelpers):
         return await poll_file_batch(
             self,
             lambda: self.create(
-                vector_store_id,
+                vector_store_id=vector_store_id,
                 file_ids=file_ids,
                 files=files,
                 chunking_strategy=chunking_strategy,
@@ -438,9 +438,9 @@ class AsyncVectorStoresFileBatches(AsyncFileBatchesHelpers):
 
     async def retrieve(
         self,
-        vector_store_id: str,
         batch_id: str,
         *,
+        vector_store_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -461,9 +461,9 @@ class AsyncVectorStoresFileBatches(AsyncFileBatchesHelpers):
 
     async def cancel(
         self,
-        vector_store_id: str,
         batch_id: str,
         *,
+        vector_store_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -486,9 +486,9 @@ class AsyncVectorStoresFileBatches(AsyncFileBatchesHelpers):
 
     def list_files(
         self,
-        vector_store_id: str,
         batch_id: str,
         *,
+        vector_store_id: str,
         limit: int | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
@@ -655,9 +655,9 @@ class AsyncVectorStoresFiles(AsyncVectorStoreFilesHelpers):
 
     async def create_and_poll(
         self,
-        vector_store_id: str,
-        *,
         file_id: str,
+        *,
+        vector_store_id: str,
         chunking_strategy: ChunkingStrategyRequestParam | NotGiven = NOT_GIVEN,
         attributes: VectorStoreFileAttributes | None | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -680,7 +680,7 @@ class AsyncVectorStoresFiles(AsyncVectorStoreFilesHelpers):
         return await poll_vector_store_file(
             self,
             lambda: self.create(
-                vector_store_id,
+                vector_store_id=vector_store_id,
                 file_id=file_id,
                 chunking_strategy=chunking_strategy,
                 attributes=attributes,
@@ -696,9 +696,9 @@ class AsyncVectorStoresFiles(AsyncVectorStoreFilesHelpers):
 
     async def retrieve(
         self,
-        vector_store_id: str,
         file_id: str,
         *,
+        vector_store_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -719,9 +719,9 @@ class AsyncVectorStoresFiles(AsyncVectorStoreFilesHelpers):
 
     async def delete(
         self,
-        vector_store_id: str,
         file_id: str,
         *,
+        vector_store_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -742,9 +742,9 @@ class AsyncVectorStoresFiles(AsyncVectorStoreFilesHelpers):
 
     async def update(
         self,
-        vector_store_id: str,
         file_id: str,
         *,
+        vector_store_id: str,
         attributes: VectorStoreFileAttributes | None,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -774,9 +774,9 @@ class AsyncVectorStoresFiles(AsyncVectorStoreFilesHelpers):
 
     async def content(
         self,
-        vector_store_id: str,
         file_id: str,
         *,
+        vector_store_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,

@@ -68,11 +68,14 @@ def lookup(query: str, limit: int = 3) -> str:
 
 async def test_run_pollers(client: AsyncClient) -> None:
     runs = client.beta.threads.runs
-    await polled(runs.create_and_poll("thread_1", assistant_id="asst_1", **POLL))
-    await polled(runs.poll("thread_1", "run_1", **POLL))
+    await polled(runs.create_and_poll(thread_id="thread_1", assistant_id="asst_1", **POLL))
+    await polled(runs.poll("run_1", "thread_1", **POLL))
     await polled(
         runs.submit_tool_outputs_and_poll(
-            "thread_1", "run_1", tool_outputs=[{"tool_call_id": "call_1", "output": "x"}], **POLL
+            thread_id="thread_1",
+            run_id="run_1",
+            tool_outputs=[{"tool_call_id": "call_1", "output": "x"}],
+            **POLL,
         )
     )
     await polled(client.beta.threads.create_and_run_poll(assistant_id="asst_1", **POLL))
@@ -80,8 +83,8 @@ async def test_run_pollers(client: AsyncClient) -> None:
 
 async def test_vector_store_pollers(client: AsyncClient) -> None:
     files = client.vector_stores.files
-    await polled(files.create_and_poll("vs_1", file_id="file_1", **POLL))
-    await polled(files.upload_and_poll("vs_1", file=("a.txt", b"hello"), **POLL))
+    await polled(files.create_and_poll("file_1", vector_store_id="vs_1", **POLL))
+    await polled(files.upload_and_poll(vector_store_id="vs_1", file=("a.txt", b"hello"), **POLL))
     batches = client.vector_stores.file_batches
     await polled(batches.create_and_poll("vs_1", file_ids=["file_1"], **POLL))
     await polled(
@@ -118,7 +121,7 @@ async def test_parse_requests_are_valid(client: AsyncClient) -> None:
 async def test_stream_helpers_send_valid_requests(client: AsyncClient) -> None:
     starts = [
         client.responses.stream(model="gpt-4o", input="hi", text_format=Answer),
-        client.beta.threads.runs.stream("thread_1", assistant_id="asst_1"),
+        client.beta.threads.runs.stream(thread_id="thread_1", assistant_id="asst_1"),
         client.chat.completions.stream(
             model="gpt-4o", messages=[{"role": "user", "content": "hi"}], response_format=Answer
         ),

@@ -125,7 +125,7 @@ def submit_route(server: LocalServer, seen: list[Any], *, slow: bool = False) ->
 
 
 async def start(client: AsyncClient) -> AsyncAssistantStream:
-    return await client.beta.threads.runs.stream(THREAD, assistant_id="asst_1")
+    return await client.beta.threads.runs.stream(thread_id=THREAD, assistant_id="asst_1")
 
 
 # --- one stream ------------------------------------------------------------------------
@@ -338,7 +338,7 @@ async def test_create_and_run_stream_and_submit_tool_outputs_stream(client, serv
     async with await client.beta.threads.create_and_run_stream(assistant_id="asst_1") as stream:
         assert (await stream.final_run()).status == "requires_action"
     async with await client.beta.threads.runs.submit_tool_outputs_stream(
-        THREAD, RUN, tool_outputs=[{"tool_call_id": "call_1", "output": "18C"}]
+        thread_id=THREAD, run_id=RUN, tool_outputs=[{"tool_call_id": "call_1", "output": "18C"}]
     ) as stream:
         assert "".join([t async for t in stream.text_deltas()]) == TEXT
         assert stream.current_run is not None and stream.current_run.status == "completed"
@@ -407,7 +407,7 @@ def test_sync_stream_runs_the_tool_loop(sync_client, threaded_server):
     bodies: list[Any] = []
     submit_route(threaded_server, bodies)
     seen: list[Any] = []
-    with sync_client.beta.threads.runs.stream(THREAD, assistant_id="asst_1") as stream:
+    with sync_client.beta.threads.runs.stream(thread_id=THREAD, assistant_id="asst_1") as stream:
         assert isinstance(stream, AssistantStream)
         for event in stream:
             seen.append(event)
@@ -425,16 +425,16 @@ def test_sync_stream_runs_the_tool_loop(sync_client, threaded_server):
 
 def test_sync_text_deltas_events_and_early_close(sync_client, threaded_server):
     threaded_server.add_route("POST", RUNS, lambda r: Scripted(events=TEXT_RUN))
-    with sync_client.beta.threads.runs.stream(THREAD, assistant_id="asst_1") as stream:
+    with sync_client.beta.threads.runs.stream(thread_id=THREAD, assistant_id="asst_1") as stream:
         assert "".join(stream.text_deltas()) == TEXT
         stream.until_done()
         assert stream.required_tool_calls == []
-    with sync_client.beta.threads.runs.stream(THREAD, assistant_id="asst_1") as stream:
+    with sync_client.beta.threads.runs.stream(thread_id=THREAD, assistant_id="asst_1") as stream:
         derived = [e for e in stream.events() if isinstance(e, MessageTextDeltaEvent)]
         assert derived[-1].snapshot == TEXT
         assert stream.accumulator.message("msg_1").status == "completed"
     threaded_server.add_route("POST", RUNS, lambda r: slowly(TEXT_RUN))
-    with sync_client.beta.threads.runs.stream(THREAD, assistant_id="asst_1") as stream:
+    with sync_client.beta.threads.runs.stream(thread_id=THREAD, assistant_id="asst_1") as stream:
         for _ in stream:
             break
         inner = stream._async.stream
@@ -446,7 +446,7 @@ def test_sync_text_deltas_events_and_early_close(sync_client, threaded_server):
 
 def test_a_sync_stream_dropped_unclosed_is_closed_on_the_portal(sync_client, threaded_server):
     threaded_server.add_route("POST", RUNS, lambda r: slowly(TEXT_RUN))
-    stream = sync_client.beta.threads.runs.stream(THREAD, assistant_id="asst_1")
+    stream = sync_client.beta.threads.runs.stream(thread_id=THREAD, assistant_id="asst_1")
     next(stream)
     inner = stream._async.stream
     assert not inner._response.closed
@@ -459,7 +459,7 @@ def test_closing_the_sync_client_closes_an_unread_continuation(threaded_server):
     threaded_server.add_route("POST", RUNS, lambda r: Scripted(events=TOOL_RUN))
     submit_route(threaded_server, [], slow=True)
     client = Client(api_key=API_KEY, base_url=threaded_server.base_url)
-    stream = client.beta.threads.runs.stream(THREAD, assistant_id="asst_1")
+    stream = client.beta.threads.runs.stream(thread_id=THREAD, assistant_id="asst_1")
     stream.until_done()
     stream.submit_tool_outputs([{"tool_call_id": "call_1", "output": "18C"}])
     continuation = stream._async._continuation

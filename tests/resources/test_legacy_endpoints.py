@@ -79,8 +79,8 @@ async def test_assistant_files_send_the_v1_header(client: AsyncClient, server: L
     assert server.requests[-1].headers["OpenAI-Beta"] == "assistants=v1"
     with pytest.warns(DeprecationWarning):
         listed = [f.id async for f in client.beta.assistants.files.list("asst_1")]
-        got = await client.beta.assistants.files.retrieve("asst_1", "file-a")
-        deleted = await client.beta.assistants.files.delete("asst_1", "file-a")
+        got = await client.beta.assistants.files.retrieve("file-a", assistant_id="asst_1")
+        deleted = await client.beta.assistants.files.delete("file-a", assistant_id="asst_1")
     assert listed == ["file-a"] and got.id == "file-a"
     assert isinstance(deleted, LegacyAssistantFileDeleted) and deleted.deleted
     assert server.legacy.assistant_files["asst_1"] == {}
@@ -90,10 +90,14 @@ async def test_assistant_files_send_the_v1_header(client: AsyncClient, server: L
 async def test_message_files(client: AsyncClient, server: LocalServer) -> None:
     server.legacy.attach_message_file("thread_1", "msg_1", "file-m")
     with pytest.warns(DeprecationWarning, match="beta.threads.messages.files.list is deprecated"):
-        files = [f async for f in client.beta.threads.messages.files.list("thread_1", "msg_1")]
+        files = [
+            f async for f in client.beta.threads.messages.files.list("msg_1", thread_id="thread_1")
+        ]
     assert [f.id for f in files] == ["file-m"]
     with pytest.warns(DeprecationWarning, match="beta.threads.messages.files.retrieve"):
-        got = await client.beta.threads.messages.files.retrieve("thread_1", "msg_1", "file-m")
+        got = await client.beta.threads.messages.files.retrieve(
+            "file-m", thread_id="thread_1", message_id="msg_1"
+        )
     assert isinstance(got, LegacyMessageFile) and got.message_id == "msg_1"
     assert [r.headers["OpenAI-Beta"] for r in server.requests] == ["assistants=v1"] * 2
 
@@ -102,7 +106,7 @@ async def test_the_caller_s_beta_header_wins(client: AsyncClient, server: LocalS
     """extra_headers override the generated v1 value (the server then refuses it)."""
     with pytest.warns(DeprecationWarning), pytest.raises(BadRequestError, match="assistants=v1"):
         await client.beta.assistants.files.retrieve(
-            "asst_1", "file-a", extra_headers={"OpenAI-Beta": "assistants=v2"}
+            "file-a", assistant_id="asst_1", extra_headers={"OpenAI-Beta": "assistants=v2"}
         )
     assert server.requests[-1].headers["OpenAI-Beta"] == "assistants=v2"
 

@@ -117,7 +117,7 @@ async def test_create_and_poll_follows_a_run_to_completed(client, server):
     server.add_route("POST", "/v1/threads/thread_1/runs", states(run_json, "queued"))
     server.add_route("GET", RUN_PATH, states(run_json, "queued", "in_progress", "completed"))
     run = await client.beta.threads.runs.create_and_poll(
-        "thread_1", assistant_id="asst_1", poll_interval=0.01
+        thread_id="thread_1", assistant_id="asst_1", poll_interval=0.01
     )
     assert run.status == "completed"
     assert len(calls(server, "GET", RUN_PATH)) == 3
@@ -131,7 +131,7 @@ async def test_a_run_stops_at_any_state_but_queued_in_progress_cancelling(client
     server.add_route("POST", "/v1/threads/thread_1/runs", states(run_json, "queued"))
     server.add_route("GET", RUN_PATH, states(run_json, "in_progress", "cancelling", end))
     run = await client.beta.threads.runs.create_and_poll(
-        "thread_1", assistant_id="asst_1", poll_interval=0.01
+        thread_id="thread_1", assistant_id="asst_1", poll_interval=0.01
     )
     assert run.status == end
     assert len(calls(server, "GET", RUN_PATH)) == 3
@@ -141,7 +141,7 @@ async def test_poll_after_header_sets_the_pace(client, server):
     headers = {"openai-poll-after-ms": "10"}
     server.add_route("GET", RUN_PATH, states(run_json, "queued", "completed", headers=headers))
     started = time.monotonic()
-    run = await client.beta.threads.runs.poll("thread_1", "run_1", poll_interval=30, timeout=5)
+    run = await client.beta.threads.runs.poll("run_1", "thread_1", poll_interval=30, timeout=5)
     assert run.status == "completed"
     assert time.monotonic() - started < 2  # not poll_interval's 30 s
     assert len(calls(server, "GET", RUN_PATH)) == 2
@@ -152,8 +152,8 @@ async def test_submit_tool_outputs_and_poll(client, server):
     server.add_route("POST", path, states(run_json, "queued"))
     server.add_route("GET", RUN_PATH, states(run_json, "in_progress", "completed"))
     run = await client.beta.threads.runs.submit_tool_outputs_and_poll(
-        "thread_1",
-        "run_1",
+        thread_id="thread_1",
+        run_id="run_1",
         tool_outputs=[{"tool_call_id": "call_1", "output": "42"}],
         poll_interval=0.01,
     )
@@ -176,7 +176,7 @@ async def test_timeout_names_the_run_and_keeps_its_last_state(client, server):
     started = time.monotonic()
     with pytest.raises(PollTimeoutError) as caught:
         await client.beta.threads.runs.create_and_poll(
-            "thread_1", assistant_id="asst_1", poll_interval=0.01, timeout=0.2
+            thread_id="thread_1", assistant_id="asst_1", poll_interval=0.01, timeout=0.2
         )
     assert 0.19 <= time.monotonic() - started < 1.5
     assert str(caught.value) == "run run_1 in thread thread_1 still in_progress after 0.2 s"
@@ -192,7 +192,7 @@ async def test_timeout_counts_the_creation(client, server):
         PollTimeoutError, match=r"^the run was not created within 0\.1 s$"
     ) as caught:
         await client.beta.threads.runs.create_and_poll(
-            "thread_1", assistant_id="asst_1", poll_interval=0.01, timeout=0.1
+            thread_id="thread_1", assistant_id="asst_1", poll_interval=0.01, timeout=0.1
         )
     assert time.monotonic() - started < 1.5
     assert caught.value.last is None
@@ -204,7 +204,7 @@ async def test_cancelling_stops_polling_at_once_and_leaves_nothing_running(clien
     started = time.monotonic()
     with anyio.move_on_after(0.15) as scope:
         await client.beta.threads.runs.create_and_poll(
-            "thread_1", assistant_id="asst_1", poll_interval=0.01, timeout=30
+            thread_id="thread_1", assistant_id="asst_1", poll_interval=0.01, timeout=30
         )
     assert scope.cancelled_caught  # the caller's cancellation, not a PollTimeoutError
     assert time.monotonic() - started < 1
@@ -221,7 +221,7 @@ async def test_cancelling_during_a_slow_request_is_prompt(client, server):
     server.add_fault(Fault.delay(5, path=RUN_PATH))
     started = time.monotonic()
     with anyio.move_on_after(0.1) as scope:
-        await client.beta.threads.runs.poll("thread_1", "run_1", poll_interval=0.01)
+        await client.beta.threads.runs.poll("run_1", "thread_1", poll_interval=0.01)
     assert scope.cancelled_caught
     assert time.monotonic() - started < 1
     assert leftover_tasks() == []
@@ -231,7 +231,7 @@ async def test_cancelling_during_a_slow_request_is_prompt(client, server):
 async def test_bad_options_are_refused_before_any_request(client, server, option, value):
     with pytest.raises(InvalidRequestError, match=option):
         await client.beta.threads.runs.create_and_poll(
-            "thread_1", assistant_id="asst_1", **{option: value}
+            thread_id="thread_1", assistant_id="asst_1", **{option: value}
         )
     assert server.requests == []
 
@@ -243,7 +243,7 @@ async def test_vector_store_file_create_and_poll(client, server):
     server.add_route("POST", "/v1/vector_stores/vs_1/files", states(vs_file_json, "in_progress"))
     server.add_route("GET", VS_FILE_PATH, states(vs_file_json, "in_progress", "failed"))
     file = await client.vector_stores.files.create_and_poll(
-        "vs_1", file_id="file_1", poll_interval=0.01
+        "file_1", vector_store_id="vs_1", poll_interval=0.01
     )
     assert file.status == "failed"
     assert len(calls(server, "GET", VS_FILE_PATH)) == 2
@@ -252,7 +252,9 @@ async def test_vector_store_file_create_and_poll(client, server):
 async def test_vector_store_file_poll_times_out_naming_the_file(client, server):
     server.add_route("GET", VS_FILE_PATH, states(vs_file_json, "in_progress"))
     with pytest.raises(PollTimeoutError) as caught:
-        await client.vector_stores.files.poll("vs_1", "file_1", poll_interval=0.01, timeout=0.1)
+        await client.vector_stores.files.poll(
+            "file_1", vector_store_id="vs_1", poll_interval=0.01, timeout=0.1
+        )
     assert str(caught.value) == "file file_1 in vector store vs_1 still in_progress after 0.1 s"
 
 
@@ -265,7 +267,10 @@ async def test_vector_store_file_upload_and_poll(client, server):
     server.add_route("POST", "/v1/vector_stores/vs_1/files", attach)
     server.add_route("GET", VS_FILE_PATH, states(vs_file_json, "completed"))
     file = await client.vector_stores.files.upload_and_poll(
-        "vs_1", file=("a.txt", b"abc"), attributes={"kind": "doc"}, poll_interval=0.01
+        vector_store_id="vs_1",
+        file=("a.txt", b"abc"),
+        attributes={"kind": "doc"},
+        poll_interval=0.01,
     )
     assert file.status == "completed"
     assert server.batch_api.files["file_1"]["purpose"] == "assistants"
@@ -283,7 +288,7 @@ async def test_file_batch_create_and_poll_and_poll(client, server):
     batch = await batches.create_and_poll("vs_1", file_ids=["file_1"], poll_interval=0.01)
     assert batch.status == "completed"
     assert len(calls(server, "GET", VS_BATCH_PATH)) == 2
-    again = await batches.poll("vs_1", "vsfb_1", poll_interval=0.01)
+    again = await batches.poll("vsfb_1", vector_store_id="vs_1", poll_interval=0.01)
     assert again.status == "completed"
     assert len(calls(server, "GET", VS_BATCH_PATH)) == 3
 
@@ -440,12 +445,12 @@ def test_sync_runs_create_and_poll(sync_client, threaded_server):
     threaded_server.add_route("POST", "/v1/threads/thread_1/runs", states(run_json, "queued"))
     threaded_server.add_route("GET", RUN_PATH, states(run_json, "in_progress", "completed"))
     run = sync_client.beta.threads.runs.create_and_poll(
-        "thread_1", assistant_id="asst_1", poll_interval=0.01
+        thread_id="thread_1", assistant_id="asst_1", poll_interval=0.01
     )
     assert run.status == "completed"
     with pytest.raises(PollTimeoutError):
         threaded_server.add_route("GET", RUN_PATH, states(run_json, "queued"))
-        sync_client.beta.threads.runs.poll("thread_1", "run_1", poll_interval=0.01, timeout=0.05)
+        sync_client.beta.threads.runs.poll("run_1", "thread_1", poll_interval=0.01, timeout=0.05)
 
 
 def test_sync_file_batches_upload_and_poll(sync_client, threaded_server):

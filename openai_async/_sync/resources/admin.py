@@ -2675,9 +2675,9 @@ class AdminOrganizationGroupsRoles(SyncAPIResource):
 
     def retrieve(
         self,
-        group_id: str,
         role_id: str,
         *,
+        group_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -2688,8 +2688,8 @@ class AdminOrganizationGroupsRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                group_id,
                 role_id,
+                group_id=group_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -2700,9 +2700,9 @@ class AdminOrganizationGroupsRoles(SyncAPIResource):
 
     def delete(
         self,
-        group_id: str,
         role_id: str,
         *,
+        group_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -2713,8 +2713,8 @@ class AdminOrganizationGroupsRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                group_id,
                 role_id,
+                group_id=group_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -2807,9 +2807,9 @@ class AdminOrganizationGroupsUsers(SyncAPIResource):
 
     def retrieve(
         self,
-        group_id: str,
         user_id: str,
         *,
+        group_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -2820,8 +2820,8 @@ class AdminOrganizationGroupsUsers(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                group_id,
                 user_id,
+                group_id=group_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -2832,9 +2832,9 @@ class AdminOrganizationGroupsUsers(SyncAPIResource):
 
     def delete(
         self,
-        group_id: str,
         user_id: str,
         *,
+        group_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -2845,8 +2845,8 @@ class AdminOrganizationGroupsUsers(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                group_id,
                 user_id,
+                group_id=group_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -2908,9 +2908,9 @@ class AdminOrganizationProjectsApiKeys(SyncAPIResource):
 
     def retrieve(
         self,
-        project_id: str,
         api_key_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -2921,8 +2921,8 @@ class AdminOrganizationProjectsApiKeys(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                project_id,
                 api_key_id,
+                project_id=project_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -2933,9 +2933,9 @@ class AdminOrganizationProjectsApiKeys(SyncAPIResource):
 
     def delete(
         self,
-        project_id: str,
         api_key_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -2949,8 +2949,8 @@ class AdminOrganizationProjectsApiKeys(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                project_id,
                 api_key_id,
+                project_id=project_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -3237,9 +3237,9 @@ class AdminOrganizationProjectsGroups(SyncAPIResource):
 
     def retrieve(
         self,
-        project_id: str,
         group_id: str,
         *,
+        project_id: str,
         group_type: Literal["group", "tenant_group"] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -3255,8 +3255,8 @@ class AdminOrganizationProjectsGroups(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                project_id,
                 group_id,
+                project_id=project_id,
                 group_type=group_type,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
@@ -3268,9 +3268,9 @@ class AdminOrganizationProjectsGroups(SyncAPIResource):
 
     def delete(
         self,
-        project_id: str,
         group_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3281,8 +3281,8 @@ class AdminOrganizationProjectsGroups(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                project_id,
                 group_id,
+                project_id=project_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -3526,9 +3526,9 @@ class AdminOrganizationProjectsRateLimits(SyncAPIResource):
 
     def update(
         self,
-        project_id: str,
         rate_limit_id: str,
         *,
+        project_id: str,
         max_requests_per_1_minute: int | NotGiven = NOT_GIVEN,
         max_tokens_per_1_minute: int | NotGiven = NOT_GIVEN,
         max_images_per_1_minute: int | NotGiven = NOT_GIVEN,
@@ -3555,8 +3555,8 @@ class AdminOrganizationProjectsRateLimits(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.update,
-                project_id,
                 rate_limit_id,
+                project_id=project_id,
                 max_requests_per_1_minute=max_requests_per_1_minute,
                 max_tokens_per_1_minute=max_tokens_per_1_minute,
                 max_images_per_1_minute=max_images_per_1_minute,
@@ -3662,9 +3662,9 @@ class AdminOrganizationProjectsRoles(SyncAPIResource):
 
     def retrieve(
         self,
-        project_id: str,
         role_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3675,8 +3675,8 @@ class AdminOrganizationProjectsRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                project_id,
                 role_id,
+                project_id=project_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -3687,9 +3687,9 @@ class AdminOrganizationProjectsRoles(SyncAPIResource):
 
     def update(
         self,
-        project_id: str,
         role_id: str,
         *,
+        project_id: str,
         permissions: builtins.list[str] | None | NotGiven = NOT_GIVEN,
         description: str | None | NotGiven = NOT_GIVEN,
         role_name: str | None | NotGiven = NOT_GIVEN,
@@ -3710,8 +3710,8 @@ class AdminOrganizationProjectsRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.update,
-                project_id,
                 role_id,
+                project_id=project_id,
                 permissions=permissions,
                 description=description,
                 role_name=role_name,
@@ -3726,9 +3726,9 @@ class AdminOrganizationProjectsRoles(SyncAPIResource):
 
     def delete(
         self,
-        project_id: str,
         role_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3739,8 +3739,8 @@ class AdminOrganizationProjectsRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                project_id,
                 role_id,
+                project_id=project_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -3839,9 +3839,9 @@ class AdminOrganizationProjectsServiceAccounts(SyncAPIResource):
 
     def retrieve(
         self,
-        project_id: str,
         service_account_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3852,8 +3852,8 @@ class AdminOrganizationProjectsServiceAccounts(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                project_id,
                 service_account_id,
+                project_id=project_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -3864,9 +3864,9 @@ class AdminOrganizationProjectsServiceAccounts(SyncAPIResource):
 
     def update(
         self,
-        project_id: str,
         service_account_id: str,
         *,
+        project_id: str,
         name: str | NotGiven = NOT_GIVEN,
         role: Literal["member", "owner"] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -3885,8 +3885,8 @@ class AdminOrganizationProjectsServiceAccounts(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.update,
-                project_id,
                 service_account_id,
+                project_id=project_id,
                 name=name,
                 role=role,
                 extra_headers=extra_headers,
@@ -3900,9 +3900,9 @@ class AdminOrganizationProjectsServiceAccounts(SyncAPIResource):
 
     def delete(
         self,
-        project_id: str,
         service_account_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -3916,8 +3916,8 @@ class AdminOrganizationProjectsServiceAccounts(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                project_id,
                 service_account_id,
+                project_id=project_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -4021,9 +4021,9 @@ class AdminOrganizationProjectsSpendAlerts(SyncAPIResource):
 
     def retrieve(
         self,
-        project_id: str,
         alert_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4034,8 +4034,8 @@ class AdminOrganizationProjectsSpendAlerts(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                project_id,
                 alert_id,
+                project_id=project_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -4046,9 +4046,9 @@ class AdminOrganizationProjectsSpendAlerts(SyncAPIResource):
 
     def update(
         self,
-        project_id: str,
         alert_id: str,
         *,
+        project_id: str,
         threshold_amount: int,
         currency: Literal["USD"],
         interval: Literal["month"],
@@ -4070,8 +4070,8 @@ class AdminOrganizationProjectsSpendAlerts(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.update,
-                project_id,
                 alert_id,
+                project_id=project_id,
                 threshold_amount=threshold_amount,
                 currency=currency,
                 interval=interval,
@@ -4087,9 +4087,9 @@ class AdminOrganizationProjectsSpendAlerts(SyncAPIResource):
 
     def delete(
         self,
-        project_id: str,
         alert_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4100,8 +4100,8 @@ class AdminOrganizationProjectsSpendAlerts(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                project_id,
                 alert_id,
+                project_id=project_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -4300,9 +4300,9 @@ class AdminOrganizationProjectsUsers(SyncAPIResource):
 
     def retrieve(
         self,
-        project_id: str,
         user_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4313,8 +4313,8 @@ class AdminOrganizationProjectsUsers(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                project_id,
                 user_id,
+                project_id=project_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -4325,9 +4325,9 @@ class AdminOrganizationProjectsUsers(SyncAPIResource):
 
     def update(
         self,
-        project_id: str,
         user_id: str,
         *,
+        project_id: str,
         role: str | None | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -4344,8 +4344,8 @@ class AdminOrganizationProjectsUsers(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.update,
-                project_id,
                 user_id,
+                project_id=project_id,
                 role=role,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
@@ -4358,9 +4358,9 @@ class AdminOrganizationProjectsUsers(SyncAPIResource):
 
     def delete(
         self,
-        project_id: str,
         user_id: str,
         *,
+        project_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4374,8 +4374,8 @@ class AdminOrganizationProjectsUsers(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                project_id,
                 user_id,
+                project_id=project_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -4468,9 +4468,9 @@ class AdminOrganizationUsersRoles(SyncAPIResource):
 
     def retrieve(
         self,
-        user_id: str,
         role_id: str,
         *,
+        user_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4481,8 +4481,8 @@ class AdminOrganizationUsersRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                user_id,
                 role_id,
+                user_id=user_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -4493,9 +4493,9 @@ class AdminOrganizationUsersRoles(SyncAPIResource):
 
     def delete(
         self,
-        user_id: str,
         role_id: str,
         *,
+        user_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4506,8 +4506,8 @@ class AdminOrganizationUsersRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                user_id,
                 role_id,
+                user_id=user_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -4534,9 +4534,9 @@ class AdminOrganizationProjectsGroupsRoles(SyncAPIResource):
 
     def list(
         self,
-        project_id: str,
         group_id: str,
         *,
+        project_id: str,
         limit: int | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
@@ -4556,8 +4556,8 @@ class AdminOrganizationProjectsGroupsRoles(SyncAPIResource):
         return SyncPage.first(
             self._portal,
             self._async.list(
-                project_id,
                 group_id,
+                project_id=project_id,
                 limit=limit,
                 after=after,
                 order=order,
@@ -4571,9 +4571,9 @@ class AdminOrganizationProjectsGroupsRoles(SyncAPIResource):
 
     def create(
         self,
-        project_id: str,
         group_id: str,
         *,
+        project_id: str,
         role_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -4590,8 +4590,8 @@ class AdminOrganizationProjectsGroupsRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.create,
-                project_id,
                 group_id,
+                project_id=project_id,
                 role_id=role_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
@@ -4604,10 +4604,10 @@ class AdminOrganizationProjectsGroupsRoles(SyncAPIResource):
 
     def retrieve(
         self,
-        project_id: str,
-        group_id: str,
         role_id: str,
         *,
+        project_id: str,
+        group_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4618,9 +4618,9 @@ class AdminOrganizationProjectsGroupsRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                project_id,
-                group_id,
                 role_id,
+                project_id=project_id,
+                group_id=group_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -4631,10 +4631,10 @@ class AdminOrganizationProjectsGroupsRoles(SyncAPIResource):
 
     def delete(
         self,
-        project_id: str,
-        group_id: str,
         role_id: str,
         *,
+        project_id: str,
+        group_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4645,9 +4645,9 @@ class AdminOrganizationProjectsGroupsRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                project_id,
-                group_id,
                 role_id,
+                project_id=project_id,
+                group_id=group_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -4676,9 +4676,9 @@ class AdminOrganizationProjectsServiceAccountsApiKeys(SyncAPIResource):
 
     def create(
         self,
-        project_id: str,
         service_account_id: str,
         *,
+        project_id: str,
         name: str | NotGiven = NOT_GIVEN,
         scopes: list[str] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -4697,8 +4697,8 @@ class AdminOrganizationProjectsServiceAccountsApiKeys(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.create,
-                project_id,
                 service_account_id,
+                project_id=project_id,
                 name=name,
                 scopes=scopes,
                 extra_headers=extra_headers,
@@ -4728,9 +4728,9 @@ class AdminOrganizationProjectsUsersRoles(SyncAPIResource):
 
     def list(
         self,
-        project_id: str,
         user_id: str,
         *,
+        project_id: str,
         limit: int | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
@@ -4750,8 +4750,8 @@ class AdminOrganizationProjectsUsersRoles(SyncAPIResource):
         return SyncPage.first(
             self._portal,
             self._async.list(
-                project_id,
                 user_id,
+                project_id=project_id,
                 limit=limit,
                 after=after,
                 order=order,
@@ -4765,9 +4765,9 @@ class AdminOrganizationProjectsUsersRoles(SyncAPIResource):
 
     def create(
         self,
-        project_id: str,
         user_id: str,
         *,
+        project_id: str,
         role_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -4784,8 +4784,8 @@ class AdminOrganizationProjectsUsersRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.create,
-                project_id,
                 user_id,
+                project_id=project_id,
                 role_id=role_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
@@ -4798,10 +4798,10 @@ class AdminOrganizationProjectsUsersRoles(SyncAPIResource):
 
     def retrieve(
         self,
-        project_id: str,
-        user_id: str,
         role_id: str,
         *,
+        project_id: str,
+        user_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4812,9 +4812,9 @@ class AdminOrganizationProjectsUsersRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                project_id,
-                user_id,
                 role_id,
+                project_id=project_id,
+                user_id=user_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -4825,10 +4825,10 @@ class AdminOrganizationProjectsUsersRoles(SyncAPIResource):
 
     def delete(
         self,
-        project_id: str,
-        user_id: str,
         role_id: str,
         *,
+        project_id: str,
+        user_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -4839,9 +4839,9 @@ class AdminOrganizationProjectsUsersRoles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                project_id,
-                user_id,
                 role_id,
+                project_id=project_id,
+                user_id=user_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,

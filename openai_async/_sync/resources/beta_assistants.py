@@ -391,9 +391,9 @@ class BetaAssistantsFiles(SyncAPIResource):
 
     def retrieve(
         self,
-        assistant_id: str,
         file_id: str,
         *,
+        assistant_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -409,8 +409,8 @@ class BetaAssistantsFiles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                assistant_id,
                 file_id,
+                assistant_id=assistant_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -421,9 +421,9 @@ class BetaAssistantsFiles(SyncAPIResource):
 
     def delete(
         self,
-        assistant_id: str,
         file_id: str,
         *,
+        assistant_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -439,8 +439,8 @@ class BetaAssistantsFiles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                assistant_id,
                 file_id,
+                assistant_id=assistant_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,

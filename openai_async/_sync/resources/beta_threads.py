@@ -921,9 +921,9 @@ class BetaThreadsMessages(SyncAPIResource):
 
     def retrieve(
         self,
-        thread_id: str,
         message_id: str,
         *,
+        thread_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -934,8 +934,8 @@ class BetaThreadsMessages(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                thread_id,
                 message_id,
+                thread_id=thread_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -946,9 +946,9 @@ class BetaThreadsMessages(SyncAPIResource):
 
     def update(
         self,
-        thread_id: str,
         message_id: str,
         *,
+        thread_id: str,
         metadata: Metadata | None | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -961,8 +961,8 @@ class BetaThreadsMessages(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.update,
-                thread_id,
                 message_id,
+                thread_id=thread_id,
                 metadata=metadata,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
@@ -975,9 +975,9 @@ class BetaThreadsMessages(SyncAPIResource):
 
     def delete(
         self,
-        thread_id: str,
         message_id: str,
         *,
+        thread_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -988,8 +988,8 @@ class BetaThreadsMessages(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                thread_id,
                 message_id,
+                thread_id=thread_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -1006,14 +1006,14 @@ class BetaThreadsRuns(SyncAPIResource):
 
     def poll(
         self,
-        thread_id: str,
         run_id: str,
+        thread_id: str,
         *,
         poll_interval: float = 1.0,
         timeout: float | None = None,
     ) -> Run:
-        """Poll a run until it ends or requires action (arguments in the order of
-        :meth:`retrieve`).
+        """Poll a run until it ends or requires action (``thread_id`` may come by position,
+        as in the official SDK).
 
         Polls at the server's ``openai-poll-after-ms`` when it sends one, else every
         ``poll_interval`` seconds; past ``timeout`` seconds raises :class:`PollTimeoutError`
@@ -1021,7 +1021,7 @@ class BetaThreadsRuns(SyncAPIResource):
         """
         return self._portal.call(
             partial(
-                self._async.poll, thread_id, run_id, poll_interval=poll_interval, timeout=timeout
+                self._async.poll, run_id, thread_id, poll_interval=poll_interval, timeout=timeout
             )
         )
 
@@ -1273,8 +1273,8 @@ class BetaThreadsRuns(SyncAPIResource):
 
     def create_and_poll(
         self,
-        thread_id: str,
         *,
+        thread_id: str,
         assistant_id: str,
         include: builtins.list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
         | NotGiven = NOT_GIVEN,
@@ -1317,7 +1317,7 @@ class BetaThreadsRuns(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.create_and_poll,
-                thread_id,
+                thread_id=thread_id,
                 assistant_id=assistant_id,
                 include=include,
                 model=model,
@@ -1347,8 +1347,8 @@ class BetaThreadsRuns(SyncAPIResource):
 
     def stream(
         self,
-        thread_id: str,
         *,
+        thread_id: str,
         assistant_id: str,
         include: builtins.list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
         | NotGiven = NOT_GIVEN,
@@ -1391,7 +1391,7 @@ class BetaThreadsRuns(SyncAPIResource):
             self._portal.call(
                 partial(
                     self._async.stream,
-                    thread_id,
+                    thread_id=thread_id,
                     assistant_id=assistant_id,
                     include=include,
                     model=model,
@@ -1421,9 +1421,9 @@ class BetaThreadsRuns(SyncAPIResource):
 
     def retrieve(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -1434,8 +1434,8 @@ class BetaThreadsRuns(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                thread_id,
                 run_id,
+                thread_id=thread_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -1446,9 +1446,9 @@ class BetaThreadsRuns(SyncAPIResource):
 
     def update(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         metadata: Metadata | None | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -1461,8 +1461,8 @@ class BetaThreadsRuns(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.update,
-                thread_id,
                 run_id,
+                thread_id=thread_id,
                 metadata=metadata,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
@@ -1475,9 +1475,9 @@ class BetaThreadsRuns(SyncAPIResource):
 
     def cancel(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -1489,8 +1489,8 @@ class BetaThreadsRuns(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.cancel,
-                thread_id,
                 run_id,
+                thread_id=thread_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,
@@ -1503,9 +1503,9 @@ class BetaThreadsRuns(SyncAPIResource):
     @overload
     def submit_tool_outputs(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -1519,9 +1519,9 @@ class BetaThreadsRuns(SyncAPIResource):
     @overload
     def submit_tool_outputs(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
         stream: Literal[True],
         extra_headers: Headers | None = None,
@@ -1535,9 +1535,9 @@ class BetaThreadsRuns(SyncAPIResource):
     @overload
     def submit_tool_outputs(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
         stream: bool,
         extra_headers: Headers | None = None,
@@ -1550,9 +1550,9 @@ class BetaThreadsRuns(SyncAPIResource):
 
     def submit_tool_outputs(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
         stream: bool | None | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -1573,8 +1573,8 @@ class BetaThreadsRuns(SyncAPIResource):
         result = self._portal.call(
             partial(
                 self._async.submit_tool_outputs,
-                thread_id,
                 run_id,
+                thread_id=thread_id,
                 tool_outputs=tool_outputs,
                 stream=stream,
                 extra_headers=extra_headers,
@@ -1591,9 +1591,9 @@ class BetaThreadsRuns(SyncAPIResource):
 
     def submit_tool_outputs_and_poll(
         self,
+        *,
         thread_id: str,
         run_id: str,
-        *,
         tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -1615,8 +1615,8 @@ class BetaThreadsRuns(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.submit_tool_outputs_and_poll,
-                thread_id,
-                run_id,
+                thread_id=thread_id,
+                run_id=run_id,
                 tool_outputs=tool_outputs,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
@@ -1630,9 +1630,9 @@ class BetaThreadsRuns(SyncAPIResource):
 
     def submit_tool_outputs_stream(
         self,
+        *,
         thread_id: str,
         run_id: str,
-        *,
         tool_outputs: builtins.list[SubmitToolOutputsRunRequestToolOutputsItem],
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -1654,8 +1654,8 @@ class BetaThreadsRuns(SyncAPIResource):
             self._portal.call(
                 partial(
                     self._async.submit_tool_outputs_stream,
-                    thread_id,
-                    run_id,
+                    thread_id=thread_id,
+                    run_id=run_id,
                     tool_outputs=tool_outputs,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
@@ -1685,9 +1685,9 @@ class BetaThreadsMessagesFiles(SyncAPIResource):
 
     def list(
         self,
-        thread_id: str,
         message_id: str,
         *,
+        thread_id: str,
         limit: int | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
@@ -1714,8 +1714,8 @@ class BetaThreadsMessagesFiles(SyncAPIResource):
         return SyncPage.first(
             self._portal,
             self._async.list(
-                thread_id,
                 message_id,
+                thread_id=thread_id,
                 limit=limit,
                 order=order,
                 after=after,
@@ -1730,10 +1730,10 @@ class BetaThreadsMessagesFiles(SyncAPIResource):
 
     def retrieve(
         self,
-        thread_id: str,
-        message_id: str,
         file_id: str,
         *,
+        thread_id: str,
+        message_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -1749,9 +1749,9 @@ class BetaThreadsMessagesFiles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                thread_id,
-                message_id,
                 file_id,
+                thread_id=thread_id,
+                message_id=message_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -1778,9 +1778,9 @@ class BetaThreadsRunsSteps(SyncAPIResource):
 
     def list(
         self,
-        thread_id: str,
         run_id: str,
         *,
+        thread_id: str,
         limit: int | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
@@ -1805,8 +1805,8 @@ class BetaThreadsRunsSteps(SyncAPIResource):
         return SyncPage.first(
             self._portal,
             self._async.list(
-                thread_id,
                 run_id,
+                thread_id=thread_id,
                 limit=limit,
                 order=order,
                 after=after,
@@ -1822,10 +1822,10 @@ class BetaThreadsRunsSteps(SyncAPIResource):
 
     def retrieve(
         self,
-        thread_id: str,
-        run_id: str,
         step_id: str,
         *,
+        thread_id: str,
+        run_id: str,
         include: builtins.list[Literal["step_details.tool_calls[*].file_search.results[*].content"]]
         | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -1842,9 +1842,9 @@ class BetaThreadsRunsSteps(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                thread_id,
-                run_id,
                 step_id,
+                thread_id=thread_id,
+                run_id=run_id,
                 include=include,
                 extra_headers=extra_headers,
                 extra_query=extra_query,

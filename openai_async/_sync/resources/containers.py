@@ -313,9 +313,9 @@ class ContainersFiles(SyncAPIResource):
 
     def retrieve(
         self,
-        container_id: str,
         file_id: str,
         *,
+        container_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -329,8 +329,8 @@ class ContainersFiles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                container_id,
                 file_id,
+                container_id=container_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -341,9 +341,9 @@ class ContainersFiles(SyncAPIResource):
 
     def delete(
         self,
-        container_id: str,
         file_id: str,
         *,
+        container_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -357,8 +357,8 @@ class ContainersFiles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                container_id,
                 file_id,
+                container_id=container_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -385,9 +385,9 @@ class ContainersFilesContent(SyncAPIResource):
 
     def retrieve(
         self,
-        container_id: str,
         file_id: str,
         *,
+        container_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -403,8 +403,8 @@ class ContainersFilesContent(SyncAPIResource):
             self._portal.call(
                 partial(
                     self._async.retrieve,
-                    container_id,
                     file_id,
+                    container_id=container_id,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
                     timeout=timeout,

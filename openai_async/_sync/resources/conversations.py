@@ -282,9 +282,9 @@ class ConversationsItems(SyncAPIResource):
 
     def retrieve(
         self,
-        conversation_id: str,
         item_id: str,
         *,
+        conversation_id: str,
         include: builtins.list[IncludeEnum] | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -301,8 +301,8 @@ class ConversationsItems(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                conversation_id,
                 item_id,
+                conversation_id=conversation_id,
                 include=include,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
@@ -314,9 +314,9 @@ class ConversationsItems(SyncAPIResource):
 
     def delete(
         self,
-        conversation_id: str,
         item_id: str,
         *,
+        conversation_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -327,8 +327,8 @@ class ConversationsItems(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                conversation_id,
                 item_id,
+                conversation_id=conversation_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,

@@ -349,9 +349,9 @@ class EvalsRuns(SyncAPIResource):
 
     def retrieve(
         self,
-        eval_id: str,
         run_id: str,
         *,
+        eval_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -362,8 +362,8 @@ class EvalsRuns(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                eval_id,
                 run_id,
+                eval_id=eval_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -374,9 +374,9 @@ class EvalsRuns(SyncAPIResource):
 
     def cancel(
         self,
-        eval_id: str,
         run_id: str,
         *,
+        eval_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -388,8 +388,8 @@ class EvalsRuns(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.cancel,
-                eval_id,
                 run_id,
+                eval_id=eval_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,
@@ -401,9 +401,9 @@ class EvalsRuns(SyncAPIResource):
 
     def delete(
         self,
-        eval_id: str,
         run_id: str,
         *,
+        eval_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -414,8 +414,8 @@ class EvalsRuns(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                eval_id,
                 run_id,
+                eval_id=eval_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -442,9 +442,9 @@ class EvalsRunsOutputItems(SyncAPIResource):
 
     def list(
         self,
-        eval_id: str,
         run_id: str,
         *,
+        eval_id: str,
         after: str | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         status: Literal["fail", "pass"] | NotGiven = NOT_GIVEN,
@@ -467,8 +467,8 @@ class EvalsRunsOutputItems(SyncAPIResource):
         return SyncPage.first(
             self._portal,
             self._async.list(
-                eval_id,
                 run_id,
+                eval_id=eval_id,
                 after=after,
                 limit=limit,
                 status=status,
@@ -483,10 +483,10 @@ class EvalsRunsOutputItems(SyncAPIResource):
 
     def retrieve(
         self,
-        eval_id: str,
-        run_id: str,
         output_item_id: str,
         *,
+        eval_id: str,
+        run_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -497,9 +497,9 @@ class EvalsRunsOutputItems(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                eval_id,
-                run_id,
                 output_item_id,
+                eval_id=eval_id,
+                run_id=run_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,

@@ -65,7 +65,7 @@ class Files(SyncAPIResource):
     _async: AsyncFiles
 
     def wait_for_processing(
-        self, file_id: str, *, poll_interval: float = 5.0, timeout: float | None = None
+        self, id: str, *, poll_interval: float = 5.0, timeout: float | None = None
     ) -> FileObject:
         """Poll a file until it is ``processed``, ``error`` or ``deleted``.
 
@@ -75,10 +75,7 @@ class Files(SyncAPIResource):
         """
         return self._portal.call(
             partial(
-                self._async.wait_for_processing,
-                file_id,
-                poll_interval=poll_interval,
-                timeout=timeout,
+                self._async.wait_for_processing, id, poll_interval=poll_interval, timeout=timeout
             )
         )
 

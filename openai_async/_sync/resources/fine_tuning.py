@@ -589,9 +589,9 @@ class FineTuningCheckpointsPermissions(SyncAPIResource):
 
     def delete(
         self,
-        fine_tuned_model_checkpoint: str,
         permission_id: str,
         *,
+        fine_tuned_model_checkpoint: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -604,8 +604,8 @@ class FineTuningCheckpointsPermissions(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                fine_tuned_model_checkpoint,
                 permission_id,
+                fine_tuned_model_checkpoint=fine_tuned_model_checkpoint,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,

@@ -353,9 +353,9 @@ class SkillsVersions(SyncAPIResource):
 
     def retrieve(
         self,
-        skill_id: str,
         version: str,
         *,
+        skill_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -366,8 +366,8 @@ class SkillsVersions(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                skill_id,
                 version,
+                skill_id=skill_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -378,9 +378,9 @@ class SkillsVersions(SyncAPIResource):
 
     def delete(
         self,
-        skill_id: str,
         version: str,
         *,
+        skill_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -391,8 +391,8 @@ class SkillsVersions(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                skill_id,
                 version,
+                skill_id=skill_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -419,9 +419,9 @@ class SkillsVersionsContent(SyncAPIResource):
 
     def retrieve(
         self,
-        skill_id: str,
         version: str,
         *,
+        skill_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -434,8 +434,8 @@ class SkillsVersionsContent(SyncAPIResource):
             self._portal.call(
                 partial(
                     self._async.retrieve,
-                    skill_id,
                     version,
+                    skill_id=skill_id,
                     extra_headers=extra_headers,
                     extra_query=extra_query,
                     timeout=timeout,

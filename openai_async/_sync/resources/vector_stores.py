@@ -346,20 +346,20 @@ class VectorStoresFileBatches(SyncAPIResource):
 
     def poll(
         self,
-        vector_store_id: str,
         batch_id: str,
         *,
+        vector_store_id: str,
         poll_interval: float = 1.0,
         timeout: float | None = None,
     ) -> VectorStoreFileBatch:
-        """Poll a file batch until it is no longer ``in_progress`` (arguments in the order
-        of :meth:`retrieve`); ``poll_interval`` and ``timeout`` as in :meth:`create_and_poll`.
+        """Poll a file batch until it is no longer ``in_progress``; ``poll_interval`` and
+        ``timeout`` as in :meth:`create_and_poll`.
         """
         return self._portal.call(
             partial(
                 self._async.poll,
-                vector_store_id,
                 batch_id,
+                vector_store_id=vector_store_id,
                 poll_interval=poll_interval,
                 timeout=timeout,
             )
@@ -494,9 +494,9 @@ class VectorStoresFileBatches(SyncAPIResource):
 
     def retrieve(
         self,
-        vector_store_id: str,
         batch_id: str,
         *,
+        vector_store_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -507,8 +507,8 @@ class VectorStoresFileBatches(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                vector_store_id,
                 batch_id,
+                vector_store_id=vector_store_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -519,9 +519,9 @@ class VectorStoresFileBatches(SyncAPIResource):
 
     def cancel(
         self,
-        vector_store_id: str,
         batch_id: str,
         *,
+        vector_store_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -533,8 +533,8 @@ class VectorStoresFileBatches(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.cancel,
-                vector_store_id,
                 batch_id,
+                vector_store_id=vector_store_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,
@@ -546,9 +546,9 @@ class VectorStoresFileBatches(SyncAPIResource):
 
     def list_files(
         self,
-        vector_store_id: str,
         batch_id: str,
         *,
+        vector_store_id: str,
         limit: int | NotGiven = NOT_GIVEN,
         order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         after: str | NotGiven = NOT_GIVEN,
@@ -572,8 +572,8 @@ class VectorStoresFileBatches(SyncAPIResource):
         return SyncPage.first(
             self._portal,
             self._async.list_files(
-                vector_store_id,
                 batch_id,
+                vector_store_id=vector_store_id,
                 limit=limit,
                 order=order,
                 after=after,
@@ -595,20 +595,20 @@ class VectorStoresFiles(SyncAPIResource):
 
     def poll(
         self,
-        vector_store_id: str,
         file_id: str,
         *,
+        vector_store_id: str,
         poll_interval: float = 1.0,
         timeout: float | None = None,
     ) -> VectorStoreFile:
-        """Poll a vector store file until it is no longer ``in_progress`` (arguments in the
-        order of :meth:`retrieve`); ``poll_interval`` and ``timeout`` as in :meth:`create_and_poll`.
+        """Poll a vector store file until it is no longer ``in_progress``;
+        ``poll_interval`` and ``timeout`` as in :meth:`create_and_poll`.
         """
         return self._portal.call(
             partial(
                 self._async.poll,
-                vector_store_id,
                 file_id,
+                vector_store_id=vector_store_id,
                 poll_interval=poll_interval,
                 timeout=timeout,
             )
@@ -616,8 +616,8 @@ class VectorStoresFiles(SyncAPIResource):
 
     def upload_and_poll(
         self,
-        vector_store_id: str,
         *,
+        vector_store_id: str,
         file: FileTypes,
         attributes: VectorStoreFileAttributes | None | NotGiven = NOT_GIVEN,
         chunking_strategy: ChunkingStrategyRequestParam | NotGiven = NOT_GIVEN,
@@ -630,7 +630,7 @@ class VectorStoresFiles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.upload_and_poll,
-                vector_store_id,
+                vector_store_id=vector_store_id,
                 file=file,
                 attributes=attributes,
                 chunking_strategy=chunking_strategy,
@@ -730,9 +730,9 @@ class VectorStoresFiles(SyncAPIResource):
 
     def create_and_poll(
         self,
-        vector_store_id: str,
-        *,
         file_id: str,
+        *,
+        vector_store_id: str,
         chunking_strategy: ChunkingStrategyRequestParam | NotGiven = NOT_GIVEN,
         attributes: VectorStoreFileAttributes | None | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -755,8 +755,8 @@ class VectorStoresFiles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.create_and_poll,
-                vector_store_id,
-                file_id=file_id,
+                file_id,
+                vector_store_id=vector_store_id,
                 chunking_strategy=chunking_strategy,
                 attributes=attributes,
                 extra_headers=extra_headers,
@@ -771,9 +771,9 @@ class VectorStoresFiles(SyncAPIResource):
 
     def retrieve(
         self,
-        vector_store_id: str,
         file_id: str,
         *,
+        vector_store_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -784,8 +784,8 @@ class VectorStoresFiles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.retrieve,
-                vector_store_id,
                 file_id,
+                vector_store_id=vector_store_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -796,9 +796,9 @@ class VectorStoresFiles(SyncAPIResource):
 
     def delete(
         self,
-        vector_store_id: str,
         file_id: str,
         *,
+        vector_store_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -809,8 +809,8 @@ class VectorStoresFiles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.delete,
-                vector_store_id,
                 file_id,
+                vector_store_id=vector_store_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -821,9 +821,9 @@ class VectorStoresFiles(SyncAPIResource):
 
     def update(
         self,
-        vector_store_id: str,
         file_id: str,
         *,
+        vector_store_id: str,
         attributes: VectorStoreFileAttributes | None,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -836,8 +836,8 @@ class VectorStoresFiles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.update,
-                vector_store_id,
                 file_id,
+                vector_store_id=vector_store_id,
                 attributes=attributes,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
@@ -850,9 +850,9 @@ class VectorStoresFiles(SyncAPIResource):
 
     def content(
         self,
-        vector_store_id: str,
         file_id: str,
         *,
+        vector_store_id: str,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -863,8 +863,8 @@ class VectorStoresFiles(SyncAPIResource):
         return self._portal.call(
             partial(
                 self._async.content,
-                vector_store_id,
                 file_id,
+                vector_store_id=vector_store_id,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
