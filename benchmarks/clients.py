@@ -33,6 +33,7 @@ SCENARIOS: dict[str, tuple[str, int, int, int]] = {
     "c_one_stream": ("stream", 1, 1, 20000),
     "d_many_streams": ("stream", 200, 200, 200),
     "e_sync_chat": ("sync_chat", 500, 1, 0),
+    "f_raw_chat": ("raw_chat", 2000, 64, 0),
 }
 
 
@@ -83,6 +84,14 @@ async def run_openai_async(kind: str, count: int, conc: int, chunks: int, base: 
             assert r.choices[0].message.content
             return 1
 
+        async def raw_chat() -> int:
+            raw = await client.chat.completions.with_raw_response.create(
+                model=MODEL,
+                messages=MESSAGES,  # type: ignore[arg-type]
+            )
+            assert raw.headers.get("content-type") and raw.parse().choices[0].message.content
+            return 1
+
         async def embed(fmt: Any) -> int:
             r = await client.embeddings.create(model="e", input=INPUTS, encoding_format=fmt)
             assert len(r.data[15].embedding) == 1536
@@ -103,6 +112,7 @@ async def run_openai_async(kind: str, count: int, conc: int, chunks: int, base: 
 
         fns = {
             "chat": chat,
+            "raw_chat": raw_chat,
             "embed_float": lambda: embed("float"),
             "embed_base64": lambda: embed("base64"),
             "stream": stream,
@@ -141,6 +151,14 @@ async def run_openai(
             assert r.choices[0].message.content
             return 1
 
+        async def raw_chat() -> int:
+            raw = await client.chat.completions.with_raw_response.create(
+                model=MODEL,
+                messages=MESSAGES,  # type: ignore[arg-type]
+            )
+            assert raw.headers.get("content-type") and raw.parse().choices[0].message.content
+            return 1
+
         async def embed(fmt: Any) -> int:
             # Left out, the official SDK asks for base64 and decodes it to floats itself.
             r = await client.embeddings.create(model="e", input=INPUTS, encoding_format=fmt)
@@ -162,6 +180,7 @@ async def run_openai(
 
         fns = {
             "chat": chat,
+            "raw_chat": raw_chat,
             "embed_float": lambda: embed("float"),
             "embed_base64": lambda: embed(openai.NOT_GIVEN),
             "stream": stream,
@@ -237,6 +256,7 @@ async def run_floor(kind: str, count: int, conc: int, chunks: int, base: str) ->
 
         fns = {
             "chat": chat,
+            "raw_chat": chat,  # the floor has no wrapper: the same request
             "embed_float": embed_float,
             "embed_base64": embed_base64,
             "stream": stream,

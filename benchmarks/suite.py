@@ -37,6 +37,7 @@ SCENARIOS = {
     "c_one_stream": "(c) one stream of 20,000 chunks (chunks/s)",
     "d_many_streams": "(d) 200 streams x 200 chunks (chunks/s)",
     "e_sync_chat": "(e) 500 sequential sync chats (req/s)",
+    "f_raw_chat": "(f) (a) through with_raw_response (req/s)",
 }
 ALL_CLIENTS = ("openai_async", "openai", "openai_aiohttp", "floor")
 IMPORTS = {

@@ -72,7 +72,6 @@ class _Capture:
     )
 
     def __init__(self, *, streaming: bool) -> None:
-        loop = asyncio.get_running_loop()
         self.streaming = streaming
         self.started = time.monotonic()
         self.elapsed: float | None = None
@@ -80,9 +79,10 @@ class _Capture:
         self.request: PreparedRequest | None = None
         self.retries_taken = 0
         self.body: bytes | None = None
-        # Streaming mode: set when the headers are in; resolved by parse(), cancelled by close().
-        self.ready: asyncio.Future[None] = loop.create_future()
-        self.proceed: asyncio.Future[None] = loop.create_future()
+        if streaming:  # set when the headers are in; resolved by parse(), cancelled by close()
+            loop = asyncio.get_running_loop()
+            self.ready: asyncio.Future[None] = loop.create_future()
+            self.proceed: asyncio.Future[None] = loop.create_future()
 
     async def take(
         self,
