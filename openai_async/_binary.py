@@ -15,7 +15,16 @@ from ._response import ResponseInfo
 if TYPE_CHECKING:
     from ._transport import RawResponse
 
-__all__ = ["BinaryResponse", "LineSplitter", "Rechunker", "TextDecoder", "charset_of"]
+__all__ = [
+    "AsyncChunks",
+    "BinaryResponse",
+    "LineSplitter",
+    "Rechunker",
+    "Step",
+    "TextDecoder",
+    "charset_of",
+    "run_steps",
+]
 
 _T = TypeVar("_T")
 
@@ -188,7 +197,8 @@ class BinaryResponse:
         charset = self.charset_encoding
         if charset is not None:
             with contextlib.suppress(LookupError):
-                return codecs.lookup(charset).name
+                codecs.lookup(charset)
+                return charset
         return "utf-8"
 
     # -- the body held in memory (after aread) --

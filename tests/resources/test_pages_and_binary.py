@@ -228,7 +228,7 @@ async def test_text_uses_the_charset_of_the_response(client: AsyncClient, server
         ),
     )
     resp = await client.files.content("f1")
-    assert resp.charset_encoding == "ISO-8859-1" and resp.encoding == "iso8859-1"
+    assert resp.charset_encoding == "ISO-8859-1" and resp.encoding == "ISO-8859-1"
     assert [line async for line in resp.aiter_lines()] == ["café", "naïve", "end"]
     resp = await client.files.content("f1")
     assert [line async for line in await resp.aiter_lines()] == ["café", "naïve", "end"]

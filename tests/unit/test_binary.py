@@ -142,6 +142,6 @@ def test_encoding_falls_back_to_utf8() -> None:
         )
         return BinaryResponse(body)  # type: ignore[arg-type]
 
-    assert response("text/plain; charset=latin-1").encoding == "iso8859-1"
+    assert response("text/plain; charset=latin-1").encoding == "latin-1"
     assert response("text/plain; charset=no-such-codec").encoding == "utf-8"
     assert response("audio/mpeg").encoding == "utf-8"
