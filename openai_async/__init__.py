@@ -13,6 +13,7 @@ from ._exceptions import (
     APIStreamError,
     APITimeoutError,
     AuthenticationError,
+    AwaitRequiredError,
     BadRequestError,
     BatchJobError,
     BatchTimeoutError,
@@ -37,7 +38,7 @@ from ._exceptions import (
 )
 from ._models import BaseModel, UnknownVariant
 from ._options import RetryPolicy, Timeout
-from ._pagination import AsyncPage, AsyncPaginator
+from ._pagination import AsyncPage, AsyncPaginator, PageInfo
 from ._raw import (
     APIResponse,
     AsyncAPIResponse,
@@ -126,6 +127,7 @@ __all__ = [
     "AsyncResponseStream",
     "AsyncStream",
     "AuthenticationError",
+    "AwaitRequiredError",
     "AzureClient",
     "BadRequestError",
     "BaseModel",
@@ -148,6 +150,7 @@ __all__ = [
     "NotFoundError",
     "NotGiven",
     "OpenAIError",
+    "PageInfo",
     "ParsedChatCompletion",
     "ParsedResponse",
     "PermissionDeniedError",

@@ -28,7 +28,7 @@ from ._exceptions import (
 from ._files import Form, build_form
 from ._models import BaseModel
 from ._options import DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT, RetryPolicy, Timeout
-from ._raw import active_capture
+from ._raw import active_capture, binary_result
 from ._request import (
     PreparedRequest,
     build_url,
@@ -562,8 +562,6 @@ class AsyncClient:
         files: Sequence[str] | None = None,
     ) -> BinaryResponse:
         """Send a request whose response is not JSON; its body is read as it arrives."""
-        from ._binary import BinaryResponse
-
         client, extra_headers, extra_query = self._for_call(options, extra_headers, extra_query)
         headers = merge_headers({"Accept": "*/*"}, extra_headers)
         response, _ = await client._send(
@@ -579,7 +577,7 @@ class AsyncClient:
             stream=True,
             files=files,
         )
-        return BinaryResponse(response)
+        return await binary_result(response)
 
     def _for_call(
         self, options: RequestOptions | None, headers: Headers | None, query: Query | None

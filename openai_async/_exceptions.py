@@ -6,6 +6,7 @@
     ├── ConfigurationError (ValueError) bad client settings (no API key, bad timeout)
     ├── InvalidRequestError (ValueError) arguments that cannot be sent (body not encodable)
     ├── SyncInAsyncContextError (RuntimeError) sync facade called from a running event loop
+    ├── AwaitRequiredError (TypeError)  sync use of an async result that must be awaited first
     ├── EmbeddingJobError               inputs of an embedding job that failed for good
     ├── LengthFinishReasonError         a parse was asked for but the output hit its token limit
     ├── BatchJobError                   a Batch API job that failed (ids kept for resume)
@@ -52,6 +53,7 @@ __all__ = [
     "APIStreamError",
     "APITimeoutError",
     "AuthenticationError",
+    "AwaitRequiredError",
     "BadRequestError",
     "BatchJobError",
     "BatchTimeoutError",
@@ -90,6 +92,11 @@ class InvalidRequestError(OpenAIError, ValueError):
 
 class SyncInAsyncContextError(OpenAIError, RuntimeError):
     """A method of the sync :class:`Client` was called from a thread running an event loop."""
+
+
+class AwaitRequiredError(OpenAIError, TypeError):
+    """A sync operation on an async result that needs ``await`` first: ``for`` over an
+    ``AsyncPage`` (``async for``), ``.content`` of a ``BinaryResponse`` not yet read."""
 
 
 class EmbeddingJobError(OpenAIError):

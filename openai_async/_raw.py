@@ -157,6 +157,16 @@ class HTTPRequest:
         return f"<HTTPRequest {self.method} {self.url.split('?', 1)[0]}>"
 
 
+async def binary_result(response: RawResponse) -> BinaryResponse:
+    """A file content's result; read now when it is a raw response's (as the official
+    SDK's raw responses are), so ``content`` and ``text`` work on it."""
+    binary = BinaryResponse(response)
+    capture = _CAPTURE.get()
+    if capture is not None and capture.response is response and not capture.streaming:
+        capture.body = await binary.aread()
+    return binary
+
+
 # --- the response objects -------------------------------------------------------------
 
 
@@ -354,80 +364,45 @@ class AsyncAPIResponse(_ResponseBase, Generic[R]):
         if self._capture.body is None:
             if self._task.done() and not self._task.cancelled():
                 self._task.result()  # a failed parse: raise its error
-            self._capture.body = await self._body().read()
+            self._capture.body = await self._body().aread()
         return self._capture.body
 
     async def text(self) -> str:
-        return (await self.read()).decode(self._charset(), "replace")
+        await self.read()
+        return self._body().text
 
     async def json(self) -> Any:
         return _parse_body(await self.read(), Any, self._response.info)
 
-    def _charset(self) -> str:
-        content_type = self._response.info.headers.get("Content-Type", "")
-        for part in content_type.split(";")[1:]:
-            key, _, value = part.strip().partition("=")
-            if key.lower() == "charset" and value:
-                return value.strip('"')
-        return "utf-8"
-
     def _body(self) -> BinaryResponse:
-        if self._task.done() or self._capture.proceed.done():
-            raise InvalidRequestError("the body was parsed already; use parse()'s result")
+        """The body as a :class:`BinaryResponse` (from memory once read)."""
         if self._binary is None:
+            if self._capture.body is None and (self._task.done() or self._capture.proceed.done()):
+                raise InvalidRequestError("the body was parsed already; use parse()'s result")
             self._binary = BinaryResponse(self._response)
+            if self._capture.body is not None:
+                self._binary._content = self._capture.body
         return self._binary
 
-    async def iter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+    def iter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
         """The body in pieces as they arrive (exactly ``chunk_size`` bytes each but the
         last, when given)."""
-        if self._capture.body is not None:
-            for chunk in _rechunk([self._capture.body], chunk_size):
-                yield chunk
-            return
-        pending = b""
-        async for piece in self._body().iter_bytes():
-            if chunk_size is None:
-                yield piece
-                continue
-            pending += piece
-            while len(pending) >= chunk_size:
-                yield pending[:chunk_size]
-                pending = pending[chunk_size:]
-        if pending:
-            yield pending
+        return self._body().iter_bytes(chunk_size)
 
-    async def iter_text(self, chunk_size: int | None = None) -> AsyncIterator[str]:
+    def iter_text(self, chunk_size: int | None = None) -> AsyncIterator[str]:
         """The body decoded as it arrives (a character split across pieces stays whole)."""
-        import codecs
+        return self._body().iter_text(chunk_size)
 
-        decoder = codecs.getincrementaldecoder(self._charset())("replace")
-        async for chunk in self.iter_bytes(chunk_size):
-            if text := decoder.decode(chunk):
-                yield text
-        if tail := decoder.decode(b"", final=True):
-            yield tail
-
-    async def iter_lines(self) -> AsyncIterator[str]:
+    def iter_lines(self) -> AsyncIterator[str]:
         """The body's lines as they arrive (split at ``\\n``, ``\\r\\n`` or ``\\r``)."""
-        pending = ""
-        async for text in self.iter_text():
-            pending += text
-            lines = pending.splitlines(keepends=True)
-            pending = lines.pop() if lines and not lines[-1].endswith(("\n", "\r")) else ""
-            if pending == "" and lines and lines[-1].endswith("\r"):
-                pending, lines = lines[-1], lines[:-1]  # may be the first half of \r\n
-            for line in lines:
-                yield line.rstrip("\r\n")
-        if pending:
-            yield pending.rstrip("\r\n")
+        return self._body().iter_lines()
 
-    async def stream_to_file(self, path: str | os.PathLike[str]) -> int:
+    async def stream_to_file(
+        self, path: str | os.PathLike[str], *, chunk_size: int | None = None
+    ) -> int:
         """Write the body to ``path`` as it arrives (atomically: a ``.part`` file is renamed
         once complete); returns the bytes written."""
-        if self._capture.body is not None:
-            raise InvalidRequestError("the body was read already; write read()'s bytes instead")
-        return await self._body().write_to(path)
+        return await self._body().write_to(path, chunk_size=chunk_size)
 
     async def close(self) -> None:
         """Release the connection (closing it when the body was not read to the end), also
@@ -444,16 +419,6 @@ class AsyncAPIResponse(_ResponseBase, Generic[R]):
             await self._binary.aclose()
         if self._capture.body is None:
             self._response.close()
-
-
-def _rechunk(pieces: list[bytes], size: int | None) -> Iterator[bytes]:
-    data = b"".join(pieces)
-    if size is None:
-        if data:
-            yield data
-        return
-    for start in range(0, len(data), size):
-        yield data[start : start + size]
 
 
 class AsyncResponseContextManager(Generic[R]):

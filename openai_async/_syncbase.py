@@ -10,13 +10,13 @@ import asyncio
 import contextlib
 import threading
 import weakref
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Iterator
 from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from ._exceptions import SyncInAsyncContextError
-from ._pagination import AsyncPage, AsyncPaginator
+from ._pagination import AsyncPage, AsyncPaginator, PageFields, PageInfo
 from ._streaming import AsyncStream
 
 if TYPE_CHECKING:
@@ -337,12 +337,17 @@ class ResultIterator(_PortalIterator[_T]):
             self._portal.run_now(iterator.close_now)
 
 
-class SyncPage(Generic[_T]):
-    """One page of a list; iterating it walks every item of every page."""
+class SyncPage(PageFields, Generic[_T]):
+    """One page of a list: ``data``, the other fields the API sent, and the way on.
+
+    ``for item in page`` walks every item of this page and of every page after it;
+    ``page.data`` holds this page's items only.
+    """
 
     def __init__(self, portal: Portal, page: AsyncPage[_T]) -> None:
         self._portal = portal
         self._page = page
+        self.raw = page.raw
 
     @classmethod
     def first(cls, portal: Portal, paginator: AsyncPaginator[_T]) -> SyncPage[_T]:
@@ -361,19 +366,28 @@ class SyncPage(Generic[_T]):
     def response_info(self) -> ResponseInfo | None:
         return self._page.response_info
 
+    def next_page_info(self) -> PageInfo | None:
+        """The cursor the next page's request would send; ``None`` when the list has none."""
+        return self._page.next_page_info()
+
     def has_next_page(self) -> bool:
         return self._page.has_next_page()
 
     def get_next_page(self) -> SyncPage[_T]:
         return SyncPage(self._portal, self._portal.call(self._page.get_next_page))
 
-    def __iter__(self) -> Iterator[_T]:
-        page: SyncPage[_T] = self
+    def iter_pages(self) -> Iterator[SyncPage[_T]]:
+        """This page, then each following one as it is fetched."""
+        page = self
         while True:
-            yield from page.data
+            yield page
             if not page.has_next_page():
                 return
             page = page.get_next_page()
+
+    def __iter__(self) -> Iterator[_T]:
+        for page in self.iter_pages():
+            yield from page.data
 
     def __len__(self) -> int:
         return len(self._page.data)
@@ -383,8 +397,9 @@ class SyncPage(Generic[_T]):
 
 
 class SyncBinaryResponse:
-    """A non-JSON response body, read as it arrives: ``for chunk in resp.iter_bytes()``,
-    ``resp.read()`` or ``resp.write_to(path)`` (only ``read`` holds all of it in memory)."""
+    """A non-JSON response body, read only when asked: ``resp.content`` / ``resp.read()``
+    (held in memory, then ``text`` and ``json()``), ``for chunk in resp.iter_bytes()``,
+    ``iter_text()``, ``iter_lines()``, or ``resp.write_to_file(path)`` (as it arrives)."""
 
     def __init__(self, portal: Portal, response: BinaryResponse) -> None:
         self._portal = portal
@@ -395,26 +410,79 @@ class SyncBinaryResponse:
         return self._response.response_info
 
     @property
+    def response(self) -> ResponseInfo:
+        """Same as :attr:`response_info`: the official SDK's name."""
+        return self._response.response_info
+
+    @property
     def content_type(self) -> str | None:
         return self._response.content_type
 
-    def iter_bytes(self) -> Iterator[bytes]:
-        """The body in pieces as they arrive; leaving the loop early closes the connection."""
-        self._response._start()
-        try:
-            while chunk := self._portal.call(self._response._next_chunk):
-                yield chunk
-        finally:
-            self.close()
+    @property
+    def charset_encoding(self) -> str | None:
+        return self._response.charset_encoding
+
+    @property
+    def encoding(self) -> str:
+        return self._response.encoding
+
+    @property
+    def content(self) -> bytes:
+        """The whole body (read on first use, then kept)."""
+        return self.read()
+
+    @property
+    def text(self) -> str:
+        """:attr:`content` decoded with :attr:`encoding`."""
+        self.read()
+        return self._response.text
+
+    def json(self, **kwargs: Any) -> Any:
+        """:attr:`content` decoded as JSON."""
+        self.read()
+        return self._response.json(**kwargs)
 
     def read(self) -> bytes:
-        """The whole body."""
-        return b"".join(self.iter_bytes())
+        """The whole body (read once, then kept in memory)."""
+        return self._portal.call(self._response.aread)
 
-    def write_to(self, path: str | os.PathLike[str]) -> int:
+    def _iterate(self, source: AsyncGenerator[_T, None]) -> Iterator[_T]:
+        """``source`` step by step on the portal; leaving the loop early closes it."""
+        try:
+            while True:
+                try:
+                    yield self._portal.call(source.__anext__)
+                except StopAsyncIteration:
+                    return
+        finally:
+            self._portal.call(source.aclose)
+
+    def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        """The body as it arrives; with ``chunk_size``, in chunks of exactly that many bytes."""
+        return self._iterate(self._response.iter_bytes(chunk_size))
+
+    def iter_text(self, chunk_size: int | None = None) -> Iterator[str]:
+        """The body decoded with :attr:`encoding` as it arrives (``chunk_size`` in characters)."""
+        return self._iterate(self._response.iter_text(chunk_size))
+
+    def iter_lines(self) -> Iterator[str]:
+        """The decoded body line by line (split at ``\\n``, ``\\r\\n``, ``\\r``)."""
+        return self._iterate(self._response.iter_lines())
+
+    def write_to(self, path: str | os.PathLike[str], *, chunk_size: int | None = None) -> int:
         """Write the body to ``path`` as it arrives (complete, or not at all under that
         name); returns the number of bytes written. One portal hop, not one per chunk."""
-        return self._portal.call(self._response.write_to, path)
+        return self._portal.call(lambda: self._response.write_to(path, chunk_size=chunk_size))
+
+    def write_to_file(self, file: str | os.PathLike[str]) -> None:
+        """:meth:`write_to` under the official SDK's name."""
+        self.write_to(file)
+
+    def stream_to_file(
+        self, file: str | os.PathLike[str], *, chunk_size: int | None = None
+    ) -> None:
+        """:meth:`write_to` under the official SDK's name."""
+        self.write_to(file, chunk_size=chunk_size)
 
     def close(self) -> None:
         """Release the connection."""

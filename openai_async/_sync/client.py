@@ -39,7 +39,7 @@ from .._exceptions import (
 from .._files import Form, build_form
 from .._models import BaseModel
 from .._options import DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT, RetryPolicy, Timeout
-from .._raw import active_capture
+from .._raw import active_capture, binary_result
 from .._request import (
     PreparedRequest,
     build_url,

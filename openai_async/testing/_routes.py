@@ -14,14 +14,15 @@ from aiohttp import web
 if TYPE_CHECKING:
     from ._server import RecordedRequest
 
-__all__ = ["Handler", "Scripted", "answer"]
+__all__ = ["Handler", "Scripted", "abort_connection", "answer"]
 
 
 @attrs.frozen(kw_only=True)
 class Scripted:
     """The answer of a scripted route: ``json``, or ``body`` bytes (sent in pieces of
-    ``chunk_size``), or ``events`` as ``(event name or None, data)`` pairs, each written
-    after ``event_delay`` seconds (so a client can act mid-stream)."""
+    ``chunk_size``, the connection dropped after ``drop_after`` pieces if given), or
+    ``events`` as ``(event name or None, data)`` pairs, each written after
+    ``event_delay`` seconds (so a client can act mid-stream)."""
 
     status: int = 200
     json: Any = None
@@ -31,6 +32,20 @@ class Scripted:
     headers: Mapping[str, str] = attrs.field(factory=dict)
     chunk_size: int = 65536
     event_delay: float = 0.0
+    drop_after: int | None = None
+
+
+async def abort_connection(request: web.Request) -> None:
+    """Close the connection abruptly (no HTTP-level end of body)."""
+    transport = request.transport
+    if transport is None:
+        return
+    # abort() discards the write buffer: let the events already written reach the socket.
+    for _ in range(200):
+        if transport.get_write_buffer_size() == 0:
+            break
+        await asyncio.sleep(0.005)
+    transport.abort()
 
 
 #: What ``LocalServer.add_route`` takes: the recorded request in, the answer out.
@@ -58,7 +73,10 @@ async def answer(
         response.content_type = reply.content_type or "application/octet-stream"
         response.content_length = len(reply.body)
         await response.prepare(request)
-        for start in range(0, len(reply.body), reply.chunk_size):
+        for piece, start in enumerate(range(0, len(reply.body), reply.chunk_size)):
+            if piece == reply.drop_after:
+                await abort_connection(request)
+                return response
             await response.write(reply.body[start : start + reply.chunk_size])
         await response.write_eof()
         return response

@@ -32,7 +32,7 @@ from ._files_batches import BatchApi
 from ._legacy import LegacyRoutes
 from ._ratelimit import RateLimiter, request_tokens
 from ._responses import LocalResponse, default_response_text, error_event
-from ._routes import Handler, answer
+from ._routes import Handler, abort_connection, answer
 
 DEFAULT_MODELS = ("gpt-4o-mini", "gpt-4o", "gpt-3.5-turbo-instruct", "text-embedding-3-small")
 DEFAULT_RATE_LIMIT_HEADERS = {
@@ -225,19 +225,6 @@ def _json(ex: _Exchange, payload: Any, status: int = 200) -> web.Response:
         content_type="application/json",
         headers=ex.headers,
     )
-
-
-async def _abort(request: web.Request) -> None:
-    """Close the connection abruptly (no HTTP-level end of body)."""
-    transport = request.transport
-    if transport is None:
-        return
-    # abort() discards the write buffer: let the events already written reach the socket.
-    for _ in range(200):
-        if transport.get_write_buffer_size() == 0:
-            break
-        await asyncio.sleep(0.005)
-    transport.abort()
 
 
 async def _stall(response: web.StreamResponse, fault: Fault) -> None:
@@ -481,7 +468,7 @@ class LocalServer:
             elif ex.stream:
                 ex.fault = fault
             elif fault.kind == "drop":
-                await _abort(request)
+                await abort_connection(request)
                 return web.Response()
             elif fault.kind == "malformed":
                 return web.Response(
@@ -852,7 +839,7 @@ class LocalServer:
             data = events[i] if i < len(events) else None
             if fault is not None and i == fault.after_events:
                 if fault.kind == "drop":
-                    await _abort(ex.request)
+                    await abort_connection(ex.request)
                     return response
                 if fault.kind == "truncate":
                     break

@@ -77,9 +77,9 @@ def _after_pages(request: RecordedRequest) -> Scripted:
 async def test_list_pages_by_after_and_last_id(client: AsyncClient, server: LocalServer):
     server.add_route("GET", "/files", _after_pages)
     first = await client.files.list(limit=2, purpose="assistants")
-    assert [f.id for f in first] == ["file_1", "file_2"] and first.has_next_page()
+    assert [f.id for f in first.data] == ["file_1", "file_2"] and first.has_next_page()
     second = await first.get_next_page()
-    assert [f.id for f in second] == ["file_3"] and not second.has_next_page()
+    assert [f.id for f in second.data] == ["file_3"] and not second.has_next_page()
     assert [f.id async for f in client.files.list(limit=2)] == ["file_1", "file_2", "file_3"]
     assert server.requests[1].query == {"limit": "2", "purpose": "assistants", "after": "file_2"}
 

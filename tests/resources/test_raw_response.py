@@ -114,8 +114,9 @@ async def test_raw_response_through_a_parent_namespace_and_for_binary_results(cl
     server.add_route("GET", "/files/file_1/content", lambda r: Scripted(body=b"a,b\n1,2\n"))
     raw = await client.with_options(max_retries=0).files.with_raw_response.content("file_1")
     assert raw.status_code == 200
+    assert raw.content == b"a,b\n1,2\n"  # read with the call, as raw responses are
     binary = raw.parse()
-    assert await binary.read() == b"a,b\n1,2\n"
+    assert binary.content == await binary.read() == b"a,b\n1,2\n"
     nested = await client.chat.with_raw_response.completions.create(model="m", messages=MESSAGES)
     assert nested.parse().choices[0].message.content == ECHO
 
