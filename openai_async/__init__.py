@@ -19,12 +19,15 @@ from ._exceptions import (
     ConfigurationError,
     ConflictError,
     ContentFilterError,
+    ContentFilterFinishReasonError,
     EmbeddingJobError,
     IncompleteStreamError,
     InternalServerError,
     InvalidRequestError,
+    InvalidWebhookSignatureError,
     LengthFinishReasonError,
     NotFoundError,
+    OAuthError,
     OpenAIError,
     PermissionDeniedError,
     PollTimeoutError,
@@ -34,18 +37,26 @@ from ._exceptions import (
     ResponseNotCompletedError,
     SyncInAsyncContextError,
     UnprocessableEntityError,
+    WebSocketConnectionClosedError,
+    WebSocketQueueFullError,
 )
 from ._models import BaseModel, UnknownVariant
 from ._options import RetryPolicy, Timeout
 from ._pagination import AsyncPage, AsyncPaginator
 from ._request_options import RequestOptions
-from ._response import RateLimitInfo, ResponseInfo
+from ._response import ErrorResponse, RateLimitInfo, RequestInfo, ResponseInfo
 from ._streaming import AsyncStream
 from ._sync.azure import AzureClient
 from ._sync.client import Client
 from ._syncbase import Stream, SyncBinaryResponse, SyncPage
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
+
+# The official SDK's names for the four clients.
+OpenAI = Client
+AsyncOpenAI = AsyncClient
+AzureOpenAI = AzureClient
+AsyncAzureOpenAI = AsyncAzureClient
 
 if typing.TYPE_CHECKING:
     from .lib.assistant_stream import (
@@ -109,14 +120,17 @@ __all__ = [
     "AssistantStreamAccumulator",
     "AsyncAssistantStream",
     "AsyncAzureClient",
+    "AsyncAzureOpenAI",
     "AsyncChatCompletionStream",
     "AsyncClient",
+    "AsyncOpenAI",
     "AsyncPage",
     "AsyncPaginator",
     "AsyncResponseStream",
     "AsyncStream",
     "AuthenticationError",
     "AzureClient",
+    "AzureOpenAI",
     "BadRequestError",
     "BaseModel",
     "BatchJobError",
@@ -128,15 +142,20 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "ContentFilterError",
+    "ContentFilterFinishReasonError",
     "EmbeddingJobError",
+    "ErrorResponse",
     "FunctionTool",
     "IncompleteStreamError",
     "InternalServerError",
     "InvalidRequestError",
+    "InvalidWebhookSignatureError",
     "LengthFinishReasonError",
     "MessageTextDeltaEvent",
     "NotFoundError",
     "NotGiven",
+    "OAuthError",
+    "OpenAI",
     "OpenAIError",
     "ParsedChatCompletion",
     "ParsedResponse",
@@ -144,6 +163,7 @@ __all__ = [
     "PollTimeoutError",
     "RateLimitError",
     "RateLimitInfo",
+    "RequestInfo",
     "RequestOptions",
     "ResponseAccumulator",
     "ResponseFailedError",
@@ -160,6 +180,8 @@ __all__ = [
     "Timeout",
     "UnknownVariant",
     "UnprocessableEntityError",
+    "WebSocketConnectionClosedError",
+    "WebSocketQueueFullError",
     "__version__",
     "function_tool",
     "json_schema",
