@@ -23,7 +23,7 @@
         │   ├── BadRequestError             400
         │   │   └── ContentFilterError          a content filter blocked the request (Azure)
         │   ├── AuthenticationError         401
-        │   │   └── OAuthError                  an OAuth token exchange was refused
+        │   │   └── OAuthError                  an OAuth token exchange was refused (none yet)
         │   ├── PermissionDeniedError       403
         │   ├── NotFoundError               404
         │   ├── ConflictError               409
@@ -365,7 +365,10 @@ class AuthenticationError(APIStatusError):
 
 
 class OAuthError(AuthenticationError):
-    """An OAuth token exchange was refused; ``error`` is its ``error`` code."""
+    """An OAuth token exchange was refused; ``error`` is its ``error`` code.
+
+    No call of this SDK exchanges tokens yet: the class exists so that ``except``
+    clauses written for the official SDK resolve."""
 
     @property
     def error(self) -> str | None:
