@@ -20,12 +20,15 @@ from ._exceptions import (
     ConfigurationError,
     ConflictError,
     ContentFilterError,
+    ContentFilterFinishReasonError,
     EmbeddingJobError,
     IncompleteStreamError,
     InternalServerError,
     InvalidRequestError,
+    InvalidWebhookSignatureError,
     LengthFinishReasonError,
     NotFoundError,
+    OAuthError,
     OpenAIError,
     PermissionDeniedError,
     PollTimeoutError,
@@ -35,6 +38,8 @@ from ._exceptions import (
     ResponseNotCompletedError,
     SyncInAsyncContextError,
     UnprocessableEntityError,
+    WebSocketConnectionClosedError,
+    WebSocketQueueFullError,
 )
 from ._models import BaseModel, UnknownVariant
 from ._options import RetryPolicy, Timeout
@@ -47,13 +52,19 @@ from ._raw import (
     ResponseContextManager,
 )
 from ._request_options import RequestOptions
-from ._response import RateLimitInfo, ResponseInfo
+from ._response import HTTPResponse, RateLimitInfo, RequestInfo, ResponseInfo
 from ._streaming import AsyncStream
 from ._sync.azure import AzureClient
 from ._sync.client import Client
 from ._syncbase import Stream, SyncBinaryResponse, SyncPage
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
+
+# The official SDK's names for the four clients.
+OpenAI = Client
+AsyncOpenAI = AsyncClient
+AzureOpenAI = AzureClient
+AsyncAzureOpenAI = AsyncAzureClient
 
 if typing.TYPE_CHECKING:
     from .lib.assistant_stream import (
@@ -119,8 +130,10 @@ __all__ = [
     "AsyncAPIResponse",
     "AsyncAssistantStream",
     "AsyncAzureClient",
+    "AsyncAzureOpenAI",
     "AsyncChatCompletionStream",
     "AsyncClient",
+    "AsyncOpenAI",
     "AsyncPage",
     "AsyncPaginator",
     "AsyncResponseContextManager",
@@ -129,6 +142,7 @@ __all__ = [
     "AuthenticationError",
     "AwaitRequiredError",
     "AzureClient",
+    "AzureOpenAI",
     "BadRequestError",
     "BaseModel",
     "BatchJobError",
@@ -140,15 +154,20 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "ContentFilterError",
+    "ContentFilterFinishReasonError",
     "EmbeddingJobError",
     "FunctionTool",
+    "HTTPResponse",
     "IncompleteStreamError",
     "InternalServerError",
     "InvalidRequestError",
+    "InvalidWebhookSignatureError",
     "LengthFinishReasonError",
     "MessageTextDeltaEvent",
     "NotFoundError",
     "NotGiven",
+    "OAuthError",
+    "OpenAI",
     "OpenAIError",
     "PageInfo",
     "ParsedChatCompletion",
@@ -158,6 +177,7 @@ __all__ = [
     "RateLimitError",
     "RateLimitInfo",
     "RawAPIResponse",
+    "RequestInfo",
     "RequestOptions",
     "ResponseAccumulator",
     "ResponseContextManager",
@@ -175,6 +195,8 @@ __all__ = [
     "Timeout",
     "UnknownVariant",
     "UnprocessableEntityError",
+    "WebSocketConnectionClosedError",
+    "WebSocketQueueFullError",
     "__version__",
     "function_tool",
     "json_schema",

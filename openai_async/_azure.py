@@ -13,9 +13,9 @@ import os
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Union
 
-from ._client import DEFAULT_MAX_RETRIES, ApiKey, AsyncClient
+from ._client import DEFAULT_MAX_RETRIES, ApiKey, AsyncClient, _merged, _refuse_unsupported
 from ._exceptions import ConfigurationError, InvalidRequestError
-from ._options import DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT, RetryPolicy, Timeout
+from ._options import DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT, RetryPolicy, TimeoutTypes
 from ._request import path_param
 from ._types import NOT_GIVEN, NotGiven
 
@@ -117,13 +117,16 @@ class AsyncAzureClient(AsyncClient):
         api_version: str | None = None,
         azure_deployment: str | None = None,
         api_key: ApiKey | None = None,
+        admin_api_key: str | None = None,
         azure_ad_token: str | None = None,
         azure_ad_token_provider: AzureADTokenProvider | None = None,
         deployment_for: Callable[[str], str] | None = None,
         base_url: str | None = None,
         organization: str | None = None,
         project: str | None = None,
-        timeout: float | Timeout | None = DEFAULT_TIMEOUT,
+        webhook_secret: str | None = None,
+        websocket_base_url: str | None = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY,
         default_headers: Mapping[str, str] | None = None,
@@ -134,7 +137,10 @@ class AsyncAzureClient(AsyncClient):
         max_connections: int | None = 100,
         max_connections_per_host: int | None = None,
         session: aiohttp.ClientSession | None = None,
+        http_client: object = None,
+        _strict_response_validation: bool = False,
     ) -> None:
+        _refuse_unsupported(http_client, strict_response_validation=_strict_response_validation)
         credential = _credential(api_key, azure_ad_token, azure_ad_token_provider)
         if credential is None:
             credential = os.environ.get("AZURE_OPENAI_API_KEY") or None
@@ -168,9 +174,12 @@ class AsyncAzureClient(AsyncClient):
             raise ConfigurationError("deployment_for must be a callable mapping a model name")
         super().__init__(
             api_key=credential,
+            admin_api_key=admin_api_key,
             organization=organization,
             project=project,
+            webhook_secret=webhook_secret,
             base_url=base_url,
+            websocket_base_url=websocket_base_url,
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
@@ -200,21 +209,29 @@ class AsyncAzureClient(AsyncClient):
         api_version: str | NotGiven = NOT_GIVEN,
         azure_deployment: str | None | NotGiven = NOT_GIVEN,
         deployment_for: Callable[[str], str] | None | NotGiven = NOT_GIVEN,
+        admin_api_key: str | None | NotGiven = NOT_GIVEN,
         organization: str | None | NotGiven = NOT_GIVEN,
         project: str | None | NotGiven = NOT_GIVEN,
+        webhook_secret: str | None | NotGiven = NOT_GIVEN,
         base_url: str | NotGiven = NOT_GIVEN,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        websocket_base_url: str | None | NotGiven = NOT_GIVEN,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
-        default_query: Mapping[str, object] | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        set_default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        default_query: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
+        set_default_query: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
+        http_client: object = None,
     ) -> AsyncAzureClient:
         """A copy with some settings changed that shares this client's connections.
 
-        A credential given here replaces the current one, whatever its kind.
+        A credential given here replaces the current one, whatever its kind. Headers and
+        query merge or replace as for :meth:`AsyncClient.with_options`; ``api-version``
+        stays unless ``api_version`` is given.
         """
         credential = _credential(api_key, azure_ad_token, azure_ad_token_provider)
-        query = dict(self.default_query if isinstance(default_query, NotGiven) else default_query)
+        query = dict(_merged(self.default_query, default_query, set_default_query, "default_query"))
         if isinstance(api_version, NotGiven):
             query.setdefault("api-version", self.api_version)
         else:
@@ -222,14 +239,19 @@ class AsyncAzureClient(AsyncClient):
             query["api-version"] = api_version
         new = super().with_options(
             api_key=NOT_GIVEN if credential is None else credential,
+            admin_api_key=admin_api_key,
             organization=organization,
             project=project,
+            webhook_secret=webhook_secret,
             base_url=base_url,
+            websocket_base_url=websocket_base_url,
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
-            default_query=query,
+            set_default_headers=set_default_headers,
+            set_default_query=query,
+            http_client=http_client,
         )
         assert isinstance(new, AsyncAzureClient)
         if not isinstance(azure_deployment, NotGiven):
@@ -238,6 +260,8 @@ class AsyncAzureClient(AsyncClient):
         if not isinstance(deployment_for, NotGiven):
             new.deployment_for = deployment_for
         return new
+
+    copy = with_options
 
     def _credential_headers(self, key: str) -> dict[str, str]:
         if isinstance(key, _BearerToken):

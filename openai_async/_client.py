@@ -27,7 +27,7 @@ from ._exceptions import (
 )
 from ._files import Form, build_form
 from ._models import BaseModel
-from ._options import DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT, RetryPolicy, Timeout
+from ._options import DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT, RetryPolicy, Timeout, TimeoutTypes
 from ._raw import active_capture, binary_result
 from ._request import (
     PreparedRequest,
@@ -38,7 +38,7 @@ from ._request import (
     normalize_base_url,
     user_agent,
 )
-from ._response import ResponseInfo
+from ._response import SECRET_HEADERS, RequestInfo, ResponseInfo
 from ._retry import retry_delay
 from ._streaming import AsyncStream, ChoicesTracker, StreamTracker
 from ._types import NOT_GIVEN, Headers, NotGiven, Query
@@ -75,7 +75,13 @@ if TYPE_CHECKING:
     from .resources.vector_stores import AsyncVectorStores
     from .resources.videos import AsyncVideos
 
-__all__ = ["DEFAULT_BASE_URL", "ApiKey", "AsyncClient"]
+__all__ = [
+    "ADMIN_PATH_PREFIXES",
+    "DATA_RESIDENCY_BASE_URLS",
+    "DEFAULT_BASE_URL",
+    "ApiKey",
+    "AsyncClient",
+]
 
 log = logging.getLogger("openai_async")
 _T = TypeVar("_T")
@@ -85,6 +91,15 @@ DEFAULT_MAX_RETRIES = 2
 
 #: An API key, or a callable (sync or async) returning the key to use for each request.
 ApiKey = Union[str, Callable[[], str], Callable[[], Awaitable[str]]]
+
+#: The paths of ``client.admin.*``: sent with ``admin_api_key`` when one is set.
+ADMIN_PATH_PREFIXES = ("/organization/", "/projects/")
+
+#: ``data_residency=``: the regional endpoints of the OpenAI API.
+DATA_RESIDENCY_BASE_URLS = {
+    region: f"https://{'' if region == 'global' else region + '.'}api.openai.com/v1"
+    for region in ("global", "us", "eu", "ae", "au", "in", "jp")
+}
 
 _RESOURCES = (
     "admin",
@@ -115,19 +130,30 @@ _RESOURCES = (
 class AsyncClient:
     """The async OpenAI client: one aiohttp session, shared by every resource.
 
-    Reads ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``, ``OPENAI_ORG_ID`` and
-    ``OPENAI_PROJECT_ID`` for settings left out. Close it with ``await client.aclose()``
-    or ``async with``; a client dropped unclosed is cleaned up by its event loop.
+    Reads ``OPENAI_API_KEY``, ``OPENAI_ADMIN_KEY``, ``OPENAI_BASE_URL``,
+    ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID``, ``OPENAI_WEBHOOK_SECRET`` and
+    ``OPENAI_CUSTOM_HEADERS`` (``Name: value`` lines, under ``default_headers``) for
+    settings left out. ``admin_api_key`` is sent instead of the API key on
+    ``client.admin.*`` calls. Close it with ``await client.aclose()`` or ``async with``;
+    a client dropped unclosed is cleaned up by its event loop.
+
+    ``http_client``, ``workload_identity``, ``provider`` and
+    ``_strict_response_validation=True`` (keywords of the official SDK) are refused with
+    a :class:`ConfigurationError` saying what to use instead.
     """
 
     def __init__(
         self,
         *,
         api_key: ApiKey | None = None,
+        admin_api_key: str | None = None,
         organization: str | None = None,
         project: str | None = None,
+        webhook_secret: str | None = None,
         base_url: str | None = None,
-        timeout: float | Timeout | None = DEFAULT_TIMEOUT,
+        websocket_base_url: str | None = None,
+        data_residency: str | None = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY,
         default_headers: Mapping[str, str] | None = None,
@@ -138,14 +164,33 @@ class AsyncClient:
         max_connections: int | None = 100,
         max_connections_per_host: int | None = None,
         session: aiohttp.ClientSession | None = None,
+        http_client: object = None,
+        workload_identity: object = None,
+        provider: object = None,
+        _strict_response_validation: bool = False,
     ) -> None:
+        _refuse_unsupported(http_client, workload_identity, provider, _strict_response_validation)
         if api_key is None:
             api_key = os.environ.get("OPENAI_API_KEY") or None
-        if api_key is None:
+        if admin_api_key is None:
+            admin_api_key = os.environ.get("OPENAI_ADMIN_KEY") or None
+        if api_key is None and admin_api_key is None:
             raise ConfigurationError(
                 "no API key: pass api_key=... (a string, or a callable returning one) "
-                "or set the OPENAI_API_KEY environment variable"
+                "or set the OPENAI_API_KEY environment variable (or, for client.admin.* "
+                "calls only, admin_api_key=... / OPENAI_ADMIN_KEY)"
             )
+        if data_residency is not None:
+            if base_url is not None or websocket_base_url is not None:
+                raise ConfigurationError(
+                    "pass data_residency or base_url / websocket_base_url, not both"
+                )
+            if data_residency not in DATA_RESIDENCY_BASE_URLS:
+                raise ConfigurationError(
+                    f"data_residency must be one of {', '.join(DATA_RESIDENCY_BASE_URLS)}, "
+                    f"not {data_residency!r}"
+                )
+            base_url = DATA_RESIDENCY_BASE_URLS[data_residency]
         from ._transport import Transport
 
         self._transport: Transport = Transport(
@@ -158,26 +203,34 @@ class AsyncClient:
         )
         self._configure(
             api_key=api_key,
+            admin_api_key=admin_api_key,
             organization=organization
             if organization is not None
             else os.environ.get("OPENAI_ORG_ID"),
             project=project if project is not None else os.environ.get("OPENAI_PROJECT_ID"),
+            webhook_secret=webhook_secret
+            if webhook_secret is not None
+            else os.environ.get("OPENAI_WEBHOOK_SECRET"),
             base_url=base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
+            websocket_base_url=websocket_base_url,
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
-            default_headers=default_headers or {},
+            default_headers=_with_env_headers(default_headers or {}),
             default_query=default_query or {},
         )
 
     def _configure(
         self,
         *,
-        api_key: ApiKey,
+        api_key: ApiKey | None,
+        admin_api_key: str | None,
         organization: str | None,
         project: str | None,
+        webhook_secret: str | None,
         base_url: str,
-        timeout: float | Timeout | None,
+        websocket_base_url: str | None,
+        timeout: TimeoutTypes,
         max_retries: int,
         retry_policy: RetryPolicy,
         default_headers: Mapping[str, str],
@@ -188,12 +241,26 @@ class AsyncClient:
             raise ConfigurationError("retry_policy must be an openai_async.RetryPolicy")
         if isinstance(api_key, str):
             check_api_key(api_key)
-        elif not callable(api_key):
+        elif api_key is not None and not callable(api_key):
             raise ConfigurationError("api_key must be a string or a callable returning one")
+        if admin_api_key is not None:
+            check_api_key(admin_api_key)
+        if webhook_secret is not None and (
+            not isinstance(webhook_secret, str) or not webhook_secret
+        ):
+            raise ConfigurationError("webhook_secret must be a non-empty string")
+        if websocket_base_url is not None and (
+            not isinstance(websocket_base_url, str)
+            or not websocket_base_url.startswith(("ws://", "wss://", "http://", "https://"))
+        ):
+            raise ConfigurationError("websocket_base_url must be a ws(s):// or http(s):// URL")
         self._api_key = api_key
+        self._admin_api_key = admin_api_key
+        self._webhook_secret = webhook_secret
         self.organization = organization
         self.project = project
         self.base_url = normalize_base_url(base_url)
+        self.websocket_base_url = websocket_base_url
         self.timeout = Timeout.of(timeout)
         self.max_retries = max_retries
         self.retry_policy = retry_policy
@@ -208,42 +275,71 @@ class AsyncClient:
             headers.update(self._credential_headers(api_key))
         headers.update(self.default_headers)
         self._base_headers = headers
+        # Kept out of errors' ``request.headers``: every header a credential can travel in.
+        self._secret_headers = SECRET_HEADERS | {
+            name.lower() for name in self._credential_headers("-")
+        }
+
+    @property
+    def admin_api_key(self) -> str | None:
+        """The admin key sent on ``client.admin.*`` calls (``OPENAI_ADMIN_KEY``)."""
+        return self._admin_api_key
+
+    @property
+    def webhook_secret(self) -> str | None:
+        """The secret webhook signatures are checked with (``OPENAI_WEBHOOK_SECRET``)."""
+        return self._webhook_secret
 
     def with_options(
         self,
         *,
         api_key: ApiKey | NotGiven = NOT_GIVEN,
+        admin_api_key: str | None | NotGiven = NOT_GIVEN,
         organization: str | None | NotGiven = NOT_GIVEN,
         project: str | None | NotGiven = NOT_GIVEN,
+        webhook_secret: str | None | NotGiven = NOT_GIVEN,
         base_url: str | NotGiven = NOT_GIVEN,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        websocket_base_url: str | None | NotGiven = NOT_GIVEN,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
-        default_query: Mapping[str, object] | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        set_default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        default_query: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
+        set_default_query: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
+        http_client: object = None,
     ) -> AsyncClient:
         """A copy with some settings changed that shares this client's connections.
 
-        Cheap enough to call per request. Closing either closes the shared connections.
+        ``default_headers`` / ``default_query`` are merged over the current ones;
+        ``set_default_headers`` / ``set_default_query`` replace them. ``copy()`` is the
+        same method. Cheap enough to call per request. Closing either closes the shared
+        connections.
         """
+        _refuse_unsupported(http_client)
         new = object.__new__(type(self))
         new.__dict__.update({k: v for k, v in self.__dict__.items() if k not in _RESOURCES})
         new._configure(
             api_key=self._api_key if isinstance(api_key, NotGiven) else api_key,
-            organization=self.organization if isinstance(organization, NotGiven) else organization,
-            project=self.project if isinstance(project, NotGiven) else project,
-            base_url=self.base_url if isinstance(base_url, NotGiven) else base_url,
+            admin_api_key=_given(admin_api_key, self._admin_api_key),
+            organization=_given(organization, self.organization),
+            project=_given(project, self.project),
+            webhook_secret=_given(webhook_secret, self._webhook_secret),
+            base_url=_given(base_url, self.base_url),
+            websocket_base_url=_given(websocket_base_url, self.websocket_base_url),
             timeout=self.timeout if isinstance(timeout, NotGiven) else timeout,
-            max_retries=self.max_retries if isinstance(max_retries, NotGiven) else max_retries,
-            retry_policy=self.retry_policy if isinstance(retry_policy, NotGiven) else retry_policy,
-            default_headers=self.default_headers
-            if isinstance(default_headers, NotGiven)
-            else default_headers,
-            default_query=self.default_query
-            if isinstance(default_query, NotGiven)
-            else default_query,
+            max_retries=_given(max_retries, self.max_retries),
+            retry_policy=_given(retry_policy, self.retry_policy),
+            default_headers=_merged(
+                self.default_headers, default_headers, set_default_headers, "default_headers"
+            ),
+            default_query=_merged(
+                self.default_query, default_query, set_default_query, "default_query"
+            ),
         )
         return new
+
+    copy = with_options
 
     # Resources are created on first use; their modules load then too.
 
@@ -599,6 +695,11 @@ class AsyncClient:
         key = self._api_key
         if isinstance(key, str):
             return {}
+        if key is None:
+            raise ConfigurationError(
+                "no API key: this client has only admin_api_key, which is sent on "
+                "client.admin.* calls; pass api_key=... or set OPENAI_API_KEY for the others"
+            )
         value = key()
         if inspect.isawaitable(value):
             value = await value
@@ -635,23 +736,29 @@ class AsyncClient:
         base = self._base_headers
         if isinstance(content, bytes):
             base = {**base, "Content-Type": "application/json"}
+        admin = self._admin_api_key is not None and path.startswith(ADMIN_PATH_PREFIXES)
+        if admin:  # the admin key replaces the credential the API key would have sent
+            drop: dict[str, str | NotGiven] = dict.fromkeys(
+                self._credential_headers("-"), NOT_GIVEN
+            )
+            base = merge_headers(base, {**drop, "Authorization": f"Bearer {self._admin_api_key}"})
         loop = asyncio.get_running_loop()
         deadline = None if limits.total is None else loop.time() + limits.total
         attempt = 0
         while True:
-            auth = await self._auth_headers()
+            auth = {} if admin else await self._auth_headers()
             headers = merge_headers({**base, **auth} if auth else base, extra_headers)
             request = PreparedRequest(method, url, headers, content)
+            sent = RequestInfo(method, url, headers, self._secret_headers)
             error: APIError
             try:
                 response = await self._transport.send(request, timeout=limits, deadline=deadline)
+                response.info.request = sent
                 if response.status < 400:
                     capture = active_capture()
                     if capture is not None:  # .with_raw_response / .with_streaming_response
                         read = partial(_read_body, response, deadline)
-                        return response, await capture.take(
-                            response, request, attempt, stream, read
-                        )
+                        return response, await capture.take(response, attempt, stream, read)
                     if stream:
                         return response, b""
                     return response, await _read_body(response, deadline)
@@ -659,12 +766,15 @@ class AsyncClient:
                 status: int | None = response.status
                 headers_in: Mapping[str, str] | None = response.info.headers
             except APIConnectionError as exc:
+                if exc.request is None:
+                    exc.request = sent
                 error, status, headers_in = exc, None, None
             remaining = None if deadline is None else deadline - loop.time()
             if remaining is not None and remaining <= 0 and isinstance(error, APIConnectionError):
                 raise APITimeoutError(
                     f"{method} {path}: the total deadline of {limits.total} s ran out"
-                    f" after {attempt + 1} attempt(s)"
+                    f" after {attempt + 1} attempt(s)",
+                    request=sent,
                 ) from error
             delay = retry_delay(
                 attempt=attempt,
@@ -682,6 +792,7 @@ class AsyncClient:
                     f"{method} {path}: the total deadline of {limits.total} s leaves no time"
                     f" to retry after: {error.message}",
                     response_info=error.response_info,
+                    request=sent,
                 ) from error
             log.info(
                 "retrying %s %s in %.3f s (retry %d of %d) after: %s",
@@ -695,6 +806,71 @@ class AsyncClient:
             )
             await asyncio.sleep(delay)
             attempt += 1
+
+
+def _refuse_unsupported(
+    http_client: object,
+    workload_identity: object = None,
+    provider: object = None,
+    strict_response_validation: bool = False,
+) -> None:
+    """Official SDK keywords this client cannot honour: a clear error, not a TypeError."""
+    if http_client is not None:
+        raise ConfigurationError(
+            "http_client= (an httpx client) is not supported: this SDK sends with aiohttp. "
+            "Pass session= (an aiohttp.ClientSession), or proxy=, verify=, trust_env=, "
+            "max_connections="
+        )
+    if workload_identity is not None or provider is not None:
+        raise ConfigurationError(
+            "workload_identity= and provider= are not supported: pass api_key= (a string, "
+            "or a callable returning a fresh token for each request)"
+        )
+    if strict_response_validation:
+        raise ConfigurationError(
+            "_strict_response_validation=True is not supported: responses are decoded "
+            "leniently by design (unknown fields and enum values are kept)"
+        )
+
+
+_N = TypeVar("_N")
+
+
+def _given(value: _N | NotGiven, current: _N) -> _N:
+    return current if isinstance(value, NotGiven) else value
+
+
+def _merged(
+    current: Mapping[str, _N],
+    merge: Mapping[str, _N] | None | NotGiven,
+    replace: Mapping[str, _N] | None | NotGiven,
+    name: str,
+) -> Mapping[str, _N]:
+    """``current`` with ``merge`` over it, or ``replace``; header names are compared
+    case-insensitively."""
+    if merge is not None and not isinstance(merge, NotGiven):
+        if replace is not None and not isinstance(replace, NotGiven):
+            raise ConfigurationError(f"pass {name} (merged) or set_{name} (replaces), not both")
+        if name != "default_headers":
+            return {**current, **merge}
+        lower = {k.lower() for k in merge}
+        return {**{k: v for k, v in current.items() if k.lower() not in lower}, **merge}
+    if replace is not None and not isinstance(replace, NotGiven):
+        return replace
+    return current
+
+
+def _with_env_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
+    """``headers`` over those of ``OPENAI_CUSTOM_HEADERS`` (one ``Name: value`` per line)."""
+    env = os.environ.get("OPENAI_CUSTOM_HEADERS")
+    if not env:
+        return headers
+    parsed = {}
+    for line in env.split("\n"):
+        name, colon, value = line.partition(":")
+        if colon and name.strip():
+            parsed[name.strip()] = value.strip()
+    return _merged(parsed, headers, NOT_GIVEN, "default_headers")
 
 
 def _check_max_retries(value: object) -> None:
@@ -731,20 +907,23 @@ async def _read_error_body(response: RawResponse, deadline: float | None) -> byt
 
 
 def _status_error(response: RawResponse, raw: bytes) -> APIStatusError:
+    """The error for a response of status >= 400; ``body`` is the ``error`` object of a JSON
+    body (as the official SDK has it), else the decoded body or the text."""
     text = raw.decode("utf-8", "replace")
-    body: object
+    decoded: object
     try:
-        body = orjson.loads(raw) if raw else None
+        decoded = orjson.loads(raw) if raw else None
     except orjson.JSONDecodeError:
-        body = text
+        decoded = text
     status = response.status
     fallback = _plain_text(text)[:300] or "no error body"
-    message = error_message(body, fallback)
-    return status_error_class(status, body)(
+    message = error_message(decoded, fallback)
+    return status_error_class(status, decoded)(
         f"Error code: {status} - {message}",
         status_code=status,
-        body=body,
+        body=decoded.get("error", decoded) if isinstance(decoded, Mapping) else decoded,
         response_info=response.info,
+        content=raw,
     )
 
 

@@ -8,7 +8,11 @@
     ├── SyncInAsyncContextError (RuntimeError) sync facade called from a running event loop
     ├── AwaitRequiredError (TypeError)  sync use of an async result that must be awaited first
     ├── EmbeddingJobError               inputs of an embedding job that failed for good
+    ├── InvalidWebhookSignatureError (ValueError) a webhook whose signature does not match
     ├── LengthFinishReasonError         a parse was asked for but the output hit its token limit
+    ├── ContentFilterFinishReasonError  a parse was asked for but a content filter cut the output
+    ├── WebSocketConnectionClosedError  a WebSocket closed with messages unsent (kept)
+    ├── WebSocketQueueFullError         a WebSocket's outgoing queue is over its byte limit
     ├── BatchJobError                   a Batch API job that failed (ids kept for resume)
     │   └── BatchTimeoutError (TimeoutError) ``batches.run`` / ``resume`` ran out of time
     ├── PollTimeoutError (TimeoutError) a poller's ``timeout`` ran out (the last state kept)
@@ -20,6 +24,7 @@
         │   ├── BadRequestError             400
         │   │   └── ContentFilterError          a content filter blocked the request (Azure)
         │   ├── AuthenticationError         401
+        │   │   └── OAuthError                  an OAuth token exchange was refused (none yet)
         │   ├── PermissionDeniedError       403
         │   ├── NotFoundError               404
         │   ├── ConflictError               409
@@ -32,8 +37,12 @@
         ├── APIStreamError              an error delivered inside a stream (``event: error``)
         └── IncompleteStreamError       a stream that ended before its terminal marker
 
-Every :class:`APIError` carries the request id, response headers and rate-limit info
-of the response that caused it, when there was one. Messages never contain credentials.
+Every :class:`APIError` raised for an HTTP call carries ``request`` (method, URL and
+headers, credentials redacted) and, when a response arrived, its request id, headers and
+rate-limit info; :class:`APIStatusError` and :class:`APIResponseValidationError` also
+carry ``response`` (status, headers, the body as ``content``, ``text`` and ``json()``).
+``body`` is the ``error`` object of a JSON error body, else the whole decoded body (the
+text when it is not JSON), else ``None``. Messages never contain credentials.
 """
 
 from __future__ import annotations
@@ -42,7 +51,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._response import RateLimitInfo, ResponseInfo
+    from ._response import HTTPResponse, RateLimitInfo, RequestInfo, ResponseInfo
     from .lib.azure import ContentFilterResults
 
 __all__ = [
@@ -60,12 +69,15 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "ContentFilterError",
+    "ContentFilterFinishReasonError",
     "EmbeddingJobError",
     "IncompleteStreamError",
     "InternalServerError",
     "InvalidRequestError",
+    "InvalidWebhookSignatureError",
     "LengthFinishReasonError",
     "NotFoundError",
+    "OAuthError",
     "OpenAIError",
     "PermissionDeniedError",
     "PollTimeoutError",
@@ -75,6 +87,8 @@ __all__ = [
     "ResponseNotCompletedError",
     "SyncInAsyncContextError",
     "UnprocessableEntityError",
+    "WebSocketConnectionClosedError",
+    "WebSocketQueueFullError",
 ]
 
 
@@ -201,11 +215,43 @@ class LengthFinishReasonError(OpenAIError):
         )
 
 
+class ContentFilterFinishReasonError(OpenAIError):
+    """A structured output was asked for but a choice stopped at
+    ``finish_reason="content_filter"`` (a Responses API response incomplete for
+    ``content_filter``): there is nothing whole to parse. ``completion`` is what arrived
+    (``None`` mid-stream)."""
+
+    def __init__(self, completion: Any = None) -> None:
+        self.completion = completion
+        super().__init__(
+            "a content filter stopped the output (finish_reason='content_filter') before "
+            "the structured output was complete"
+        )
+
+
+class InvalidWebhookSignatureError(OpenAIError, ValueError):
+    """A webhook's signature does not match the payload and the webhook secret."""
+
+
+class WebSocketConnectionClosedError(OpenAIError):
+    """A WebSocket connection closed with messages still unsent (``unsent_messages``)."""
+
+    def __init__(self, message: str, *, unsent_messages: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.unsent_messages = list(unsent_messages or ())
+
+
+class WebSocketQueueFullError(OpenAIError):
+    """The outgoing WebSocket message queue is over its byte-size limit."""
+
+
 class APIError(OpenAIError):
     """The API, or the connection to it, failed.
 
-    ``code``, ``type`` and ``param`` come from the error object of the body when the
-    server sent one; ``body`` is the decoded JSON (or the raw text when it was not JSON).
+    ``body`` is the ``error`` object of a JSON error body when it has one, else the whole
+    decoded body (or the text when it was not JSON), else ``None``; ``code``, ``type`` and
+    ``param`` come from that error object. ``request`` is the request that failed
+    (credentials redacted); ``None`` only for errors not raised by an HTTP call.
     """
 
     message: str
@@ -221,15 +267,28 @@ class APIError(OpenAIError):
         *,
         body: object | None = None,
         response_info: ResponseInfo | None = None,
+        request: RequestInfo | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.body = body
         self.response_info = response_info
+        self._request = request
         err = _error_object(body)
         self.code = _str_or_none(err.get("code"))
         self.type = _str_or_none(err.get("type"))
         self.param = _str_or_none(err.get("param"))
+
+    @property
+    def request(self) -> RequestInfo | None:
+        """The request that failed: method, URL and headers (credentials redacted)."""
+        if self._request is not None:
+            return self._request
+        return self.response_info.request if self.response_info is not None else None
+
+    @request.setter
+    def request(self, value: RequestInfo | None) -> None:
+        self._request = value
 
     @property
     def request_id(self) -> str | None:
@@ -252,7 +311,8 @@ class APIError(OpenAIError):
 
 
 class APIStatusError(APIError):
-    """The server answered with an HTTP status of 400 or more."""
+    """The server answered with an HTTP status of 400 or more; ``response`` is that response
+    (``content`` is the error body as received)."""
 
     status_code: int
 
@@ -263,9 +323,22 @@ class APIStatusError(APIError):
         status_code: int,
         body: object | None = None,
         response_info: ResponseInfo | None = None,
+        content: bytes = b"",
     ) -> None:
         super().__init__(message, body=body, response_info=response_info)
         self.status_code = status_code
+        self._content = content
+
+    @property
+    def response(self) -> HTTPResponse:
+        """The response: ``status_code``, ``headers``, ``content``, ``text``, ``json()``,
+        ``url`` and ``request``."""
+        from ._response import HTTPResponse, ResponseInfo
+
+        info = self.response_info or ResponseInfo(
+            status_code=self.status_code, headers={}, method="", url="", request=self._request
+        )
+        return HTTPResponse(info, self._content)
 
 
 class BadRequestError(APIStatusError):
@@ -298,6 +371,19 @@ class AuthenticationError(APIStatusError):
     """HTTP 401: the API key or token was refused."""
 
 
+class OAuthError(AuthenticationError):
+    """An OAuth token exchange was refused; ``error`` is its ``error`` code.
+
+    No call of this SDK exchanges tokens yet: the class exists so that ``except``
+    clauses written for the official SDK resolve."""
+
+    @property
+    def error(self) -> str | None:
+        body = self.body
+        value = body.get("error") if isinstance(body, Mapping) else None
+        return value if isinstance(value, str) else None
+
+
 class PermissionDeniedError(APIStatusError):
     """HTTP 403."""
 
@@ -326,30 +412,52 @@ class APIConnectionError(APIError):
     """No usable response arrived: the connection failed or broke."""
 
     def __init__(
-        self, message: str = "Connection error.", *, response_info: ResponseInfo | None = None
+        self,
+        message: str = "Connection error.",
+        *,
+        response_info: ResponseInfo | None = None,
+        request: RequestInfo | None = None,
     ) -> None:
-        super().__init__(message, response_info=response_info)
+        super().__init__(message, response_info=response_info, request=request)
 
 
 class APITimeoutError(APIConnectionError):
     """A connect, read, stream-idle or total time limit ran out."""
 
     def __init__(
-        self, message: str = "Request timed out.", *, response_info: ResponseInfo | None = None
+        self,
+        message: str = "Request timed out.",
+        *,
+        response_info: ResponseInfo | None = None,
+        request: RequestInfo | None = None,
     ) -> None:
-        super().__init__(message, response_info=response_info)
+        super().__init__(message, response_info=response_info, request=request)
 
 
 class APIResponseValidationError(APIError):
-    """The response could not be decoded into the expected type; ``raw`` keeps the text."""
+    """The response could not be decoded into the expected type; ``raw`` keeps the text,
+    ``body`` its decoded JSON (the text itself when it is not JSON)."""
 
     raw: str
 
     def __init__(
         self, message: str, *, raw: str, response_info: ResponseInfo | None = None
     ) -> None:
-        super().__init__(message, body=raw, response_info=response_info)
+        super().__init__(message, body=_decoded(raw), response_info=response_info)
         self.raw = raw
+
+    @property
+    def status_code(self) -> int | None:
+        """The HTTP status of the response (``None`` when no response is behind the error)."""
+        return self.response_info.status_code if self.response_info is not None else None
+
+    @property
+    def response(self) -> HTTPResponse | None:
+        """The response whose body could not be decoded (``None`` as for ``status_code``)."""
+        from ._response import HTTPResponse
+
+        info = self.response_info
+        return None if info is None else HTTPResponse(info, self.raw.encode())
 
 
 class APIStreamError(APIError):
@@ -414,6 +522,16 @@ def _error_object(body: object) -> Mapping[str, Any]:
         if "message" in body or "code" in body:
             return body
     return {}
+
+
+def _decoded(text: str) -> object:
+    """``text`` decoded as JSON, or ``text`` itself when it is not JSON."""
+    import orjson
+
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return text
 
 
 def _str_or_none(value: object) -> str | None:

@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Protocol, Union
 
 import attrs
 
 from ._exceptions import ConfigurationError
 
-__all__ = ["DEFAULT_RETRY_POLICY", "DEFAULT_TIMEOUT", "RetryPolicy", "Timeout"]
+__all__ = [
+    "DEFAULT_RETRY_POLICY",
+    "DEFAULT_TIMEOUT",
+    "RetryPolicy",
+    "Timeout",
+    "TimeoutLike",
+    "TimeoutTypes",
+]
+
+
+class TimeoutLike(Protocol):
+    """A timeout object of another library read by its attributes (``httpx.Timeout``)."""
+
+    @property
+    def connect(self) -> float | None: ...
+
+    @property
+    def read(self) -> float | None: ...
 
 
 def _limit(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -35,6 +52,9 @@ class Timeout:
     * ``stream_idle``: between two events of a stream (keep-alive comments do not count);
     * ``total``: a deadline over all attempts and backoff sleeps of one call, up to the
       complete body of a plain response or the first byte of a stream's body.
+
+    The first three are per attempt: an attempt that runs out of one is retried like any
+    other retryable failure. Only ``total`` bounds the whole call.
     """
 
     connect: float | None = attrs.field(default=5.0, validator=_limit)
@@ -43,17 +63,36 @@ class Timeout:
     total: float | None = attrs.field(default=None, validator=_limit)
 
     @classmethod
-    def of(cls, value: float | Timeout | None) -> Timeout:
-        """A :class:`Timeout` from what users pass: a number sets every limit, ``None`` none."""
+    def of(cls, value: TimeoutTypes) -> Timeout:
+        """A :class:`Timeout` from what users pass.
+
+        A number sets the per-attempt limits (connect, read, stream idle) and no total, as
+        the official SDK means it; ``None`` sets none. An ``httpx.Timeout`` (any object
+        with ``connect`` and ``read``) gives its ``connect``, and its ``read`` for both
+        ``read`` and ``stream_idle``; its ``write`` and ``pool`` have no aiohttp
+        counterpart and are not used.
+        """
         if isinstance(value, Timeout):
             return value
         if value is None:
             return _NO_TIMEOUT
-        return cls(connect=value, read=value, stream_idle=value, total=value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return cls(connect=value, read=value, stream_idle=value, total=None)
+        if hasattr(value, "connect") and hasattr(value, "read"):
+            read = value.read
+            return cls(connect=value.connect, read=read, stream_idle=read, total=None)
+        raise ConfigurationError(
+            "timeout must be a number of seconds, an openai_async.Timeout, an "
+            f"httpx.Timeout or None, not {type(value).__name__}"
+        )
 
 
 _NO_TIMEOUT = Timeout(connect=None, read=None, stream_idle=None, total=None)
 DEFAULT_TIMEOUT = Timeout()
+
+#: What every ``timeout=`` accepts: seconds, a :class:`Timeout`, an ``httpx.Timeout``, or
+#: ``None`` (no limit).
+TimeoutTypes = Union[float, Timeout, TimeoutLike, None]
 
 
 def _non_negative(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:

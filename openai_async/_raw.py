@@ -29,11 +29,10 @@ import orjson
 from ._binary import BinaryResponse
 from ._exceptions import APIResponseValidationError, InvalidRequestError
 from ._pagination import AsyncPage, AsyncPaginator
-from ._response import ResponseInfo
+from ._response import HTTPResponse, RequestInfo, ResponseInfo
 from ._streaming import AsyncStream
 
 if TYPE_CHECKING:
-    from ._request import PreparedRequest
     from ._syncbase import Portal, SyncAPIResource
     from ._transport import RawResponse
 
@@ -64,7 +63,6 @@ class _Capture:
         "elapsed",
         "proceed",
         "ready",
-        "request",
         "response",
         "retries_taken",
         "started",
@@ -76,7 +74,6 @@ class _Capture:
         self.started = time.monotonic()
         self.elapsed: float | None = None
         self.response: RawResponse | None = None
-        self.request: PreparedRequest | None = None
         self.retries_taken = 0
         self.body: bytes | None = None
         if streaming:  # set when the headers are in; resolved by parse(), cancelled by close()
@@ -87,7 +84,6 @@ class _Capture:
     async def take(
         self,
         response: RawResponse,
-        request: PreparedRequest,
         retries_taken: int,
         stream: bool,
         read_body: Callable[[], Awaitable[bytes]],
@@ -95,7 +91,7 @@ class _Capture:
         """Called by the send loop with the call's successful response; returns its body
         (``b""`` when the caller streams it). In streaming mode it first waits until the
         user asks for the parsed result."""
-        self.response, self.request, self.retries_taken = response, request, retries_taken
+        self.response, self.retries_taken = response, retries_taken
         if self.streaming:
             self.ready.set_result(None)
             await self.proceed
@@ -135,26 +131,6 @@ async def _run_captured(
 def _no_response(fn: Callable[..., Any]) -> InvalidRequestError:
     name = getattr(fn, "__qualname__", repr(fn))
     return InvalidRequestError(f"{name} made no HTTP request, so it has no response to return")
-
-
-class HTTPRequest:
-    """A request as sent: method, URL and headers, credentials redacted."""
-
-    __slots__ = ("headers", "method", "url")
-
-    def __init__(self, method: str, url: str, headers: dict[str, str]) -> None:
-        self.method = method
-        self.url = url
-        self.headers = headers
-
-    @classmethod
-    def of(cls, request: PreparedRequest) -> HTTPRequest:
-        from ._request import redact_headers
-
-        return cls(request.method, request.url, redact_headers(request.headers))
-
-    def __repr__(self) -> str:
-        return f"<HTTPRequest {self.method} {self.url.split('?', 1)[0]}>"
 
 
 async def binary_result(response: RawResponse) -> BinaryResponse:
@@ -222,11 +198,16 @@ class _ResponseBase:
         return self._response.closed or self._capture.body is not None
 
     @property
-    def http_request(self) -> HTTPRequest:
+    def http_request(self) -> RequestInfo:
         """The request as sent (credentials redacted)."""
-        request = self._capture.request
+        request = self._response.info.request
         assert request is not None
-        return HTTPRequest.of(request)
+        return request
+
+    @property
+    def http_response(self) -> HTTPResponse:
+        """The response: status, headers and the body as far as it was read."""
+        return HTTPResponse(self._response.info, self._capture.body or b"")
 
     def __repr__(self) -> str:
         return (
@@ -585,6 +566,7 @@ _FACTS = frozenset(
         "elapsed",
         "is_closed",
         "http_request",
+        "http_response",
     }
 )
 

@@ -150,12 +150,3 @@ def encode_json(
         return dumps(merged)
     except TypeError as exc:
         raise InvalidRequestError(f"the request body cannot be encoded as JSON: {exc}") from exc
-
-
-# Headers that carry credentials: never shown in reprs, errors or raw responses.
-_SECRET_HEADERS = frozenset({"authorization", "api-key", "openai-admin-key", "x-api-key"})
-
-
-def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """``headers`` with the values of credential headers replaced by ``<redacted>``."""
-    return {k: "<redacted>" if k.lower() in _SECRET_HEADERS else v for k, v in headers.items()}

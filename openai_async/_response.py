@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
 
 import attrs
 
-__all__ = ["RateLimitInfo", "ResponseInfo", "parse_duration"]
+__all__ = [
+    "REDACTED",
+    "SECRET_HEADERS",
+    "HTTPResponse",
+    "RateLimitInfo",
+    "RequestInfo",
+    "ResponseInfo",
+    "parse_duration",
+]
+
+#: Headers whose values are credentials: never kept by :class:`RequestInfo`.
+SECRET_HEADERS = frozenset(
+    {"authorization", "api-key", "proxy-authorization", "cookie", "x-amz-security-token"}
+)
+REDACTED = "<redacted>"
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ms|us|µs|ns|h|m|s)")
 _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
@@ -82,6 +99,32 @@ _EMPTY_RATE_LIMIT = RateLimitInfo(None, None, None, None, None, None)
 _UNSET: object = object()
 
 
+class RequestInfo:
+    """The request behind a response or an error: ``method``, ``url`` and ``headers``.
+
+    Credential headers (``Authorization``, ``api-key``, ...) keep their names with the
+    value ``"<redacted>"``: the secret is not stored here at all.
+    """
+
+    __slots__ = ("headers", "method", "url")
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        secret_headers: frozenset[str] = SECRET_HEADERS,
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.headers: Mapping[str, str] = {
+            k: REDACTED if k.lower() in secret_headers else v for k, v in headers.items()
+        }
+
+    def __repr__(self) -> str:
+        return f"RequestInfo({self.method} {self.url.split('?', 1)[0]})"
+
+
 class ResponseInfo:
     """Status, headers, request id and rate limits of one HTTP response.
 
@@ -89,15 +132,23 @@ class ResponseInfo:
     ``error.response_info``. Rate-limit headers are parsed on first access only.
     """
 
-    __slots__ = ("_rate_limit", "headers", "method", "status_code", "url")
+    __slots__ = ("_rate_limit", "headers", "method", "request", "status_code", "url")
 
     def __init__(
-        self, *, status_code: int, headers: Mapping[str, str], method: str, url: str
+        self,
+        *,
+        status_code: int,
+        headers: Mapping[str, str],
+        method: str,
+        url: str,
+        request: RequestInfo | None = None,
     ) -> None:
         self.status_code = status_code
         self.headers = headers
         self.method = method
         self.url = url
+        #: The request that got this response (set by the client once it is sent).
+        self.request = request
         self._rate_limit: object = _UNSET
 
     @property
@@ -117,3 +168,52 @@ class ResponseInfo:
             f"ResponseInfo(status_code={self.status_code}, method={self.method!r}, "
             f"url={self.url!r}, request_id={self.request_id!r})"
         )
+
+
+class HTTPResponse:
+    """An HTTP response with the part of its body that was read (``error.response``,
+    ``raw.http_response``).
+
+    ``status_code``, ``headers``, ``url``, ``request``, ``content``, ``text`` and
+    ``json()``: what the official SDK's httpx response offers for these, without httpx.
+    """
+
+    __slots__ = ("content", "info")
+
+    def __init__(self, info: ResponseInfo, content: bytes = b"") -> None:
+        self.info = info
+        self.content = content
+
+    @property
+    def status_code(self) -> int:
+        return self.info.status_code
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return self.info.headers
+
+    @property
+    def url(self) -> str:
+        return self.info.url
+
+    @property
+    def request(self) -> RequestInfo | None:
+        return self.info.request
+
+    @property
+    def reason_phrase(self) -> str:
+        try:
+            return HTTPStatus(self.status_code).phrase
+        except ValueError:
+            return ""
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        """The body decoded as JSON (``json.JSONDecodeError`` when it is not JSON)."""
+        return json.loads(self.content)
+
+    def __repr__(self) -> str:
+        return f"<HTTPResponse [{self.status_code} {self.reason_phrase}]>"

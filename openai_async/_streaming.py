@@ -296,7 +296,7 @@ class AsyncStream(Generic[_T]):
         ):
             raise APIStreamError(
                 error_message(obj, f"the server reported an error in the stream: {data[:200]}"),
-                body=obj,
+                body=obj.get("error", obj) if isinstance(obj, dict) else obj,
                 response_info=self._response.info,
             )
         if self._tracker.event_field is not None:

@@ -417,6 +417,8 @@ def generate_client(
         "        new._init_portal(self)",
         "        return new",
     ]
+    if any(_is_alias(n, "copy", "with_options") for n in cls.body):
+        lines += ["", "    copy = with_options"]
     for name, resource_cls in resources:
         assert resource_cls is not None
         lines += [
@@ -428,6 +430,15 @@ def generate_client(
             f"        return {sync_name(resource_cls)}(self._portal, self._async.{name})",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _is_alias(node: ast.stmt, name: str, target: str) -> bool:
+    """Whether ``node`` is ``name = target`` in a class body."""
+    return (
+        isinstance(node, ast.Assign)
+        and [ast.unparse(t) for t in node.targets] == [name]
+        and ast.unparse(node.value) == target
+    )
 
 
 def generate(out: Path) -> None:

@@ -12,9 +12,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Union
 
 from .._azure import DEPLOYMENT_PATHS, AsyncAzureClient, AzureADTokenProvider
-from .._client import DEFAULT_MAX_RETRIES, ApiKey, AsyncClient
+from .._client import DEFAULT_MAX_RETRIES, ApiKey, AsyncClient, _merged, _refuse_unsupported
 from .._exceptions import ConfigurationError, InvalidRequestError
-from .._options import DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT, RetryPolicy, Timeout
+from .._options import DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT, RetryPolicy, TimeoutTypes
 from .._request import path_param
 from .._types import NOT_GIVEN, NotGiven
 from .client import Client
@@ -40,13 +40,16 @@ class AzureClient(Client):
         api_version: str | None = None,
         azure_deployment: str | None = None,
         api_key: ApiKey | None = None,
+        admin_api_key: str | None = None,
         azure_ad_token: str | None = None,
         azure_ad_token_provider: AzureADTokenProvider | None = None,
         deployment_for: Callable[[str], str] | None = None,
         base_url: str | None = None,
         organization: str | None = None,
         project: str | None = None,
-        timeout: float | Timeout | None = DEFAULT_TIMEOUT,
+        webhook_secret: str | None = None,
+        websocket_base_url: str | None = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY,
         default_headers: Mapping[str, str] | None = None,
@@ -57,18 +60,23 @@ class AzureClient(Client):
         max_connections: int | None = 100,
         max_connections_per_host: int | None = None,
         session: aiohttp.ClientSession | None = None,
+        http_client: object = None,
+        _strict_response_validation: bool = False,
     ) -> None:
         self._async = AsyncAzureClient(
             azure_endpoint=azure_endpoint,
             api_version=api_version,
             azure_deployment=azure_deployment,
             api_key=api_key,
+            admin_api_key=admin_api_key,
             azure_ad_token=azure_ad_token,
             azure_ad_token_provider=azure_ad_token_provider,
             deployment_for=deployment_for,
             base_url=base_url,
             organization=organization,
             project=project,
+            webhook_secret=webhook_secret,
+            websocket_base_url=websocket_base_url,
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
@@ -80,6 +88,8 @@ class AzureClient(Client):
             max_connections=max_connections,
             max_connections_per_host=max_connections_per_host,
             session=session,
+            http_client=http_client,
+            _strict_response_validation=_strict_response_validation,
         )
         self._init_portal()
 
@@ -92,18 +102,26 @@ class AzureClient(Client):
         api_version: str | NotGiven = NOT_GIVEN,
         azure_deployment: str | None | NotGiven = NOT_GIVEN,
         deployment_for: Callable[[str], str] | None | NotGiven = NOT_GIVEN,
+        admin_api_key: str | None | NotGiven = NOT_GIVEN,
         organization: str | None | NotGiven = NOT_GIVEN,
         project: str | None | NotGiven = NOT_GIVEN,
+        webhook_secret: str | None | NotGiven = NOT_GIVEN,
         base_url: str | NotGiven = NOT_GIVEN,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        websocket_base_url: str | None | NotGiven = NOT_GIVEN,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
-        default_query: Mapping[str, object] | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        set_default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        default_query: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
+        set_default_query: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
+        http_client: object = None,
     ) -> AzureClient:
         """A copy with some settings changed that shares this client's connections.
 
-        A credential given here replaces the current one, whatever its kind.
+        A credential given here replaces the current one, whatever its kind. Headers and
+        query merge or replace as for :meth:`AsyncClient.with_options`; ``api-version``
+        stays unless ``api_version`` is given.
         """
         new = object.__new__(AzureClient)
         new._async = self._async.with_options(
@@ -113,14 +131,22 @@ class AzureClient(Client):
             api_version=api_version,
             azure_deployment=azure_deployment,
             deployment_for=deployment_for,
+            admin_api_key=admin_api_key,
             organization=organization,
             project=project,
+            webhook_secret=webhook_secret,
             base_url=base_url,
+            websocket_base_url=websocket_base_url,
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
+            set_default_headers=set_default_headers,
             default_query=default_query,
+            set_default_query=set_default_query,
+            http_client=http_client,
         )
         new._init_portal(self)
         return new
+
+    copy = with_options

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, Union
 import orjson
 
 from .._client import (
+    ADMIN_PATH_PREFIXES,
+    DATA_RESIDENCY_BASE_URLS,
     DEFAULT_BASE_URL,
     DEFAULT_MAX_RETRIES,
     ApiKey,
@@ -38,7 +40,7 @@ from .._exceptions import (
 )
 from .._files import Form, build_form
 from .._models import BaseModel
-from .._options import DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT, RetryPolicy, Timeout
+from .._options import DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT, RetryPolicy, Timeout, TimeoutTypes
 from .._raw import active_capture, binary_result
 from .._request import (
     PreparedRequest,
@@ -49,7 +51,7 @@ from .._request import (
     normalize_base_url,
     user_agent,
 )
-from .._response import ResponseInfo
+from .._response import SECRET_HEADERS, RequestInfo, ResponseInfo
 from .._retry import retry_delay
 from .._streaming import AsyncStream, ChoicesTracker, StreamTracker
 from .._syncbase import Portal, SyncClientBase
@@ -123,10 +125,14 @@ class Client(SyncClientBase):
         self,
         *,
         api_key: ApiKey | None = None,
+        admin_api_key: str | None = None,
         organization: str | None = None,
         project: str | None = None,
+        webhook_secret: str | None = None,
         base_url: str | None = None,
-        timeout: float | Timeout | None = DEFAULT_TIMEOUT,
+        websocket_base_url: str | None = None,
+        data_residency: str | None = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY,
         default_headers: Mapping[str, str] | None = None,
@@ -137,12 +143,20 @@ class Client(SyncClientBase):
         max_connections: int | None = 100,
         max_connections_per_host: int | None = None,
         session: aiohttp.ClientSession | None = None,
+        http_client: object = None,
+        workload_identity: object = None,
+        provider: object = None,
+        _strict_response_validation: bool = False,
     ) -> None:
         self._async = AsyncClient(
             api_key=api_key,
+            admin_api_key=admin_api_key,
             organization=organization,
             project=project,
+            webhook_secret=webhook_secret,
             base_url=base_url,
+            websocket_base_url=websocket_base_url,
+            data_residency=data_residency,
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
@@ -154,6 +168,10 @@ class Client(SyncClientBase):
             max_connections=max_connections,
             max_connections_per_host=max_connections_per_host,
             session=session,
+            http_client=http_client,
+            workload_identity=workload_identity,
+            provider=provider,
+            _strict_response_validation=_strict_response_validation,
         )
         self._init_portal()
 
@@ -161,33 +179,50 @@ class Client(SyncClientBase):
         self,
         *,
         api_key: ApiKey | NotGiven = NOT_GIVEN,
+        admin_api_key: str | None | NotGiven = NOT_GIVEN,
         organization: str | None | NotGiven = NOT_GIVEN,
         project: str | None | NotGiven = NOT_GIVEN,
+        webhook_secret: str | None | NotGiven = NOT_GIVEN,
         base_url: str | NotGiven = NOT_GIVEN,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        websocket_base_url: str | None | NotGiven = NOT_GIVEN,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
-        default_query: Mapping[str, object] | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        set_default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        default_query: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
+        set_default_query: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
+        http_client: object = None,
     ) -> Client:
         """A copy with some settings changed that shares this client's connections.
 
-        Cheap enough to call per request. Closing either closes the shared connections.
+        ``default_headers`` / ``default_query`` are merged over the current ones;
+        ``set_default_headers`` / ``set_default_query`` replace them. ``copy()`` is the
+        same method. Cheap enough to call per request. Closing either closes the shared
+        connections.
         """
         new = object.__new__(Client)
         new._async = self._async.with_options(
             api_key=api_key,
+            admin_api_key=admin_api_key,
             organization=organization,
             project=project,
+            webhook_secret=webhook_secret,
             base_url=base_url,
+            websocket_base_url=websocket_base_url,
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
+            set_default_headers=set_default_headers,
             default_query=default_query,
+            set_default_query=set_default_query,
+            http_client=http_client,
         )
         new._init_portal(self)
         return new
+
+    copy = with_options
 
     @cached_property
     def admin(self) -> Admin:

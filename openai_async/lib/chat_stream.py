@@ -17,7 +17,11 @@ import attrs
 import orjson
 
 from .._converter import structure
-from .._exceptions import IncompleteStreamError, LengthFinishReasonError
+from .._exceptions import (
+    ContentFilterFinishReasonError,
+    IncompleteStreamError,
+    LengthFinishReasonError,
+)
 from .structured import FunctionTool, parse_json, tools_by_name
 
 if TYPE_CHECKING:  # the chat models load on first use, not with the package
@@ -108,6 +112,8 @@ def parse_completion(
         msg = choice.message
         if response_format is not None and choice.finish_reason == "length":
             raise LengthFinishReasonError(completion)
+        if response_format is not None and choice.finish_reason == "content_filter":
+            raise ContentFilterFinishReasonError(completion)
         parsed = None
         if response_format is not None and msg.content is not None and not msg.refusal:
             parsed = parse_json(msg.content, response_format, what="the message content")
@@ -340,6 +346,8 @@ class ChatCompletionAccumulator:
             self._done_events(i, state, events)
 
     def _done_events(self, i: int, state: _Choice, events: list[ChatStreamEvent]) -> None:
+        if self._response_format is not None and state.finish == "content_filter":
+            raise ContentFilterFinishReasonError(None)
         if state.content:
             text = "".join(state.content)
             parsed = None

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
-from .._exceptions import LengthFinishReasonError
+from .._exceptions import ContentFilterFinishReasonError, LengthFinishReasonError
 from .._resource import AsyncAPIResource
 from .._types import NotGiven
 from .structured import json_schema, parse_json
@@ -55,10 +55,13 @@ def text_param(text: Any, text_format: type[Any]) -> dict[str, Any]:
 
 def parsed_response(response: Response, text_format: type[TextT]) -> ParsedResponse[TextT]:
     """``response`` with its output text parsed into ``text_format``; a refusal leaves
-    ``output_parsed`` None; a cut at ``max_output_tokens`` raises LengthFinishReasonError."""
-    details = response.incomplete_details
-    if response.status == "incomplete" and getattr(details, "reason", None) == "max_output_tokens":
+    ``output_parsed`` None; a cut at ``max_output_tokens`` raises LengthFinishReasonError,
+    one by a content filter ContentFilterFinishReasonError."""
+    reason = getattr(response.incomplete_details, "reason", None)
+    if response.status == "incomplete" and reason == "max_output_tokens":
         raise LengthFinishReasonError(response)
+    if response.status == "incomplete" and reason == "content_filter":
+        raise ContentFilterFinishReasonError(response)
     texts: list[str] = []
     refusal = None
     for item in response.output:

@@ -728,4 +728,4 @@ async def test_a_validation_error_sent_as_http_500(client, server):
     error = caught.value
     assert error.message.startswith("Error code: 500 - 1 validation error")
     assert error.type == "internal_server_error"
-    assert error.body == body
+    assert error.body == body["error"]  # the error object, as the official SDK has it

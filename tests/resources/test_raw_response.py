@@ -76,6 +76,8 @@ async def test_raw_response_request_has_no_credentials(client):
     assert request.method == "POST" and request.url.endswith("/chat/completions")
     assert request.headers["Authorization"] == "<redacted>"
     assert API_KEY not in repr(request) + repr(request.headers) + repr(raw)
+    assert raw.http_response.status_code == 200
+    assert raw.http_response.json()["id"] == raw.parse().id
 
 
 async def test_raw_response_counts_retries(client, server):

@@ -370,11 +370,33 @@ def test_user_agent_names_the_sdk_and_version():
 
 
 def test_timeout_of():
-    assert Timeout.of(2) == Timeout(connect=2, read=2, stream_idle=2, total=2)
-    assert Timeout.of(0.5).total == 0.5
+    # A number is per attempt, as the official SDK means it: no total deadline.
+    assert Timeout.of(2) == Timeout(connect=2, read=2, stream_idle=2, total=None)
+    assert Timeout.of(0.5).total is None
     assert Timeout.of(None) == Timeout(connect=None, read=None, stream_idle=None, total=None)
     limits = Timeout(read=30)
     assert Timeout.of(limits) is limits
+
+
+class _HttpxStyleTimeout:
+    """What an ``httpx.Timeout`` looks like to us: four attributes (httpx is not imported)."""
+
+    def __init__(self, connect, read, write, pool):
+        self.connect, self.read, self.write, self.pool = connect, read, write, pool
+
+
+def test_timeout_of_reads_an_httpx_style_timeout():
+    limits = Timeout.of(_HttpxStyleTimeout(connect=5.0, read=60.0, write=10.0, pool=1.0))
+    assert limits == Timeout(connect=5.0, read=60.0, stream_idle=60.0, total=None)
+    assert Timeout.of(_HttpxStyleTimeout(None, None, None, None)) == Timeout.of(None)
+    with pytest.raises(ConfigurationError, match=r"Timeout\.read"):
+        Timeout.of(_HttpxStyleTimeout(5.0, -1, None, None))
+
+
+@pytest.mark.parametrize("value", ["5", True, object()])
+def test_timeout_of_refuses_other_values(value):
+    with pytest.raises(ConfigurationError, match="timeout must be"):
+        Timeout.of(value)
 
 
 def test_timeout_defaults_have_no_total():
