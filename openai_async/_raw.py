@@ -19,7 +19,7 @@ import datetime
 import functools
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
@@ -93,6 +93,7 @@ class _Capture:
         user asks for the parsed result."""
         self.response, self.retries_taken = response, retries_taken
         if self.streaming:
+            self._done()  # a streamed response's elapsed time ends at its headers
             self.ready.set_result(None)
             await self.proceed
         if stream:
@@ -115,10 +116,8 @@ def active_capture() -> _Capture | None:
 
 
 async def _call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    result = fn(*args, **kwargs)
-    if isinstance(result, AsyncPaginator):
-        return await result  # a list call: its first page
-    return await result
+    """Run the method: a coroutine, or a list call's paginator (awaited: its first page)."""
+    return await fn(*args, **kwargs)
 
 
 async def _run_captured(
@@ -158,8 +157,8 @@ class _ResponseBase:
         return self._response.info
 
     @property
-    def headers(self) -> Any:
-        """The response headers (case-insensitive mapping)."""
+    def headers(self) -> Mapping[str, str]:
+        """The response headers (case-insensitive)."""
         return self._response.info.headers
 
     @property
@@ -185,8 +184,8 @@ class _ResponseBase:
 
     @property
     def elapsed(self) -> datetime.timedelta:
-        """From the start of the call to the end of the body (or the headers, for bodies
-        read later)."""
+        """From the start of the call to the end of its body (raw), or to its headers
+        (streamed: the body is read later, when asked)."""
         seconds = self._capture.elapsed
         if seconds is None:
             seconds = time.monotonic() - self._capture.started
