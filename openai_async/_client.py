@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from ._binary import BinaryResponse
     from ._request_options import RequestOptions
     from ._transport import RawResponse, Transport, Verify
+    from .lib.webhooks import Webhooks
     from .resources.admin import AsyncAdmin
     from .resources.audio import AsyncAudio
     from .resources.batches import AsyncBatches
@@ -109,6 +110,7 @@ _RESOURCES = (
     "uploads",
     "vector_stores",
     "videos",
+    "webhooks",
 )
 
 
@@ -396,6 +398,13 @@ class AsyncClient:
         from .resources.videos import AsyncVideos
 
         return AsyncVideos(self)
+
+    @cached_property
+    def webhooks(self) -> Webhooks:
+        """Verify and parse webhook deliveries (no I/O: the sync client returns this too)."""
+        from .lib.webhooks import Webhooks
+
+        return Webhooks(self)
 
     # Lifecycle
 

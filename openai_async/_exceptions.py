@@ -6,6 +6,7 @@
     ├── ConfigurationError (ValueError) bad client settings (no API key, bad timeout)
     ├── InvalidRequestError (ValueError) arguments that cannot be sent (body not encodable)
     ├── SyncInAsyncContextError (RuntimeError) sync facade called from a running event loop
+    ├── InvalidWebhookSignatureError (ValueError) a webhook delivery that fails verification
     ├── EmbeddingJobError               inputs of an embedding job that failed for good
     ├── LengthFinishReasonError         a parse was asked for but the output hit its token limit
     ├── BatchJobError                   a Batch API job that failed (ids kept for resume)
@@ -62,6 +63,7 @@ __all__ = [
     "IncompleteStreamError",
     "InternalServerError",
     "InvalidRequestError",
+    "InvalidWebhookSignatureError",
     "LengthFinishReasonError",
     "NotFoundError",
     "OpenAIError",
@@ -90,6 +92,11 @@ class InvalidRequestError(OpenAIError, ValueError):
 
 class SyncInAsyncContextError(OpenAIError, RuntimeError):
     """A method of the sync :class:`Client` was called from a thread running an event loop."""
+
+
+class InvalidWebhookSignatureError(OpenAIError, ValueError):
+    """A webhook delivery failed verification: a missing header, a timestamp outside the
+    tolerance, or no signature made with the secret (the body may have been changed)."""
 
 
 class EmbeddingJobError(OpenAIError):
