@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from ._binary import BinaryResponse
     from ._request_options import RequestOptions
     from ._transport import RawResponse, Transport, Verify
+    from .lib.webhooks import Webhooks
     from .resources.admin import AsyncAdmin
     from .resources.audio import AsyncAudio
     from .resources.batches import AsyncBatches
@@ -124,6 +125,7 @@ _RESOURCES = (
     "uploads",
     "vector_stores",
     "videos",
+    "webhooks",
 )
 
 
@@ -289,6 +291,12 @@ class AsyncClient:
     def webhook_secret(self) -> str | None:
         """The secret webhook signatures are checked with (``OPENAI_WEBHOOK_SECRET``)."""
         return self._webhook_secret
+
+    @webhook_secret.setter
+    def webhook_secret(self, value: str | None) -> None:
+        if value is not None and (not isinstance(value, str) or not value):
+            raise ConfigurationError("webhook_secret must be a non-empty string")
+        self._webhook_secret = value
 
     def with_options(
         self,
@@ -492,6 +500,13 @@ class AsyncClient:
         from .resources.videos import AsyncVideos
 
         return AsyncVideos(self)
+
+    @cached_property
+    def webhooks(self) -> Webhooks:
+        """Verify and parse webhook deliveries (no I/O: the sync client returns this too)."""
+        from .lib.webhooks import Webhooks
+
+        return Webhooks(self)
 
     # Lifecycle
 

@@ -230,7 +230,8 @@ class ContentFilterFinishReasonError(OpenAIError):
 
 
 class InvalidWebhookSignatureError(OpenAIError, ValueError):
-    """A webhook's signature does not match the payload and the webhook secret."""
+    """A webhook delivery failed verification: a missing header, a timestamp outside the
+    tolerance, or no signature made with the secret (the body may have been changed)."""
 
 
 class WebSocketConnectionClosedError(OpenAIError):

@@ -361,6 +361,11 @@ AZURE_DOC = [
 ]
 
 
+# Client properties whose object does no I/O (a ``lib/`` class, not a resource): the sync
+# client hands out the async client's object itself, with no portal in between.
+PASSED_THROUGH = {"webhooks"}
+
+
 def generate_client(
     resource_names: set[str],
     *,
@@ -376,9 +381,10 @@ def generate_client(
     sync_cls = sync_name(async_cls)
     methods = {n.name: n for n in cls.body if isinstance(n, ast.FunctionDef)}
     init, with_options = methods["__init__"], methods["with_options"]
-    resources = [
+    properties = [
         (n.name, _cached_property_class(n)) for n in methods.values() if _cached_property_class(n)
     ]
+    resources = [(n, c) for n, c in properties if n not in PASSED_THROUGH]
     lines = [
         HEADER,
         doc[0],
@@ -419,8 +425,12 @@ def generate_client(
     ]
     if any(_is_alias(n, "copy", "with_options") for n in cls.body):
         lines += ["", "    copy = with_options"]
-    for name, resource_cls in resources:
+    for name, resource_cls in properties:
         assert resource_cls is not None
+        if name in PASSED_THROUGH:
+            lines += ["", "    @property", f"    def {name}(self) -> {resource_cls}:"]
+            lines += [f"        return self._async.{name}"]
+            continue
         lines += [
             "",
             "    @cached_property",

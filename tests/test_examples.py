@@ -12,6 +12,18 @@ import pytest
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
+# Lines an example must print (in this order) beyond running cleanly.
+EXPECTED = {
+    "webhook_receiver.py": [
+        "response.completed: fetch resp_demo",
+        "response.completed -> HTTP 200",
+        "batch.completed: batch_demo",
+        "unknown event type agent.session.idle",
+        "refused a delivery: no webhook signature matches",
+        "forged -> HTTP 400",
+    ],
+}
+
 
 @pytest.mark.parametrize(
     "example", sorted(p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("_"))
@@ -30,3 +42,6 @@ def test_example_runs_against_the_local_server(example: str, tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr[-2000:]
     assert (done.stdout + done.stderr).strip(), "the example printed nothing"
     assert "Traceback" not in done.stderr
+    lines = iter(done.stdout.splitlines())
+    for expected in EXPECTED.get(example, []):
+        assert any(expected in line for line in lines), (expected, done.stdout)

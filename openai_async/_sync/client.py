@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from .._binary import BinaryResponse
     from .._request_options import RequestOptions
     from .._transport import RawResponse, Transport, Verify
+    from ..lib.webhooks import Webhooks
     from ..resources.admin import AsyncAdmin
     from ..resources.audio import AsyncAudio
     from ..resources.batches import AsyncBatches
@@ -373,3 +374,7 @@ class Client(SyncClientBase):
         from .resources.videos import Videos
 
         return Videos(self._portal, self._async.videos)
+
+    @property
+    def webhooks(self) -> Webhooks:
+        return self._async.webhooks
