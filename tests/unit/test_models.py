@@ -1074,12 +1074,13 @@ def test_request_unions() -> None:
     )
 
 
-def test_a_required_list_left_out_survives_to_dict() -> None:
-    # `top_logprobs` is a required list; a server that leaves it out gets None (policy),
-    # and to_dict() / to_json() must write that None back rather than fail.
+def test_a_required_list_left_out_survives_the_dumps() -> None:
+    # `top_logprobs` is a required list; a server that leaves it out gets None (policy).
+    # to_dict() leaves it out as the JSON did; model_dump() writes the None rather than fail.
     token = converter.structure(
         {"token": "a", "logprob": -0.1}, models_pkg.ChatCompletionTokenLogprob
     )
     assert token.top_logprobs is None
-    assert token.to_dict()["top_logprobs"] is None
-    assert '"top_logprobs":null' in token.to_json()
+    assert "top_logprobs" not in token.to_dict()
+    assert token.model_dump()["top_logprobs"] is None
+    assert '"top_logprobs":null' in token.model_dump_json()
