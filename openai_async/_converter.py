@@ -2,7 +2,7 @@
 
 Forward-compatibility policy (the opposite of cattrs' defaults, on purpose):
 
-* unknown fields are kept on the model (``model_extra``) and written back by ``to_dict()``;
+* unknown fields are kept on the model (``model_extra``) and written back by the dumps;
 * ``Literal`` values are not checked: an enum value added by the API arrives as a string;
 * a union of models is resolved by its discriminator fields (``type`` first, then
   another ``Literal`` field such as ``role`` where ``type`` values repeat), else by
@@ -12,6 +12,8 @@ Forward-compatibility policy (the opposite of cattrs' defaults, on purpose):
 * a field whose JSON key is not a Python name keeps the key in its metadata
   (``attrs.field(metadata={"json": "self-harm/intent"})``), read and written back;
 * scalars pass through as JSON gave them (no per-field ``int()``/``float()`` calls).
+* the JSON keys an object left out are recorded (``model_fields_set``, ``exclude_unset``):
+  a missing field and a field sent as ``null`` both read ``None`` but dump differently.
 
 Hooks are made by factories, once per type on first use, never at import.
 """
@@ -634,7 +636,7 @@ class _Shape:
     def matches(self, obj: dict[str, Any]) -> bool:
         if not self.required.issubset(obj):
             return False
-        # An optional field written as null (to_dict() writes absent fields so) is absent.
+        # An optional field written as null (model_dump() writes absent fields so) is absent.
         return all(
             k in self.optional_literals if (v := obj.get(k)) is None else v in values
             for k, values in self.literals.items()
@@ -659,7 +661,7 @@ class _Discriminator:
 
     def pick(self, obj: dict[str, Any]) -> type[BaseModel] | None:
         value = obj.get(self.key)
-        if value is None:  # absent, or null as to_dict() writes an absent optional field
+        if value is None:  # absent, or null as model_dump() writes an absent optional field
             return _best(self.rest, obj)
         try:
             group = self.table.get(value, ())

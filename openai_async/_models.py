@@ -4,7 +4,8 @@ A model keeps the JSON fields this SDK version does not know (``model_extra``, a
 readable as attributes at run time), the HTTP response it came from (``response_info``,
 top-level results only) and which fields the JSON gave (``model_fields_set``). It has
 the official SDK's (pydantic's) methods: ``model_dump()``, ``model_dump_json()``,
-``to_dict()``, ``to_json()``, ``construct()``, ``model_copy()``, ``model_fields``.
+``to_dict()``, ``to_json()``, ``construct()``, ``model_copy()``, ``model_fields``,
+``model_validate()``, ``model_validate_json()``.
 """
 
 from __future__ import annotations
@@ -280,6 +281,16 @@ class BaseModel:
     def from_dict(cls: type[_M], data: Mapping[str, Any]) -> _M:
         """Build an instance from decoded JSON with the SDK's converter."""
         return _converter.converter.structure(data, cls)
+
+    @classmethod
+    def model_validate(cls: type[_M], obj: Mapping[str, Any]) -> _M:
+        """:meth:`from_dict` under pydantic's name (checks shapes, not values)."""
+        return _converter.converter.structure(obj, cls)
+
+    @classmethod
+    def model_validate_json(cls: type[_M], json_data: str | bytes) -> _M:
+        """Build an instance from JSON text, as a response body would be."""
+        return _converter.converter.structure(_converter.loads(json_data), cls)
 
 
 _NO_KEYS: frozenset[Any] = frozenset()

@@ -471,7 +471,8 @@ def pascal(name: str) -> str:
 # BaseModel's own names: a JSON key spelled like one gets a trailing "_" as attribute.
 BASE_MEMBERS = {
     *("model_extra", "model_fields", "model_fields_set", "model_dump", "model_dump_json"),
-    *("model_construct", "construct", "model_copy", "response_info", "request_id"),
+    *("model_construct", "construct", "model_copy", "model_validate", "model_validate_json"),
+    *("response_info", "request_id"),
     *("to_dict", "to_json", "from_dict"),
 }
 
