@@ -2,7 +2,7 @@
 
 Forward-compatibility policy (the opposite of cattrs' defaults, on purpose):
 
-* unknown fields are kept on the model (``model_extra``) and written back by ``to_dict()``;
+* unknown fields are kept on the model (``model_extra``) and written back by the dumps;
 * ``Literal`` values are not checked: an enum value added by the API arrives as a string;
 * a union of models is resolved by its discriminator fields (``type`` first, then
   another ``Literal`` field such as ``role`` where ``type`` values repeat), else by
@@ -12,12 +12,16 @@ Forward-compatibility policy (the opposite of cattrs' defaults, on purpose):
 * a field whose JSON key is not a Python name keeps the key in its metadata
   (``attrs.field(metadata={"json": "self-harm/intent"})``), read and written back;
 * scalars pass through as JSON gave them (no per-field ``int()``/``float()`` calls).
+* the JSON keys an object left out are recorded (``model_fields_set``, ``exclude_unset``):
+  a missing field and a field sent as ``null`` both read ``None`` but dump differently.
 
 Hooks are made by factories, once per type on first use, never at import.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import linecache
 import logging
 import types
@@ -27,15 +31,15 @@ from typing import Any, Literal, TypeVar, Union, cast, get_args, get_origin
 import attrs
 import cattrs
 import orjson
-from cattrs.gen import make_dict_unstructure_fn, override
 
-from ._models import BaseModel, UnknownVariant
+from ._models import HAS_EXTRA, BaseModel, FieldInfo, UnknownVariant, set_meta, unset_keys
 from ._types import NotGiven
 
 __all__ = ["converter", "dumps", "loads", "structure"]
 
 log = logging.getLogger("openai_async")
 _T = TypeVar("_T")
+_M = TypeVar("_M", bound=BaseModel)
 _NoneType = type(None)
 _SCALARS = (str, int, float, bool)
 
@@ -115,7 +119,7 @@ def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseM
     }
     # Classes with no validators, converters or post-init hook (all generated models) are
     # filled slot by slot: parsing a dozen keyword arguments costs more than the stores.
-    plain = not hasattr(cls, "__attrs_post_init__") and all(
+    plain = cls.__attrs_post_init__ is BaseModel.__attrs_post_init__ and all(
         a.validator is None and a.converter is None and a.init and a.on_setattr is None
         for a in fields
     )
@@ -162,6 +166,8 @@ def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseM
     finally:
         _building.discard(cls)
     ns["_required"] = frozenset(required)
+    ns["_n"] = len(fields)
+    ns["_has_extra"] = frozenset([HAS_EXTRA])
     ns["_missing"] = _log_missing
     name = f"structure_{cls.__name__}"
     source = "\n".join(
@@ -173,10 +179,17 @@ def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseM
             "        o = dict(o)",
             "    g = o.get",
             *(["    obj = __new(__cl)", *args] if plain else ["    obj = __cl(", *args, "    )"]),
-            "    if not _known.issuperset(o):",
+            # One set operation tells the keys left out (for model_fields_set and
+            # exclude_unset) and, by counting, whether there are unknown ones.
+            "    m = _known.difference(o)",
+            "    if len(o) + len(m) != _n:",
             "        obj._extra = {k: v for k, v in o.items() if k not in _known}",
-            "    if not _required.issubset(o):",
-            "        _missing(__cl, _required.difference(o))",
+            "        m |= _has_extra",
+            # No keys left out: the slot stays empty (plain) or replaces what __init__ set.
+            "    if m:" if plain else "    if True:",
+            "        obj._unset = m",
+            "        if not _required.isdisjoint(m):",
+            "            _missing(__cl, _required & m)",
             "    return obj",
         ]
     )
@@ -203,47 +216,344 @@ def _hook_for(t: Any) -> Callable[[Any, Any], Any]:
     return hook
 
 
-def _none_tolerant(t: Any) -> Callable[[Any], Any]:
-    """``t``'s unstructure hook, letting ``None`` through: a required field the server left
-    out arrives as ``None`` (see the module docstring) and must not break ``to_dict()``."""
-    hook: Callable[[Any], Any] | None = None
-
-    def unstructure(value: Any) -> Any:
-        nonlocal hook
-        if value is None:
-            return None
-        if hook is None:  # looked up late: recursive models would need themselves
-            hook = converter.get_unstructure_hook(t)
-        return hook(value)
-
-    return unstructure
+@attrs.frozen
+class _Field:
+    name: str
+    key: str  # the JSON key
+    type: Any
+    default: Any  # what the field holds when the JSON left it out (None if required)
+    has_default: bool
+    kind: Literal["plain", "list", "any"]  # how a dump copies the value
 
 
-def _unstructure_model_factory(cls: type[BaseModel]) -> Callable[[BaseModel], dict[str, Any]]:
-    overrides = {}
-    for a in attrs.fields(attrs.resolve_types(cast(Any, cls))):
-        t = a.type
-        args = get_args(t)
-        tolerant = t in _SCALARS or t is Any or _is_literal(t) or _NoneType in args
-        overrides[a.name] = override(
-            rename=json_key(a) if json_key(a) != a.name else None,
-            unstruct_hook=None if tolerant else _none_tolerant(t),
+@attrs.frozen
+class ModelPlan:
+    """What dumping and ``model_fields_set`` need to know about one model class."""
+
+    fields: tuple[_Field, ...]
+    by_name: Mapping[str, _Field]
+    by_key: Mapping[str, _Field]
+    optional_keys: frozenset[str]  # unset after __init__ unless given a value
+    infos: Mapping[str, FieldInfo]
+
+    @classmethod
+    def of(cls, model: type[BaseModel]) -> ModelPlan:
+        plan = _plans.get(model)
+        if plan is not None:
+            return plan
+        attrs.resolve_types(cast(Any, model))
+        fields = tuple(_field(a) for a in attrs.fields(cast(Any, model)))
+        infos = {
+            a.name: FieldInfo(
+                annotation=a.type,
+                default=a.default if f.has_default else None,
+                alias=f.key if f.key != a.name else None,
+                required=not f.has_default,
+            )
+            for a, f in zip(attrs.fields(cast(Any, model)), fields, strict=True)
+        }
+        plan = cls(
+            fields,
+            {f.name: f for f in fields},
+            {f.key: f for f in fields},
+            frozenset(f.key for f in fields if f.has_default),
+            types.MappingProxyType(infos),
         )
-    make: Callable[..., Callable[[BaseModel], dict[str, Any]]] = make_dict_unstructure_fn
-    inner = make(cls, converter, **overrides)
+        _plans[model] = plan
+        return plan
 
-    def unstructure_model(obj: BaseModel) -> dict[str, Any]:
-        data: dict[str, Any] = inner(obj)
-        extra = obj.model_extra
-        if extra:
-            data.update(extra)
-        return data
+    def fields_set(self, obj: BaseModel) -> set[str]:
+        """Names of the fields the JSON (or ``__init__``) gave, or assigned since."""
+        unset = unset_keys(obj)
+        if not unset:
+            return {f.name for f in self.fields}
+        return {
+            f.name
+            for f in self.fields
+            if f.key not in unset or getattr(obj, f.name) is not f.default
+        }
 
-    return unstructure_model
+
+_plans: dict[type, ModelPlan] = {}
+
+
+def _field(a: attrs.Attribute[Any]) -> _Field:
+    has_default = a.default is not attrs.NOTHING
+    t = a.type
+    inner = _optional_member(t)
+    target = inner if inner is not None else t
+    kind: Literal["plain", "list", "any"] = "any"
+    if _is_passthrough(t) and _container_kind(t) is None:
+        kind = "plain"
+    elif get_origin(target) in (list, Sequence) and _is_scalar(get_args(target)[0]):
+        kind = "list"
+    default = a.default if has_default else None
+    return _Field(a.name, json_key(a), a.type, default, has_default, kind)
+
+
+def _is_scalar(t: Any) -> bool:
+    if _is_union(t):
+        return all(a is _NoneType or _is_scalar(a) for a in get_args(t))
+    return t in _SCALARS or _is_literal(t)
+
+
+_get_extra = BaseModel.__dict__["_extra"].__get__
+
+
+# Dump flags: one generated function per model class and combination.
+BY_ALIAS, EXCLUDE_UNSET, EXCLUDE_DEFAULTS, EXCLUDE_NONE = 1, 2, 4, 8
+
+
+class Dumper:
+    """Models -> dicts of JSON values, for one combination of the dump flags.
+
+    ``value()`` copies any value (lists, dicts, models, unknown variants) down to the
+    scalars; per model class it calls a function generated on first use, which reads
+    each field once and tests only what the flags ask for.
+    """
+
+    def __init__(self, flags: int) -> None:
+        self.flags = flags
+        self.functions: dict[type, Callable[[BaseModel], dict[str, Any]]] = {}
+        self.value = self._value_function()
+
+    def _value_function(self) -> Callable[[Any], Any]:
+        functions = self.functions
+        make = self._make
+        drop_none = bool(self.flags & EXCLUDE_NONE)
+
+        def value(v: Any) -> Any:
+            t = type(v)
+            if t is str or t is int or t is float or t is bool or v is None:
+                return v
+            if t is list:
+                return [value(x) for x in v]
+            if t is dict:
+                if drop_none:
+                    return {k: value(x) for k, x in v.items() if x is not None}
+                return {k: value(x) for k, x in v.items()}
+            fn = functions.get(t)
+            if fn is not None:
+                return fn(v)
+            if isinstance(v, BaseModel):
+                return make(t)(v)
+            if isinstance(v, UnknownVariant):
+                return value(v.raw)
+            if isinstance(v, Mapping):
+                return value(dict(v))
+            if isinstance(v, (tuple, set, frozenset)):
+                return [value(x) for x in v]
+            return v
+
+        return value
+
+    def model(self, obj: BaseModel) -> dict[str, Any]:
+        fn = self.functions.get(type(obj))
+        return (fn or self._make(type(obj)))(obj)
+
+    def keep(self, f: _Field, v: Any, unset: frozenset[str]) -> bool:
+        """Whether the flags let field ``f`` holding ``v`` into the dump."""
+        flags = self.flags
+        if flags & EXCLUDE_NONE and v is None:
+            return False
+        if flags & EXCLUDE_UNSET and v is f.default and f.key in unset:
+            return False
+        return not (flags & EXCLUDE_DEFAULTS and f.has_default and v == f.default)
+
+    def _make(self, cls: type[BaseModel]) -> Callable[[BaseModel], dict[str, Any]]:
+        flags = self.flags
+        ns: dict[str, Any] = {"_dv": self.value, "_u": unset_keys, "_e": _get_extra}
+        ns["_has_extra"] = HAS_EXTRA
+        lines = [f"def dump_{cls.__name__}(obj):", "    u = _u(obj)", "    out = {}"]
+        for i, f in enumerate(ModelPlan.of(cls).fields):
+            ns[f"_d{i}"] = f.default
+            tests = []
+            if flags & EXCLUDE_NONE:
+                tests.append("v is not None")
+            if flags & EXCLUDE_UNSET and not (flags & EXCLUDE_NONE and f.default is None):
+                tests.append(f"(v is not _d{i} or {f.key!r} not in u)")
+            if flags & EXCLUDE_DEFAULTS and f.has_default:
+                tests.append(f"v != _d{i}")
+            value = {"plain": "v", "list": "v if v is None else list(v)", "any": "_dv(v)"}
+            key = f.key if flags & BY_ALIAS else f.name
+            lines.append(f"    v = obj.{f.name}")
+            store = f"out[{key!r}] = {value[f.kind]}"
+            lines.append(
+                f"    if {' and '.join(tests)}:\n        {store}" if tests else f"    {store}"
+            )
+        lines += [
+            "    if _has_extra in u:",
+            "        for k, x in _e(obj).items():",
+            *(
+                ["            if x is not None:", "                out[k] = _dv(x)"]
+                if flags & EXCLUDE_NONE
+                else ["            out[k] = _dv(x)"]
+            ),
+            "    return out",
+        ]
+        source = "\n".join(lines)
+        filename = f"<openai_async dump{flags} {cls.__module__}.{cls.__qualname__}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        exec(compile(source, filename, "exec"), ns)
+        fn: Callable[[BaseModel], dict[str, Any]] = ns[f"dump_{cls.__name__}"]
+        self.functions[cls] = fn
+        return fn
+
+
+dumpers = [Dumper(flags) for flags in range(16)]
 
 
 converter.register_structure_hook_factory(_is_model, _structure_model_factory)
-converter.register_unstructure_hook_factory(_is_model, _unstructure_model_factory)
+
+
+def dump(
+    obj: BaseModel,
+    *,
+    by_alias: bool,
+    exclude_unset: bool,
+    exclude_defaults: bool,
+    exclude_none: bool,
+    include: Any = None,
+    exclude: Any = None,
+) -> dict[str, Any]:
+    """``obj`` as a dict of JSON values (``model_dump()`` without ``mode``)."""
+    flags = (
+        (BY_ALIAS if by_alias else 0)
+        | (EXCLUDE_UNSET if exclude_unset else 0)
+        | (EXCLUDE_DEFAULTS if exclude_defaults else 0)
+        | (EXCLUDE_NONE if exclude_none else 0)
+    )
+    if include is None and exclude is None:
+        return dumpers[flags].model(obj)
+    data: dict[str, Any] = _dump_some(obj, dumpers[flags], _selection(include), _selection(exclude))
+    return data
+
+
+_Selection = dict[Any, Any]  # key -> True (all of it) or a nested _Selection
+
+
+def _selection(spec: Any) -> _Selection | None:
+    """pydantic's ``include`` / ``exclude`` forms (sets, dicts of sets, ``...``) as one."""
+    if spec is None:
+        return None
+    if isinstance(spec, Mapping):
+        out: _Selection = {}
+        for k, v in spec.items():
+            if v is True or v is ...:
+                out[k] = True
+            elif v is not False:
+                out[k] = _selection(v)
+        return out
+    if isinstance(spec, (set, frozenset, list, tuple)):
+        return dict.fromkeys(spec, True)
+    raise TypeError(f"include / exclude must be a set or a dict, not {type(spec).__name__}")
+
+
+def _merge(a: Any, b: Any) -> Any:
+    """Two selections of one item (``"__all__"`` and its own): True (all) wins."""
+    if a is None or b is True:
+        return b
+    if b is None or a is True:
+        return a
+    merged = dict(a)
+    for k, v in b.items():
+        merged[k] = _merge(merged.get(k), v)
+    return merged
+
+
+def _pick(key: Any, inc: _Selection | None, exc: _Selection | None) -> tuple[Any, Any] | None:
+    """The include / exclude selections within item ``key``; None to leave it out."""
+    e = None if exc is None else _merge(exc.get("__all__"), exc.get(key))
+    if e is True:
+        return None
+    i = None if inc is None else _merge(inc.get("__all__"), inc.get(key))
+    if inc is not None and i is None:
+        return None
+    return (None if i is True else i), e
+
+
+def _dump_some(v: Any, d: Dumper, inc: _Selection | None, exc: _Selection | None) -> Any:
+    """What ``d.value(v)`` gives, with only the selected fields and items."""
+    if inc is None and exc is None:
+        return d.value(v)
+    drop_none = d.flags & EXCLUDE_NONE
+    if isinstance(v, BaseModel):
+        out: dict[Any, Any] = {}
+        unset = unset_keys(v)
+        for f in ModelPlan.of(type(v)).fields:
+            x = getattr(v, f.name)
+            if d.keep(f, x, unset) and (sub := _pick(f.name, inc, exc)) is not None:
+                out[f.key if d.flags & BY_ALIAS else f.name] = _dump_some(x, d, *sub)
+        items: Iterable[tuple[Any, Any]] = v.model_extra.items()
+    elif isinstance(v, UnknownVariant):
+        return _dump_some(v.raw, d, inc, exc)
+    elif isinstance(v, Mapping):
+        out, items = {}, v.items()
+    elif isinstance(v, (list, tuple)):
+        return [_dump_some(x, d, *sub) for i, x in enumerate(v) if (sub := _pick(i, inc, exc))]
+    else:
+        return v
+    for k, x in items:
+        if not (drop_none and x is None) and (sub := _pick(k, inc, exc)) is not None:
+            out[k] = _dump_some(x, d, *sub)
+    return out
+
+
+_NOT_BUILT = (
+    TypeError,
+    ValueError,
+    cattrs.BaseValidationError,
+    cattrs.StructureHandlerNotFoundError,
+)
+
+
+def construct(cls: type[_M], values: Mapping[str, Any], fields_set: Iterable[str] | None) -> _M:
+    """``cls.model_construct(_fields_set, **values)``."""
+    plan = ModelPlan.of(cls)
+    obj = object.__new__(cls)
+    rest = dict(values)
+    unset = set(plan.by_key)
+    for f in plan.fields:
+        key = f.key if f.key in rest else f.name
+        if key not in rest:
+            setattr(obj, f.name, f.default)
+            continue
+        value = rest.pop(key)
+        if f.kind == "any" and isinstance(value, (dict, list)):
+            with contextlib.suppress(*_NOT_BUILT):  # JSON-shaped: built as in a response
+                value = converter.structure(value, f.type)
+        setattr(obj, f.name, value)
+        unset.discard(f.key)
+    unset.difference_update(plan.by_name[n].key for n in fields_set or () if n in plan.by_name)
+    set_meta(obj, unset, rest)
+    return obj
+
+
+def copy_model(obj: _M, update: Mapping[str, Any] | None, deep: bool) -> _M:
+    """``obj.model_copy(update=update, deep=deep)``."""
+    plan = ModelPlan.of(type(obj))
+    new = object.__new__(type(obj))
+    memo: dict[int, Any] = {}
+    for f in plan.fields:
+        value = getattr(obj, f.name)
+        setattr(new, f.name, copy.deepcopy(value, memo) if deep else value)
+    extra = copy.deepcopy(dict(obj.model_extra), memo) if deep else dict(obj.model_extra)
+    unset = set(unset_keys(obj))
+    for key, value in (update or {}).items():
+        field = plan.by_name.get(key) or plan.by_key.get(key)
+        if field is None:
+            extra[key] = value
+        else:
+            setattr(new, field.name, value)
+            unset.discard(field.key)
+    set_meta(new, unset, extra)
+    if obj.response_info is not None:
+        new._response_info = obj.response_info
+    return new
+
+
+# converter.unstructure(): every field by its JSON key, the unset ones as null too.
+converter.register_unstructure_hook_func(_is_model, dumpers[BY_ALIAS].model)
 converter.register_structure_hook(UnknownVariant, lambda v, _: UnknownVariant(v))
 converter.register_unstructure_hook(UnknownVariant, lambda v: v.raw)
 
@@ -326,7 +636,7 @@ class _Shape:
     def matches(self, obj: dict[str, Any]) -> bool:
         if not self.required.issubset(obj):
             return False
-        # An optional field written as null (to_dict() writes absent fields so) is absent.
+        # An optional field written as null (model_dump() writes absent fields so) is absent.
         return all(
             k in self.optional_literals if (v := obj.get(k)) is None else v in values
             for k, values in self.literals.items()
@@ -351,7 +661,7 @@ class _Discriminator:
 
     def pick(self, obj: dict[str, Any]) -> type[BaseModel] | None:
         value = obj.get(self.key)
-        if value is None:  # absent, or null as to_dict() writes an absent optional field
+        if value is None:  # absent, or null as model_dump() writes an absent optional field
             return _best(self.rest, obj)
         try:
             group = self.table.get(value, ())
@@ -465,8 +775,8 @@ def structure(data: Any, cls: type[_T]) -> _T:
 
 
 def _default(obj: Any) -> Any:
-    if isinstance(obj, BaseModel):
-        return obj.to_dict(exclude_none=True)
+    if isinstance(obj, BaseModel):  # a model in a request body: what it holds, nulls left out
+        return dumpers[BY_ALIAS | EXCLUDE_NONE].model(obj)
     if isinstance(obj, UnknownVariant):
         return obj.raw
     if isinstance(obj, NotGiven):

@@ -468,7 +468,13 @@ def pascal(name: str) -> str:
     return "".join(p[:1].upper() + p[1:] for p in re.split(r"[_\W]+", name) if p)
 
 
-BASE_MEMBERS = {"model_extra", "response_info", "request_id", "to_dict", "to_json", "from_dict"}
+# BaseModel's own names: a JSON key spelled like one gets a trailing "_" as attribute.
+BASE_MEMBERS = {
+    *("model_extra", "model_fields", "model_fields_set", "model_dump", "model_dump_json"),
+    *("model_construct", "construct", "model_copy", "model_validate", "model_validate_json"),
+    *("response_info", "request_id"),
+    *("to_dict", "to_json", "from_dict"),
+}
 
 
 def py_name(key: str) -> str:

@@ -51,8 +51,11 @@ def test_a_missing_required_json_key_is_named(caplog):
 
 def test_unstructure_writes_the_json_keys_back():
     obj = Keyed(from_="a", self_harm_intent=True)
-    assert obj.to_dict() == {"from": "a", "self-harm/intent": True, "plain": None}
-    assert converter.unstructure(obj) == obj.to_dict()
+    assert obj.to_dict() == {"from": "a", "self-harm/intent": True}  # `plain` never given
+    assert obj.to_dict(use_api_names=False) == {"from_": "a", "self_harm_intent": True}
+    assert obj.model_dump() == {"from_": "a", "self_harm_intent": True, "plain": None}
+    assert converter.unstructure(obj) == obj.model_dump(by_alias=True)
+    assert converter.unstructure(obj) == {"from": "a", "self-harm/intent": True, "plain": None}
     assert loads(dumps(obj)) == {"from": "a", "self-harm/intent": True}
 
 
