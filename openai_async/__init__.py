@@ -74,22 +74,28 @@ if typing.TYPE_CHECKING:
         MessageTextDeltaEvent,
         RunStepToolCallDeltaEvent,
     )
+    from .lib.chat_parsed import ParsedChatCompletion
     from .lib.chat_stream import (
         AsyncChatCompletionStream,
         ChatCompletionAccumulator,
         ChatCompletionStream,
-        ParsedChatCompletion,
     )
     from .lib.response_stream import AsyncResponseStream, ResponseAccumulator, ResponseStream
     from .lib.responses import ParsedResponse
-    from .lib.structured import FunctionTool, function_tool, json_schema
+    from .lib.structured import (
+        FunctionTool,
+        function_tool,
+        json_schema,
+        pydantic_function_tool,
+        to_strict_json_schema,
+    )
 
 # Helpers of the lib layer load on first use: `import openai_async` stays fast.
 _LAZY = {
     "AsyncChatCompletionStream": "chat_stream",
     "ChatCompletionAccumulator": "chat_stream",
     "ChatCompletionStream": "chat_stream",
-    "ParsedChatCompletion": "chat_stream",
+    "ParsedChatCompletion": "chat_parsed",
     "ParsedResponse": "responses",
     "AssistantStreamAccumulator": "assistant_stream",
     "AsyncAssistantStream": "assistant_stream",
@@ -102,6 +108,8 @@ _LAZY = {
     "FunctionTool": "structured",
     "function_tool": "structured",
     "json_schema": "structured",
+    "pydantic_function_tool": "structured",
+    "to_strict_json_schema": "structured",
 }
 
 
@@ -200,4 +208,6 @@ __all__ = [
     "__version__",
     "function_tool",
     "json_schema",
+    "pydantic_function_tool",
+    "to_strict_json_schema",
 ]

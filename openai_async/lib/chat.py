@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, NotGiven
-from .chat_stream import AsyncChatCompletionStream, ParsedChatCompletion, parse_completion
+from .chat_parsed import ParsedChatCompletion
+from .chat_stream import AsyncChatCompletionStream, parse_completion
 from .structured import FunctionTool, response_format_param
 
 if TYPE_CHECKING:

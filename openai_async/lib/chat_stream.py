@@ -11,10 +11,9 @@ works the same for both facades.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import attrs
-import orjson
 
 from .._converter import structure
 from .._exceptions import (
@@ -22,12 +21,13 @@ from .._exceptions import (
     IncompleteStreamError,
     LengthFinishReasonError,
 )
-from .structured import FunctionTool, parse_json, tools_by_name
+from .structured import parse_arguments, parse_json, tools_by_name
 
 if TYPE_CHECKING:  # the chat models load on first use, not with the package
     from .._streaming import AsyncStream
     from .._syncbase import Portal, Stream
     from ..models.chat import ChatCompletion, ChatCompletionChunk
+    from .chat_parsed import ParsedChatCompletion
 
 __all__ = [
     "AsyncChatCompletionStream",
@@ -38,10 +38,6 @@ __all__ = [
     "ContentDeltaEvent",
     "ContentDoneEvent",
     "LogprobsEvent",
-    "ParsedChatCompletion",
-    "ParsedChatCompletionMessage",
-    "ParsedChoice",
-    "ParsedToolCall",
     "RefusalDeltaEvent",
     "RefusalDoneEvent",
     "ToolCallArgumentsDeltaEvent",
@@ -55,56 +51,18 @@ T = TypeVar("T")
 # --- parsed completions ----------------------------------------------------------------
 
 
-@attrs.frozen
-class ParsedToolCall:
-    """A function tool call; ``parsed_arguments`` is the tool's argument class when the tool
-    came from :func:`function_tool`, else the decoded JSON."""
-
-    id: str
-    name: str
-    arguments: str
-    parsed_arguments: Any
-    type: str = "function"
-
-
-@attrs.frozen
-class ParsedChatCompletionMessage(Generic[T]):
-    """The assistant message; ``parsed`` is ``None`` when the model refused (``refusal``)."""
-
-    content: str | None
-    refusal: str | None
-    parsed: T | None
-    tool_calls: list[ParsedToolCall]
-    role: str = "assistant"
-
-
-@attrs.frozen
-class ParsedChoice(Generic[T]):
-    index: int
-    finish_reason: str | None
-    message: ParsedChatCompletionMessage[T]
-    logprobs: Any = None
-
-
-@attrs.frozen
-class ParsedChatCompletion(Generic[T]):
-    """A chat completion whose messages carry ``parsed`` (and tool calls their
-    ``parsed_arguments``); ``completion`` is the completion as received."""
-
-    id: str
-    model: str
-    created: int
-    choices: list[ParsedChoice[T]]
-    usage: Any
-    completion: ChatCompletion = attrs.field(repr=False)
-
-
 def parse_completion(
     completion: ChatCompletion, response_format: type[T] | None, tools: Any = None
 ) -> ParsedChatCompletion[T]:
-    """``completion`` with its content parsed as ``response_format`` and its tool calls'
-    arguments parsed; refusals are kept, not parsed."""
-    from ..models.chat import ChatCompletionMessageToolCall
+    """``completion`` as a :class:`ParsedChatCompletion`: content parsed as
+    ``response_format``, function tool calls' arguments parsed; refusals kept, not parsed."""
+    from .chat_parsed import (
+        ParsedChatCompletion,
+        ParsedChatCompletionMessage,
+        ParsedChoice,
+        parsed_tool_call,
+    )
+    from .structured import upgrade
 
     by_name = tools_by_name(tools)
     choices: list[ParsedChoice[T]] = []
@@ -117,36 +75,10 @@ def parse_completion(
         parsed = None
         if response_format is not None and msg.content is not None and not msg.refusal:
             parsed = parse_json(msg.content, response_format, what="the message content")
-        calls = [
-            _parsed_call(c.id, c.function.name, c.function.arguments, by_name)
-            for c in msg.tool_calls or ()
-            if isinstance(c, ChatCompletionMessageToolCall)
-        ]
-        choices.append(
-            ParsedChoice(
-                choice.index,
-                choice.finish_reason,
-                ParsedChatCompletionMessage(msg.content, msg.refusal, parsed, calls),
-                choice.logprobs,
-            )
-        )
-    return ParsedChatCompletion(
-        completion.id, completion.model, completion.created, choices, completion.usage, completion
-    )
-
-
-def _parsed_call(
-    call_id: str, name: str, arguments: str, by_name: dict[str, FunctionTool[Any]] | Any
-) -> ParsedToolCall:
-    tool = by_name.get(name)
-    if tool is not None:
-        value: Any = tool.parse(arguments)
-    else:
-        try:
-            value = orjson.loads(arguments) if arguments else {}
-        except orjson.JSONDecodeError:
-            value = None
-    return ParsedToolCall(call_id, name, arguments, value)
+        calls = msg.tool_calls and [parsed_tool_call(c, by_name) for c in msg.tool_calls]
+        message = upgrade(msg, ParsedChatCompletionMessage, parsed=parsed, tool_calls=calls)
+        choices.append(upgrade(choice, ParsedChoice, message=message))
+    return upgrade(completion, ParsedChatCompletion, choices=choices)
 
 
 # --- events ----------------------------------------------------------------------------
@@ -271,7 +203,7 @@ class ChatCompletionAccumulator:
 
     Tool calls merge by index and concatenate ``arguments``; ``id``, ``type`` and the
     function name are taken once (llama.cpp repeats them in every chunk). Give
-    ``response_format`` (an attrs class) and ``tools`` to get parsed content and arguments.
+    ``response_format`` (a class) and ``tools`` to get parsed content and arguments.
     """
 
     def __init__(self, *, response_format: type[Any] | None = None, tools: Any = None) -> None:
@@ -360,12 +292,8 @@ class ChatCompletionAccumulator:
             events.append(RefusalDoneEvent(i, "".join(state.refusal)))
         for k, call in sorted(state.calls.items()):
             args = "".join(call.args)
-            parsed_call = _parsed_call(call.id, call.name, args, self._tools)
-            events.append(
-                ToolCallArgumentsDoneEvent(
-                    i, k, call.id, call.name, args, parsed_call.parsed_arguments
-                )
-            )
+            parsed_args = parse_arguments(call.name, args, self._tools)
+            events.append(ToolCallArgumentsDoneEvent(i, k, call.id, call.name, args, parsed_args))
 
     def complete(self) -> bool:
         """Whether every choice seen has finished."""

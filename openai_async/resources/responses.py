@@ -18,7 +18,13 @@ from .._resource import AsyncAPIResource
 from .._streaming import RESPONSE_END, AsyncStream, EventTracker
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
 from ..lib.response_stream import AsyncResponseStream, response_stream
-from ..lib.responses import ParsedResponse, TextT, parse_response, with_output_text
+from ..lib.responses import (
+    ParsedResponse,
+    ResponsesToolsArg,
+    TextT,
+    parse_response,
+    with_output_text,
+)
 from ..models.responses import (
     CompactResource,
     ContextManagementParam,
@@ -397,7 +403,7 @@ class AsyncResponses(AsyncAPIResource):
         background: bool | None | NotGiven = NOT_GIVEN,
         max_tool_calls: int | None | NotGiven = NOT_GIVEN,
         text: ResponseTextParamParam | NotGiven = NOT_GIVEN,
-        tools: ToolsArrayParam | NotGiven = NOT_GIVEN,
+        tools: ResponsesToolsArg | NotGiven = NOT_GIVEN,
         tool_choice: ToolChoiceParamParam | NotGiven = NOT_GIVEN,
         prompt: PromptParam | None | NotGiven = NOT_GIVEN,
         service_tier: ServiceTierResponses | None | NotGiven = NOT_GIVEN,
@@ -419,10 +425,12 @@ class AsyncResponses(AsyncAPIResource):
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         options: RequestOptions | None = None,
-        text_format: type[TextT],
+        text_format: type[TextT] | None = None,
     ) -> ParsedResponse[TextT]:
-        """A response whose output text is parsed into ``text_format`` (an attrs class,
-        sent as a strict JSON Schema in ``text.format``); a refusal leaves
+        """A response whose output text is parsed into ``text_format`` (a pydantic model,
+        dataclass, TypedDict or attrs class, sent as a strict JSON Schema in
+        ``text.format``) and whose function calls carry ``parsed_arguments``
+        (``tools`` may be :func:`function_tool` entries); a refusal leaves
         ``output_parsed`` None; a response cut at ``max_output_tokens`` raises
         :class:`LengthFinishReasonError`.
 
@@ -430,7 +438,7 @@ class AsyncResponses(AsyncAPIResource):
         """
         return await parse_response(
             self,
-            lambda text: self.create(
+            lambda text, tools: self.create(
                 metadata=metadata,
                 top_logprobs=top_logprobs,
                 temperature=temperature,
@@ -469,6 +477,7 @@ class AsyncResponses(AsyncAPIResource):
                 options=options,
             ),
             text=text,
+            tools=tools,
             text_format=text_format,
         )
 
@@ -515,7 +524,7 @@ class AsyncResponses(AsyncAPIResource):
     ) -> AsyncResponseStream:
         """Create a response and stream its typed events through a helper:
         ``text_deltas()``, ``final_response()`` (raises unless ``response.completed``
-        arrived); with ``text_format`` (an attrs class, sent as a strict JSON Schema)
+        arrived); with ``text_format`` (a class, sent as a strict JSON Schema)
         ``final_parsed()`` too. Use it with ``async with``.
 
         Other arguments are those of :meth:`create`.

@@ -59,7 +59,7 @@ async def test_parse_into_an_attrs_class(client, server):
     server.add_reply(Reply('{"city": "Os', finish_reason="length"))
     parsed = await client.responses.parse(model="gpt-4o", input="weather?", text_format=Weather)
     assert parsed.output_parsed == Weather("Oslo", 3)
-    assert parsed.response.text is not None  # the schema sent is echoed back
+    assert parsed.text is not None  # the schema sent is echoed back
     assert server.requests[0].json()["text"]["format"]["name"] == "Weather"
     with pytest.raises(LengthFinishReasonError):
         await client.responses.parse(model="gpt-4o", input="weather?", text_format=Weather)

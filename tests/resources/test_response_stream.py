@@ -305,7 +305,7 @@ async def test_text_format_sends_the_schema_and_parses_the_final_text(client, se
     ) as stream:
         parsed = await stream.final_parsed()
     assert parsed.output_parsed == Weather("Oslo", 3)
-    assert parsed.response.status == "completed"
+    assert parsed.status == "completed"
     text = seen[0].json()["text"]
     assert text["verbosity"] == "low"
     assert text["format"] == {

@@ -508,11 +508,12 @@ def test_every_public_name_is_in_all():
 def test_import_loads_neither_aiohttp_cattrs_nor_the_lib_helpers():
     code = (
         "import sys, openai_async; "
-        "loaded = [m for m in ('aiohttp', 'cattrs', 'openai_async.lib.chat_stream', "
+        "loaded = [m for m in ('aiohttp', 'cattrs', 'pydantic', 'openai_async.lib.chat_stream', "
         "'openai_async.lib.structured', 'openai_async.lib.responses') if m in sys.modules]; "
         "print(loaded); "
-        "openai_async.json_schema; "
-        "print('openai_async.lib.structured' in sys.modules)"
+        "openai_async.json_schema; openai_async.pydantic_function_tool; "
+        "print('openai_async.lib.structured' in sys.modules, 'pydantic' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["[]", "True"]
+    # pydantic is an optional dependency, imported only when a pydantic class is given
+    assert out.stdout.split() == ["[]", "True", "False"]

@@ -577,8 +577,10 @@ class ChatCompletions(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> ParsedChatCompletion[ResponseFormatT]:
         """A chat completion whose ``choices[i].message.parsed`` is a ``response_format``
-        instance (an attrs class, sent as a strict JSON Schema) and whose tool calls
-        carry ``parsed_arguments`` (``tools`` may be :func:`function_tool` entries).
+        instance (a pydantic model, dataclass, TypedDict or attrs class, sent as a
+        strict JSON Schema) and whose function tool calls carry
+        ``function.parsed_arguments`` (``tools`` may be :func:`function_tool` or
+        :func:`pydantic_function_tool` entries).
         Refusals stay in ``message.refusal``, not parsed; a choice cut at the token
         limit raises :class:`LengthFinishReasonError`.
 
@@ -682,8 +684,8 @@ class ChatCompletions(SyncAPIResource):
     ) -> ChatCompletionStream:
         """Stream a chat completion through :class:`ChatCompletionStream`:
         ``text_deltas()``, typed ``events()``, ``final_completion()``; with a
-        ``response_format`` class (sent as a strict JSON Schema) or
-        :func:`function_tool` entries in ``tools``, ``final_parsed()`` and the done
+        ``response_format`` class (sent as a strict JSON Schema) or :func:`function_tool`
+        / :func:`pydantic_function_tool` entries in ``tools``, ``final_parsed()`` and the done
         events carry parsed objects. Use it with ``with``.
 
         Other arguments are those of :meth:`create`.

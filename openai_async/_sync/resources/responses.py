@@ -27,7 +27,13 @@ from ..._streaming import RESPONSE_END, AsyncStream, EventTracker
 from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
 from ...lib.response_stream import AsyncResponseStream, ResponseStream, response_stream
-from ...lib.responses import ParsedResponse, TextT, parse_response, with_output_text
+from ...lib.responses import (
+    ParsedResponse,
+    ResponsesToolsArg,
+    TextT,
+    parse_response,
+    with_output_text,
+)
 from ...models.responses import (
     CompactResource,
     ContextManagementParam,
@@ -403,7 +409,7 @@ class Responses(SyncAPIResource):
         background: bool | None | NotGiven = NOT_GIVEN,
         max_tool_calls: int | None | NotGiven = NOT_GIVEN,
         text: ResponseTextParamParam | NotGiven = NOT_GIVEN,
-        tools: ToolsArrayParam | NotGiven = NOT_GIVEN,
+        tools: ResponsesToolsArg | NotGiven = NOT_GIVEN,
         tool_choice: ToolChoiceParamParam | NotGiven = NOT_GIVEN,
         prompt: PromptParam | None | NotGiven = NOT_GIVEN,
         service_tier: ServiceTierResponses | None | NotGiven = NOT_GIVEN,
@@ -425,10 +431,12 @@ class Responses(SyncAPIResource):
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         options: RequestOptions | None = None,
-        text_format: type[TextT],
+        text_format: type[TextT] | None = None,
     ) -> ParsedResponse[TextT]:
-        """A response whose output text is parsed into ``text_format`` (an attrs class,
-        sent as a strict JSON Schema in ``text.format``); a refusal leaves
+        """A response whose output text is parsed into ``text_format`` (a pydantic model,
+        dataclass, TypedDict or attrs class, sent as a strict JSON Schema in
+        ``text.format``) and whose function calls carry ``parsed_arguments``
+        (``tools`` may be :func:`function_tool` entries); a refusal leaves
         ``output_parsed`` None; a response cut at ``max_output_tokens`` raises
         :class:`LengthFinishReasonError`.
 
@@ -520,7 +528,7 @@ class Responses(SyncAPIResource):
     ) -> ResponseStream:
         """Create a response and stream its typed events through a helper:
         ``text_deltas()``, ``final_response()`` (raises unless ``response.completed``
-        arrived); with ``text_format`` (an attrs class, sent as a strict JSON Schema)
+        arrived); with ``text_format`` (a class, sent as a strict JSON Schema)
         ``final_parsed()`` too. Use it with ``with``.
 
         Other arguments are those of :meth:`create`.
