@@ -1,4 +1,5 @@
-"""The official SDK's README (openai 3.63.0, its 32 ```python blocks) runs on us.
+"""The official SDK's README (openai 3.63.0) runs on us: its 32 ```python blocks, and its
+13 ```py blocks too.
 
 Each block is copied verbatim with ONLY its import lines changed (`from openai import X` ->
 `from openai_async import X`, `import openai` -> `import openai_async as openai`); the client
@@ -43,24 +44,30 @@ from tests.conftest import API_KEY
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-#: README block number -> (README section, what happens to it here).
-BLOCKS: dict[int, tuple[str, str]] = {}
+#: (fence, README block number) -> (README section, what happens to it here).
+BLOCKS: dict[tuple[str, int], tuple[str, str]] = {}
 
 
 def readme_block(
     number: int,
     section: str,
     *,
+    fence: str = "python",
     xfail: str | None = None,
     raises: type[BaseException] | tuple[type[BaseException], ...] | None = None,
+    skip: str | None = None,
 ) -> Callable[[_F], _F]:
-    """Register a test as the README's block `number`; `xfail` gives why it cannot run yet."""
+    """Register a test as the README's `fence` block `number` (counted per fence: "python"
+    or "py"); `xfail` says why it cannot run yet, `skip` what it needs that is not here."""
 
     def register(test: _F) -> _F:
-        assert number not in BLOCKS, number
-        BLOCKS[number] = (section, f"xfail: {xfail}" if xfail else "runs")
+        assert (fence, number) not in BLOCKS, number
+        outcome = f"xfail: {xfail}" if xfail else f"skip: {skip}" if skip else "runs"
+        BLOCKS[(fence, number)] = (section, outcome)
         if xfail is not None:
             return pytest.mark.xfail(strict=True, raises=raises, reason=xfail)(test)  # type: ignore[no-any-return]
+        if skip is not None:
+            return pytest.mark.skip(reason=skip)(test)  # type: ignore[no-any-return]
         return test
 
     return register
@@ -1207,27 +1214,352 @@ client = AsyncOpenAI(
     assert isinstance(ns["client"], AsyncOpenAI)
 
 
+# -- the README's ```py blocks ----------------------------------------------------------------
+
+REALTIME = (
+    "the Realtime API over websockets (client.realtime.connect) is a later issue: "
+    "client.realtime has only its HTTP operations"
+)
+
+
+@readme_block(1, "Realtime API", fence="py", xfail=REALTIME, raises=AttributeError)
+def test_py_realtime(server: LocalServer, capsys: pytest.CaptureFixture[str]) -> None:
+    run(
+        """
+import asyncio
+from openai_async import AsyncOpenAI, OpenAIError
+
+
+async def main():
+    client = AsyncOpenAI()
+
+    async with client.realtime.connect(model="gpt-realtime-2") as connection:
+        await connection.session.update(session={"type": "realtime", "output_modalities": ["text"]})
+
+        await connection.conversation.item.create(
+            item={
+                "type": "message",
+                "role": "user",
+                "content": [{"type": "input_text", "text": "Say hello!"}],
+            }
+        )
+        await connection.response.create()
+
+        async for event in connection:
+            if event.type == "response.output_text.delta":
+                print(event.delta, flush=True, end="")
+
+            elif event.type == "response.output_text.done":
+                print()
+
+            elif event.type == "response.done":
+                if event.response.status != "completed":
+                    raise OpenAIError("The Realtime response did not complete")
+                break
+            elif event.type == "error":
+                raise OpenAIError("Realtime returned an error; inspect the event in your application")
+        else:
+            raise OpenAIError("Realtime disconnected before response.done")
+
+
+asyncio.run(main())
+"""
+    )
+    assert capsys.readouterr().out == "Hello!\n"
+
+
+@readme_block(
+    2, "Realtime error handling (a fragment)", fence="py", xfail=REALTIME, raises=AttributeError
+)
+def test_py_realtime_errors(server: LocalServer) -> None:
+    # The fragment names AsyncOpenAI as the section's previous block imported it.
+    run(
+        """
+client = AsyncOpenAI()
+
+async with client.realtime.connect(model="gpt-realtime-2") as connection:
+    ...
+    async for event in connection:
+        if event.type == "error":
+            print(event.error.type)
+            print(event.error.code)
+            print(event.error.event_id)
+            print(event.error.message)
+""",
+        AsyncOpenAI=AsyncOpenAI,
+    )
+
+
+@readme_block(
+    3,
+    "How to tell whether `None` means `null` or missing (a fragment)",
+    fence="py",
+    xfail="models branch: `model_fields_set` on models is being added there",
+    raises=AttributeError,
+)
+def test_py_null_or_missing(server: LocalServer, capsys: pytest.CaptureFixture[str]) -> None:
+    model = {"id": "m1", "object": "model", "created": 1, "owned_by": "me", "my_field": None}
+    server.add_route("GET", "/models/m1", lambda request: Scripted(json=model))
+    with OpenAI() as client:
+        response = client.models.retrieve("m1")
+    run(
+        """
+if response.my_field is None:
+    if "my_field" not in response.model_fields_set:
+        print('Got json like {}, without a "my_field" key present at all.')
+    else:
+        print('Got json like {"my_field": null}.')
+""",
+        response=response,
+    )
+    assert capsys.readouterr().out == 'Got json like {"my_field": null}.\n'
+
+
+@readme_block(4, "Accessing raw response data (e.g. headers)", fence="py")
+def test_py_raw_response(server: LocalServer, capsys: pytest.CaptureFixture[str]) -> None:
+    server.rate_limit_headers["X-My-Header"] = "my value"
+    server.add_reply(Reply("This is a test"))
+    run(
+        """
+from openai_async import OpenAI
+
+client = OpenAI()
+raw_response = client.responses.with_raw_response.create(
+    model="gpt-6.2-sol",
+    input="Say this is a test",
+)
+print(raw_response.headers.get("X-My-Header"))
+
+response = raw_response.parse()  # get the object that `responses.create()` would have returned
+print(response.output_text)
+"""
+    )
+    assert capsys.readouterr().out == "my value\nThis is a test\n"
+
+
+@readme_block(
+    5,
+    "Making custom/undocumented requests: Undocumented endpoints (a fragment)",
+    fence="py",
+    xfail="the clients have no get/post/put/patch/delete(path, cast_to=...) for undocumented "
+    "endpoints (and cast_to=httpx2.Response is an httpx type): AsyncClient.request(method, "
+    "path, ...) and extra_body / extra_query / extra_headers are ours",
+    raises=AttributeError,
+)
+def test_py_undocumented_endpoint(server: LocalServer, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("httpx2", reason="the block casts to httpx2.Response")
+    server.add_route(
+        "POST", "/foo", lambda request: Scripted(json={"ok": True}, headers={"x-foo": "bar"})
+    )
+    with OpenAI() as client:
+        run(
+            """
+import httpx2
+
+response = client.post(
+    "/foo",
+    cast_to=httpx2.Response,
+    body={"my_param": True},
+)
+
+print(response.headers.get("x-foo"))
+""",
+            client=client,
+        )
+    assert capsys.readouterr().out == "bar\n"
+    assert posted(server, "/foo")[0].json() == {"my_param": True}
+
+
+@readme_block(6, "Managing HTTP resources", fence="py")
+def test_py_managing_http_resources(server: LocalServer) -> None:
+    ns = run(
+        """
+from openai_async import OpenAI
+
+with OpenAI() as client:
+    # make requests here
+    ...
+
+# HTTP client is now closed
+"""
+    )
+    with pytest.raises(ConfigurationError, match="closed"):
+        ns["client"].models.list()
+
+
+@readme_block(7, "Managing HTTP resources (async)", fence="py")
+def test_py_managing_http_resources_async(
+    server: LocalServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.add_reply(Reply("This is a test"))
+    run(
+        """
+import asyncio
+from openai_async import AsyncOpenAI
+
+
+async def main() -> None:
+    async with AsyncOpenAI() as client:
+        response = await client.responses.create(model="gpt-6.2-sol", input="Say this is a test")
+        print(response.output_text)
+
+
+asyncio.run(main())
+"""
+    )
+    assert capsys.readouterr().out == "This is a test\n"
+
+
+@readme_block(
+    8,
+    "Microsoft Azure OpenAI",
+    fence="py",
+    skip="needs the Azure OpenAI resource its code names (base_url is a literal "
+    "https://example-endpoint.openai.azure.com, not read from the environment)",
+)
+def test_py_azure_v1(server: LocalServer) -> None:
+    run(
+        """
+import os
+from openai_async import OpenAI
+
+client = OpenAI(
+    api_key=os.environ["AZURE_OPENAI_API_KEY"],
+    base_url="https://example-endpoint.openai.azure.com/openai/v1/",
+)
+
+response = client.responses.create(
+    model="deployment-name",
+    input="How do I output all files in a directory using Python?",
+)
+print(response.output_text)
+"""
+    )
+
+
+BEDROCK = (
+    "Amazon Bedrock (openai.providers.bedrock, BedrockOpenAI: AWS SigV4 signing from AWS "
+    "credentials) is not implemented, and would need AWS to run"
+)
+
+
+@readme_block(9, "Amazon Bedrock", fence="py", xfail=BEDROCK, raises=ImportError)
+def test_py_bedrock(server: LocalServer) -> None:
+    run(
+        """
+from openai_async import OpenAI
+from openai_async.providers import bedrock
+
+# Uses your normal AWS credentials. You can omit region when it is
+# configured through AWS_REGION, AWS_DEFAULT_REGION, or your AWS profile.
+client = OpenAI(
+    provider=bedrock(
+        region="us-west-2",
+    )
+)
+
+response = client.responses.create(
+    model="openai.gpt-5.4",
+    input="Say hello!",
+)
+
+print(response.output_text)
+"""
+    )
+
+
+@readme_block(
+    10, "Amazon Bedrock: profile (a fragment)", fence="py", xfail=BEDROCK, raises=ImportError
+)
+def test_py_bedrock_profile(server: LocalServer) -> None:
+    # The fragment uses the names the section's first block imported.
+    run("from openai_async import OpenAI\nfrom openai_async.providers import bedrock")
+    run(
+        """
+client = OpenAI(
+    provider=bedrock(
+        profile="my-profile",
+    )
+)
+"""
+    )
+
+
+@readme_block(
+    11, "Amazon Bedrock: token provider (a fragment)", fence="py", xfail=BEDROCK, raises=ImportError
+)
+def test_py_bedrock_token_provider(server: LocalServer) -> None:
+    run("from openai_async import OpenAI\nfrom openai_async.providers import bedrock")
+    run(
+        """
+client = OpenAI(
+    provider=bedrock(
+        region="us-west-2",
+        token_provider=lambda: refresh_bedrock_token(),
+    )
+)
+"""
+    )
+
+
+@readme_block(12, "Legacy `BedrockOpenAI` client", fence="py", xfail=BEDROCK, raises=ImportError)
+def test_py_bedrock_legacy_client(server: LocalServer) -> None:
+    run(
+        """
+from openai_async import BedrockOpenAI
+
+client = BedrockOpenAI(
+    aws_region="us-west-2",
+    aws_profile="my-profile",
+)
+"""
+    )
+
+
+@readme_block(13, "Determining the installed version", fence="py")
+def test_py_version(capsys: pytest.CaptureFixture[str]) -> None:
+    run(
+        """
+import openai_async as openai
+
+print(openai.__version__)
+"""
+    )
+    out = capsys.readouterr().out
+    assert re.fullmatch(r"\d+\.\d+\.\d+\S*\n", out), out
+
+
 # -- the tally --------------------------------------------------------------------------------
 
-#: Blocks that need a package outside our test dependencies' reach, skipped without it.
-OPTIONAL = {21: "flask", 22: "flask", 27: "httpx2"}
+#: Blocks that need a package of the test extras, skipped without it.
+OPTIONAL = {("python", 21): "flask", ("python", 22): "flask", ("python", 27): "httpx2"}
 
 
 def test_readme_summary(capsys: pytest.CaptureFixture[str]) -> None:
-    """Every python block of the README has its test; print what runs and what does not."""
-    assert sorted(BLOCKS) == list(range(1, 33))
-    missing = {n: m for n, m in OPTIONAL.items() if importlib.util.find_spec(m) is None}
-    runs = [n for n, (_, outcome) in BLOCKS.items() if outcome == "runs" and n not in missing]
-    lines = [
-        f"official README (openai 3.63.0): {len(BLOCKS)} python blocks, "
-        f"{len(runs)} run and pass, "
-        f"{sum(o != 'runs' for _, o in BLOCKS.values())} xfail, {len(missing)} skipped"
-    ]
-    for number, (section, outcome) in sorted(BLOCKS.items()):
+    """Every code block of the README has its test; print what runs and what does not."""
+    assert sorted(n for fence, n in BLOCKS if fence == "python") == list(range(1, 33))
+    assert sorted(n for fence, n in BLOCKS if fence == "py") == list(range(1, 14))
+    missing = {key: m for key, m in OPTIONAL.items() if importlib.util.find_spec(m) is None}
+    lines = ["official README (openai 3.63.0):"]
+    for fence in ("python", "py"):
+        outcomes = {n: o for (f, n), (_, o) in BLOCKS.items() if f == fence}
+        runs = sum(o == "runs" and (fence, n) not in missing for n, o in outcomes.items())
+        xfails = sum(o.startswith("xfail") for o in outcomes.values())
+        skips = len(outcomes) - runs - xfails
+        lines.append(
+            f"  {len(outcomes)} ```{fence} blocks: {runs} run and pass, {xfails} xfail, "
+            f"{skips} skipped"
+        )
+    for (fence, number), (section, outcome) in sorted(
+        BLOCKS.items(), key=lambda item: (item[0][0] != "python", item[0][1])
+    ):
         if outcome != "runs":
-            lines.append(f"  block {number} ({section}): {outcome}")
-        if number in missing:
-            lines.append(f"  block {number} ({section}): skipped: {missing[number]} not installed")
+            lines.append(f"  ```{fence} block {number} ({section}): {outcome}")
+        if (fence, number) in missing:
+            lines.append(
+                f"  ```{fence} block {number} ({section}): skipped: "
+                f"{missing[(fence, number)]} not installed"
+            )
     with capsys.disabled():
         print("\n" + "\n".join(lines))
 
