@@ -4,7 +4,7 @@ import typing
 
 from ._azure import AsyncAzureClient
 from ._binary import BinaryResponse
-from ._client import AsyncClient
+from ._client import AsyncClient, DefaultAioHttpClient
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -163,6 +163,7 @@ __all__ = [
     "ConflictError",
     "ContentFilterError",
     "ContentFilterFinishReasonError",
+    "DefaultAioHttpClient",
     "EmbeddingJobError",
     "FunctionTool",
     "HTTPResponse",

@@ -82,6 +82,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "ApiKey",
     "AsyncClient",
+    "DefaultAioHttpClient",
 ]
 
 log = logging.getLogger("openai_async")
@@ -139,9 +140,10 @@ class AsyncClient:
     ``client.admin.*`` calls. Close it with ``await client.aclose()`` or ``async with``;
     a client dropped unclosed is cleaned up by its event loop.
 
-    ``http_client``, ``workload_identity``, ``provider`` and
-    ``_strict_response_validation=True`` (keywords of the official SDK) are refused with
-    a :class:`ConfigurationError` saying what to use instead.
+    ``http_client`` (but for :class:`DefaultAioHttpClient`, our transport anyway),
+    ``workload_identity``, ``provider`` and ``_strict_response_validation=True``
+    (keywords of the official SDK) are refused with a :class:`ConfigurationError` saying
+    what to use instead.
     """
 
     def __init__(
@@ -823,6 +825,26 @@ class AsyncClient:
             attempt += 1
 
 
+class DefaultAioHttpClient:
+    """The official SDK's ``http_client=`` that sends with aiohttp. This SDK always sends
+    with aiohttp, so ``http_client=DefaultAioHttpClient()`` keeps the default transport.
+
+    It takes none of httpx's options: pass ``proxy=``, ``verify=``, ``trust_env=``,
+    ``max_connections=`` or ``session=`` (an ``aiohttp.ClientSession``) to the client.
+    """
+
+    def __init__(self, **options: object) -> None:
+        if options:
+            raise ConfigurationError(
+                f"DefaultAioHttpClient({'=..., '.join(options)}=...): httpx options have no "
+                "meaning here; pass proxy=, verify=, trust_env=, max_connections= or "
+                "session= (an aiohttp.ClientSession) to the client instead"
+            )
+
+    def __repr__(self) -> str:
+        return "DefaultAioHttpClient()"
+
+
 def _refuse_unsupported(
     http_client: object,
     workload_identity: object = None,
@@ -830,7 +852,7 @@ def _refuse_unsupported(
     strict_response_validation: bool = False,
 ) -> None:
     """Official SDK keywords this client cannot honour: a clear error, not a TypeError."""
-    if http_client is not None:
+    if http_client is not None and not isinstance(http_client, DefaultAioHttpClient):
         raise ConfigurationError(
             "http_client= (an httpx client) is not supported: this SDK sends with aiohttp. "
             "Pass session= (an aiohttp.ClientSession), or proxy=, verify=, trust_env=, "

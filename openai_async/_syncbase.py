@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from ._binary import BinaryResponse
     from ._client import AsyncClient
+    from ._options import RetryPolicy, Timeout
     from ._response import ResponseInfo
     from .lib.embedding_jobs import AsyncResultIterator
 
@@ -204,6 +205,53 @@ class SyncClientBase:
         portal = Portal()
         weakref.finalize(self, portal.close, self._async.aclose)
         self._portal = portal
+
+    # The settings, as attributes like the official SDK's clients; read-only here:
+    # `with_options()` makes a copy with others.
+
+    @property
+    def base_url(self) -> str:
+        return self._async.base_url
+
+    @property
+    def websocket_base_url(self) -> str | None:
+        return self._async.websocket_base_url
+
+    @property
+    def organization(self) -> str | None:
+        return self._async.organization
+
+    @property
+    def project(self) -> str | None:
+        return self._async.project
+
+    @property
+    def timeout(self) -> Timeout:
+        return self._async.timeout
+
+    @property
+    def max_retries(self) -> int:
+        return self._async.max_retries
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return self._async.retry_policy
+
+    @property
+    def default_headers(self) -> dict[str, str]:
+        return self._async.default_headers
+
+    @property
+    def default_query(self) -> dict[str, object]:
+        return self._async.default_query
+
+    @property
+    def admin_api_key(self) -> str | None:
+        return self._async.admin_api_key
+
+    @property
+    def webhook_secret(self) -> str | None:
+        return self._async.webhook_secret
 
     def close(self) -> None:
         """Close the connections and stop the client's event-loop thread."""

@@ -24,6 +24,7 @@ from .._client import (
     DEFAULT_MAX_RETRIES,
     ApiKey,
     AsyncClient,
+    DefaultAioHttpClient,
     log,
     structure_response,
 )
