@@ -24,16 +24,14 @@ from contextvars import ContextVar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
-import orjson
-
 from ._binary import BinaryResponse
-from ._exceptions import APIResponseValidationError, InvalidRequestError
+from ._exceptions import InvalidRequestError
 from ._pagination import AsyncPage, AsyncPaginator
 from ._response import HTTPResponse, RequestInfo, ResponseInfo
 from ._streaming import AsyncStream
 
 if TYPE_CHECKING:
-    from ._syncbase import Portal, SyncAPIResource
+    from ._syncbase import Portal, SyncAPIResource, SyncBinaryResponse
     from ._transport import RawResponse
 
 __all__ = [
@@ -221,17 +219,11 @@ def _parse_body(body: bytes, to: Any, info: ResponseInfo) -> Any:
         return body
     if to is str:
         return body.decode("utf-8", "replace")
-    try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise APIResponseValidationError(
-            f"the response is not valid JSON ({exc})",
-            raw=body.decode("utf-8", "replace"),
-            response_info=info,
-        ) from None
+    from ._client import _decode_json, structure_response
+
+    data = _decode_json(body, info)
     if to in (dict, list, object) or to is Any:
         return data
-    from ._client import structure_response
 
     return structure_response(data, to, info, raw=body)
 
@@ -516,41 +508,28 @@ class APIResponse(Generic[R]):
     def json(self) -> Any:
         return self._portal.call(self._async.json)
 
-    def _iterate(self, iterator: AsyncIterator[T]) -> Iterator[T]:
-        try:
-            while True:
-                try:
-                    yield self._portal.call(_anext, iterator)
-                except StopAsyncIteration:
-                    return
-        finally:
-            self._portal.call(_aclose, iterator)
+    def _binary(self) -> SyncBinaryResponse:
+        from ._syncbase import SyncBinaryResponse
+
+        return SyncBinaryResponse(self._portal, self._async._body())
 
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
-        return self._iterate(self._async.iter_bytes(chunk_size))
+        return self._binary().iter_bytes(chunk_size)
 
     def iter_text(self, chunk_size: int | None = None) -> Iterator[str]:
-        return self._iterate(self._async.iter_text(chunk_size))
+        return self._binary().iter_text(chunk_size)
 
     def iter_lines(self) -> Iterator[str]:
-        return self._iterate(self._async.iter_lines())
+        return self._binary().iter_lines()
 
-    def stream_to_file(self, path: str | os.PathLike[str]) -> int:
-        return self._portal.call(self._async.stream_to_file, path)
+    def stream_to_file(self, path: str | os.PathLike[str], *, chunk_size: int | None = None) -> int:
+        return self._binary().write_to(path, chunk_size=chunk_size)
 
     def close(self) -> None:
         self._portal.call(self._async.close)
 
     def __repr__(self) -> str:
         return repr(self._async).replace("AsyncAPIResponse", "APIResponse", 1)
-
-
-async def _anext(iterator: AsyncIterator[T]) -> T:
-    return await iterator.__anext__()
-
-
-async def _aclose(iterator: AsyncIterator[Any]) -> None:
-    await iterator.aclose()  # type: ignore[attr-defined]
 
 
 _FACTS = frozenset(
