@@ -120,7 +120,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def types(session: nox.Session) -> None:
     """mypy --strict on the package and the examples."""
-    session.install("-e", ".", "mypy>=1.10")
+    session.install("-e", ".[pydantic]", "mypy>=1.10")  # pydantic: typed structured outputs
     session.run("mypy", "--strict", "openai_async", "examples")
 
 
