@@ -41,6 +41,8 @@ from ._exceptions import (
     WebSocketConnectionClosedError,
     WebSocketQueueFullError,
 )
+from ._hooks import Hooks
+from ._logs import setup_logging as _setup_logging
 from ._models import BaseModel, UnknownVariant
 from ._options import RetryPolicy, Timeout
 from ._pagination import AsyncPage, AsyncPaginator, PageInfo
@@ -57,8 +59,11 @@ from ._streaming import AsyncStream
 from ._sync.azure import AzureClient
 from ._sync.client import Client
 from ._syncbase import Stream, SyncBinaryResponse, SyncPage
+from ._tracing import Telemetry
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
+
+_setup_logging()  # OPENAI_LOG=info|debug, as the official SDK reads it
 
 # The official SDK's names for the four clients.
 OpenAI = Client
@@ -167,6 +172,7 @@ __all__ = [
     "EmbeddingJobError",
     "FunctionTool",
     "HTTPResponse",
+    "Hooks",
     "IncompleteStreamError",
     "InternalServerError",
     "InvalidRequestError",
@@ -201,6 +207,7 @@ __all__ = [
     "SyncBinaryResponse",
     "SyncInAsyncContextError",
     "SyncPage",
+    "Telemetry",
     "Timeout",
     "UnknownVariant",
     "UnprocessableEntityError",

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any, Union
 
 from ._client import DEFAULT_MAX_RETRIES, ApiKey, AsyncClient, _merged, _refuse_unsupported
 from ._exceptions import ConfigurationError, InvalidRequestError
+from ._hooks import Hooks
 from ._options import DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT, RetryPolicy, TimeoutTypes
 from ._request import path_param
+from ._tracing import Telemetry
 from ._types import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
@@ -137,6 +139,8 @@ class AsyncAzureClient(AsyncClient):
         max_connections: int | None = 100,
         max_connections_per_host: int | None = None,
         session: aiohttp.ClientSession | None = None,
+        hooks: Hooks | None = None,
+        telemetry: Telemetry | None = None,
         http_client: object = None,
         _strict_response_validation: bool = False,
     ) -> None:
@@ -191,6 +195,8 @@ class AsyncAzureClient(AsyncClient):
             max_connections=max_connections,
             max_connections_per_host=max_connections_per_host,
             session=session,
+            hooks=hooks,
+            telemetry=telemetry,
         )
         self.azure_deployment = azure_deployment
         self.deployment_for = deployment_for
@@ -222,6 +228,8 @@ class AsyncAzureClient(AsyncClient):
         set_default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
         default_query: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
         set_default_query: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
+        hooks: Hooks | None | NotGiven = NOT_GIVEN,
+        telemetry: Telemetry | None | NotGiven = NOT_GIVEN,
         http_client: object = None,
     ) -> AsyncAzureClient:
         """A copy with some settings changed that shares this client's connections.
@@ -251,6 +259,8 @@ class AsyncAzureClient(AsyncClient):
             default_headers=default_headers,
             set_default_headers=set_default_headers,
             set_default_query=query,
+            hooks=hooks,
+            telemetry=telemetry,
             http_client=http_client,
         )
         assert isinstance(new, AsyncAzureClient)

@@ -26,6 +26,7 @@ from ._exceptions import (
     status_error_class,
 )
 from ._files import Form, build_form
+from ._hooks import Hooks, check_hooks
 from ._models import BaseModel
 from ._options import DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT, RetryPolicy, Timeout, TimeoutTypes
 from ._raw import active_capture, binary_result
@@ -41,6 +42,7 @@ from ._request import (
 from ._response import SECRET_HEADERS, RequestInfo, ResponseInfo
 from ._retry import retry_delay
 from ._streaming import AsyncStream, ChoicesTracker, StreamTracker
+from ._tracing import DEFAULT_TELEMETRY, Call, Telemetry, observed
 from ._types import NOT_GIVEN, Headers, NotGiven, Query
 
 if TYPE_CHECKING:
@@ -168,6 +170,8 @@ class AsyncClient:
         max_connections: int | None = 100,
         max_connections_per_host: int | None = None,
         session: aiohttp.ClientSession | None = None,
+        hooks: Hooks | None = None,
+        telemetry: Telemetry | None = None,
         http_client: object = None,
         workload_identity: object = None,
         provider: object = None,
@@ -223,6 +227,8 @@ class AsyncClient:
             default_headers=_with_env_headers(default_headers or {}),
             default_query=default_query or {},
         )
+        self._hooks = check_hooks(hooks)
+        self._telemetry = _check_telemetry(telemetry)
 
     def _configure(
         self,
@@ -317,12 +323,15 @@ class AsyncClient:
         set_default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
         default_query: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
         set_default_query: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
+        hooks: Hooks | None | NotGiven = NOT_GIVEN,
+        telemetry: Telemetry | None | NotGiven = NOT_GIVEN,
         http_client: object = None,
     ) -> AsyncClient:
         """A copy with some settings changed that shares this client's connections.
 
         ``default_headers`` / ``default_query`` are merged over the current ones;
-        ``set_default_headers`` / ``set_default_query`` replace them. ``copy()`` is the
+        ``set_default_headers`` / ``set_default_query`` replace them, as ``hooks`` and
+        ``telemetry`` replace the current ones. ``copy()`` is the
         same method. Cheap enough to call per request. Closing either closes the shared
         connections.
         """
@@ -347,6 +356,10 @@ class AsyncClient:
                 self.default_query, default_query, set_default_query, "default_query"
             ),
         )
+        if not isinstance(hooks, NotGiven):
+            new._hooks = check_hooks(hooks)
+        if not isinstance(telemetry, NotGiven):
+            new._telemetry = _check_telemetry(telemetry)
         return new
 
     copy = with_options
@@ -722,6 +735,7 @@ class AsyncClient:
             value = await value
         return self._credential_headers(check_api_key(value))
 
+    @observed  # hooks, spans and metrics: a Call passed in as ``call`` when they want one
     async def _send(
         self,
         method: str,
@@ -736,6 +750,7 @@ class AsyncClient:
         max_retries: int | NotGiven,
         stream: bool,
         files: Sequence[str] | None = None,
+        call: Call | None = None,
     ) -> tuple[RawResponse, bytes]:
         """The retry loop: returns a successful response (and its body unless streaming)."""
         limits = self.timeout if isinstance(timeout, NotGiven) else Timeout.of(timeout)
@@ -769,8 +784,12 @@ class AsyncClient:
             sent = RequestInfo(method, url, headers, self._secret_headers)
             error: APIError
             try:
+                if call is not None:
+                    await call.attempt(sent, attempt)
                 response = await self._transport.send(request, timeout=limits, deadline=deadline)
                 response.info.request = sent
+                if call is not None:
+                    await call.attempt_response(response)
                 if response.status < 400:
                     capture = active_capture()
                     if capture is not None:  # .with_raw_response / .with_streaming_response
@@ -811,6 +830,8 @@ class AsyncClient:
                     response_info=error.response_info,
                     request=sent,
                 ) from error
+            if call is not None:
+                call.retrying(attempt + 1, delay, error)
             log.info(
                 "retrying %s %s in %.3f s (retry %d of %d) after: %s",
                 method,
@@ -908,6 +929,14 @@ def _with_env_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
         if colon and name.strip():
             parsed[name.strip()] = value.strip()
     return _merged(parsed, headers, NOT_GIVEN, "default_headers")
+
+
+def _check_telemetry(value: object) -> Telemetry:
+    if value is None:
+        return DEFAULT_TELEMETRY
+    if not isinstance(value, Telemetry):
+        raise ConfigurationError("telemetry must be an openai_async.Telemetry")
+    return value
 
 
 def _check_max_retries(value: object) -> None:

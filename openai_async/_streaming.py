@@ -39,6 +39,7 @@ from ._exceptions import (
 )
 from ._response import ResponseInfo
 from ._sse import ServerSentEvent, SSEDecoder
+from ._tracing import claim_stream
 
 if TYPE_CHECKING:
     from ._transport import RawResponse
@@ -182,6 +183,7 @@ class AsyncStream(Generic[_T]):
         self._finished = False
         self._empty_run = 0
         self._comment_mark = 0  # the decoder's comment count at the last event with data
+        self._call = claim_stream(response)  # the call's span, when traced: ends with us
 
     @property
     def response_info(self) -> ResponseInfo:
@@ -209,9 +211,11 @@ class AsyncStream(Generic[_T]):
             if self._finished:
                 raise StopAsyncIteration
             return await self._next_from_network()
-        except BaseException:
+        except BaseException as exc:
             # StopAsyncIteration, errors and cancellation all end the stream here.
             self._finish()
+            if self._call is not None:
+                self._call.end(exc)
             raise
 
     async def _next_from_network(self) -> _T:
@@ -310,6 +314,8 @@ class AsyncStream(Generic[_T]):
                 response_info=self._response.info,
             ) from None
         self._tracker.observe(item)
+        if self._call is not None:
+            self._call.chunk(obj)
         return item
 
     def _check_flood(self) -> None:
@@ -334,6 +340,8 @@ class AsyncStream(Generic[_T]):
         self._finished = True
         self._pending.clear()
         self._response.close()
+        if self._call is not None:
+            self._call.end(None)
 
     async def aclose(self) -> None:
         """Stop reading and release the connection."""
@@ -355,6 +363,9 @@ class AsyncStream(Generic[_T]):
         response = getattr(self, "_response", None)
         if response is not None and not response.closed:
             response.close()
+        call = getattr(self, "_call", None)
+        if call is not None:
+            call.end(None)
 
 
 class _StreamIterator(AsyncIterator[_T]):

@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any, Union
 from .._azure import DEPLOYMENT_PATHS, AsyncAzureClient, AzureADTokenProvider
 from .._client import DEFAULT_MAX_RETRIES, ApiKey, AsyncClient, _merged, _refuse_unsupported
 from .._exceptions import ConfigurationError, InvalidRequestError
+from .._hooks import Hooks
 from .._options import DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT, RetryPolicy, TimeoutTypes
 from .._request import path_param
+from .._tracing import Telemetry
 from .._types import NOT_GIVEN, NotGiven
 from .client import Client
 
@@ -60,6 +62,8 @@ class AzureClient(Client):
         max_connections: int | None = 100,
         max_connections_per_host: int | None = None,
         session: aiohttp.ClientSession | None = None,
+        hooks: Hooks | None = None,
+        telemetry: Telemetry | None = None,
         http_client: object = None,
         _strict_response_validation: bool = False,
     ) -> None:
@@ -88,6 +92,8 @@ class AzureClient(Client):
             max_connections=max_connections,
             max_connections_per_host=max_connections_per_host,
             session=session,
+            hooks=hooks,
+            telemetry=telemetry,
             http_client=http_client,
             _strict_response_validation=_strict_response_validation,
         )
@@ -115,6 +121,8 @@ class AzureClient(Client):
         set_default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
         default_query: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
         set_default_query: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
+        hooks: Hooks | None | NotGiven = NOT_GIVEN,
+        telemetry: Telemetry | None | NotGiven = NOT_GIVEN,
         http_client: object = None,
     ) -> AzureClient:
         """A copy with some settings changed that shares this client's connections.
@@ -144,6 +152,8 @@ class AzureClient(Client):
             set_default_headers=set_default_headers,
             default_query=default_query,
             set_default_query=set_default_query,
+            hooks=hooks,
+            telemetry=telemetry,
             http_client=http_client,
         )
         new._init_portal(self)

@@ -40,6 +40,7 @@ from .._exceptions import (
     status_error_class,
 )
 from .._files import Form, build_form
+from .._hooks import Hooks, check_hooks
 from .._models import BaseModel
 from .._options import DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT, RetryPolicy, Timeout, TimeoutTypes
 from .._raw import active_capture, binary_result
@@ -56,6 +57,7 @@ from .._response import SECRET_HEADERS, RequestInfo, ResponseInfo
 from .._retry import retry_delay
 from .._streaming import AsyncStream, ChoicesTracker, StreamTracker
 from .._syncbase import Portal, SyncClientBase
+from .._tracing import DEFAULT_TELEMETRY, Call, Telemetry, observed
 from .._types import NOT_GIVEN, Headers, NotGiven, Query
 
 if TYPE_CHECKING:
@@ -145,6 +147,8 @@ class Client(SyncClientBase):
         max_connections: int | None = 100,
         max_connections_per_host: int | None = None,
         session: aiohttp.ClientSession | None = None,
+        hooks: Hooks | None = None,
+        telemetry: Telemetry | None = None,
         http_client: object = None,
         workload_identity: object = None,
         provider: object = None,
@@ -170,6 +174,8 @@ class Client(SyncClientBase):
             max_connections=max_connections,
             max_connections_per_host=max_connections_per_host,
             session=session,
+            hooks=hooks,
+            telemetry=telemetry,
             http_client=http_client,
             workload_identity=workload_identity,
             provider=provider,
@@ -194,12 +200,15 @@ class Client(SyncClientBase):
         set_default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
         default_query: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
         set_default_query: Mapping[str, object] | None | NotGiven = NOT_GIVEN,
+        hooks: Hooks | None | NotGiven = NOT_GIVEN,
+        telemetry: Telemetry | None | NotGiven = NOT_GIVEN,
         http_client: object = None,
     ) -> Client:
         """A copy with some settings changed that shares this client's connections.
 
         ``default_headers`` / ``default_query`` are merged over the current ones;
-        ``set_default_headers`` / ``set_default_query`` replace them. ``copy()`` is the
+        ``set_default_headers`` / ``set_default_query`` replace them, as ``hooks`` and
+        ``telemetry`` replace the current ones. ``copy()`` is the
         same method. Cheap enough to call per request. Closing either closes the shared
         connections.
         """
@@ -219,6 +228,8 @@ class Client(SyncClientBase):
             set_default_headers=set_default_headers,
             default_query=default_query,
             set_default_query=set_default_query,
+            hooks=hooks,
+            telemetry=telemetry,
             http_client=http_client,
         )
         new._init_portal(self)
