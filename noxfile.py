@@ -120,7 +120,8 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def types(session: nox.Session) -> None:
     """mypy --strict on the package and the examples."""
-    session.install("-e", ".[pydantic]", "mypy>=1.10")  # pydantic: typed structured outputs
+    # pydantic: typed structured outputs; OpenTelemetry: examples/tracing_console.py
+    session.install("-e", ".[pydantic,otel]", "opentelemetry-sdk>=1.27", "mypy>=1.10")
     session.run("mypy", "--strict", "openai_async", "examples")
 
 
