@@ -14,6 +14,14 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 # Lines an example must print (in this order) beyond running cleanly.
 EXPECTED = {
+    "tracing_console.py": [
+        "span 'chat gpt-4o-mini' UNSET",
+        "span 'chat gpt-4o-mini' UNSET: {'gen_ai.response.time_to_first_chunk'",
+        "span 'embeddings text-embedding-3-small' UNSET",
+        "metric gen_ai.client.token.usage chat input count=2",
+        "metric gen_ai.client.operation.duration chat  count=2",
+        "metric gen_ai.client.operation.time_to_first_chunk chat  count=1",
+    ],
     "webhook_receiver.py": [
         "response.completed: fetch resp_demo",
         "response.completed -> HTTP 200",
