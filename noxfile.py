@@ -149,6 +149,13 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def bench_tracing(session: nox.Session) -> None:
+    """What tracing costs per chat call and stream: off, no provider, no-op, SDK in memory."""
+    session.install("-e", ".[otel]", "opentelemetry-sdk>=1.27", "uvloop")
+    session.run("python", "benchmarks/bench_tracing.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def bench_embeddings(session: nox.Session) -> None:
     """create_many under rate limits vs asyncio.gather over the official SDK; iter_many's RSS."""
     session.install("-e", ".[numpy]", "openai")

@@ -3,8 +3,10 @@ with no-op providers, and on with the OpenTelemetry SDK recording into memory.
 
 Against ``fast_server.py`` (its own process), one process alternates rounds of each mode
 (``--requests`` chat calls at concurrency 64, and ``--streams`` streams of ``--chunks``
-chunks at concurrency 16), and reports each mode's median rate and its median ratio to the
-baseline round next to it (1.0 = free). Modes:
+chunks at concurrency 16), and reports each mode's median client CPU time per call (this
+process's CPU time over the round: what tracing adds, and steadier than wall time on a
+busy machine) with its median ratio baseline / mode, taken per round (1.0 = free), and the
+wall-clock rate. Modes:
 
 * ``baseline``: the send loop without the tracing wrapper (the code before this feature);
 * ``off``: ``Telemetry(enabled=False)``;
@@ -50,7 +52,10 @@ TRACED_SEND = _Client._send
 PLAIN_SEND = TRACED_SEND.__wrapped__  # type: ignore[attr-defined]
 
 
-async def _rate(count: int, concurrency: int, one: Callable[[], Awaitable[None]]) -> float:
+async def _rate(
+    count: int, concurrency: int, one: Callable[[], Awaitable[None]]
+) -> tuple[float, float]:
+    """Calls per second (wall clock) and CPU microseconds per call (this process)."""
     remaining = count
 
     async def worker() -> None:
@@ -59,9 +64,9 @@ async def _rate(count: int, concurrency: int, one: Callable[[], Awaitable[None]]
             remaining -= 1
             await one()
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return count / (time.perf_counter() - started)
+    return count / (time.perf_counter() - started), (time.process_time() - cpu) / count * 1e6
 
 
 async def main(args: argparse.Namespace, base: str) -> None:
@@ -92,7 +97,7 @@ async def main(args: argparse.Namespace, base: str) -> None:
                 n += 1
             assert n >= args.chunks
 
-        async def measure(mode: str, kind: str) -> float:
+        async def measure(mode: str, kind: str) -> tuple[float, float]:
             telemetry = modes[mode]
             _Client._send = PLAIN_SEND if telemetry is None else TRACED_SEND  # type: ignore[method-assign]
             options = {"telemetry": telemetry or Telemetry(enabled=False)}
@@ -107,19 +112,22 @@ async def main(args: argparse.Namespace, base: str) -> None:
             for mode in modes:  # warm-up: imports, connections
                 await measure(mode, kind)
             rates: dict[str, list[float]] = {m: [] for m in modes}
+            cpus: dict[str, list[float]] = {m: [] for m in modes}
             ratios: dict[str, list[float]] = {m: [] for m in modes}
             for i in range(args.rounds):
                 order = list(modes) if i % 2 == 0 else list(reversed(modes))
                 found = {mode: await measure(mode, kind) for mode in order}
-                for mode, rate in found.items():
+                for mode, (rate, cpu) in found.items():
                     rates[mode].append(rate)
-                    ratios[mode].append(rate / found["baseline"])
-            unit = "calls/s" if kind == "chat" else f"streams/s ({args.chunks} chunks)"
-            print(f"{kind}:")
+                    cpus[mode].append(cpu)
+                    ratios[mode].append(found["baseline"][1] / cpu)
+            what = "call" if kind == "chat" else f"stream of {args.chunks} chunks"
+            print(f"{kind}: client CPU per {what}, ratio baseline / mode, wall-clock rate")
             for mode in modes:
                 print(
-                    f"  {mode:12} {statistics.median(rates[mode]):8.0f} {unit}"
-                    f"  ratio to baseline {statistics.median(ratios[mode]):.3f}"
+                    f"  {mode:12} {statistics.median(cpus[mode]):7.0f} us"
+                    f"  ratio {statistics.median(ratios[mode]):.3f}"
+                    f"  {statistics.median(rates[mode]):6.0f}/s"
                 )
     _Client._send = TRACED_SEND  # type: ignore[method-assign]
 

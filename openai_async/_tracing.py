@@ -148,18 +148,21 @@ def _otel(t: Telemetry) -> _Otel | None:
     if not t.enabled:
         return None
     tracer_provider, meter_provider = t.tracer_provider, t.meter_provider
-    if tracer_provider is None:
-        trace = sys.modules.get("opentelemetry.trace")
-        if trace is not None:
+    trace = sys.modules.get("opentelemetry.trace")
+    if trace is not None:
+        if tracer_provider is None:
             tracer_provider = trace.get_tracer_provider()
-            if isinstance(tracer_provider, trace.ProxyTracerProvider):  # none set
-                tracer_provider = None
-    if meter_provider is None:
-        metrics = sys.modules.get("opentelemetry.metrics")
-        if metrics is not None:
+        # None set, or one that records nothing: no span is worth building.
+        if isinstance(tracer_provider, (trace.ProxyTracerProvider, trace.NoOpTracerProvider)):
+            tracer_provider = None
+    metrics = sys.modules.get("opentelemetry.metrics")
+    if metrics is not None:
+        if meter_provider is None:
             meter_provider = metrics.get_meter_provider()
-            if type(meter_provider).__name__ == "_ProxyMeterProvider":  # none set
-                meter_provider = None
+        if isinstance(meter_provider, metrics.NoOpMeterProvider) or (
+            type(meter_provider).__name__ == "_ProxyMeterProvider"  # none set
+        ):
+            meter_provider = None
     if tracer_provider is None and meter_provider is None:
         return None
     key = (tracer_provider, meter_provider, t.http_spans)
