@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["lint", "types", "generated", "tests", "compat", "contract"]
+nox.options.sessions = ["lint", "types", "generated", "tests", "compat", "contract", "docs"]
 nox.options.error_on_missing_interpreters = True
 
 PYTHON = None  # the interpreter running nox (3.10+)
@@ -160,3 +160,19 @@ def bench_embeddings(session: nox.Session) -> None:
     """create_many under rate limits vs asyncio.gather over the official SDK; iter_many's RSS."""
     session.install("-e", ".[numpy]", "openai")
     session.run("python", "benchmarks/bench_embeddings.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """The documentation site (mkdocs.yml, docs/): built with --strict, so a broken link,
+    anchor or API reference fails. Offline: no fonts, plugins or assets are fetched."""
+    # ruff formats the reference's signatures; the docs' code blocks run in tests/test_docs.py.
+    session.install("-e", ".[docs]", RUFF)
+    session.run(
+        "mkdocs",
+        "build",
+        "--strict",
+        "--site-dir",
+        str(Path(session.create_tmp()) / "site"),
+        env={"NO_MKDOCS_2_WARNING": "1"},
+    )

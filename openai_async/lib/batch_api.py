@@ -10,7 +10,7 @@ parts; the result files come back as a stream of bytes into a
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import anyio
@@ -43,12 +43,14 @@ if TYPE_CHECKING:
     from ..models import ChatCompletion, Completion, CreateEmbeddingResponse, Response
     from ..models.batch import Batch
 
-__all__ = ["FILES_API_LIMIT", "UPLOAD_PART_SIZE", "AsyncBatchesHelpers"]
+__all__ = ["FILES_API_LIMIT", "UPLOAD_PART_SIZE", "AsyncBatchesHelpers", "BatchProgress"]
 
 #: Largest file the Files API takes in one request; larger ones go through the Uploads API.
 FILES_API_LIMIT = 512 * 1024 * 1024
 #: Largest part of an upload.
 UPLOAD_PART_SIZE = 64 * 1024 * 1024
+#: Called with every batch's latest state, in the job's order, as ``run`` / ``resume`` go.
+BatchProgress = Callable[[list["Batch"]], object]
 _TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
 _JSONL = "application/jsonl"
 
@@ -72,6 +74,7 @@ class AsyncBatchesHelpers(AsyncAPIResource):
         upload_limit: int = FILES_API_LIMIT,
         part_size: int = UPLOAD_PART_SIZE,
         directory: str | os.PathLike[str] | None = None,
+        progress: BatchProgress | None = None,
     ) -> BatchResults[CreateEmbeddingResponse]: ...
 
     @overload
@@ -89,6 +92,7 @@ class AsyncBatchesHelpers(AsyncAPIResource):
         upload_limit: int = FILES_API_LIMIT,
         part_size: int = UPLOAD_PART_SIZE,
         directory: str | os.PathLike[str] | None = None,
+        progress: BatchProgress | None = None,
     ) -> BatchResults[ChatCompletion]: ...
 
     @overload
@@ -106,6 +110,7 @@ class AsyncBatchesHelpers(AsyncAPIResource):
         upload_limit: int = FILES_API_LIMIT,
         part_size: int = UPLOAD_PART_SIZE,
         directory: str | os.PathLike[str] | None = None,
+        progress: BatchProgress | None = None,
     ) -> BatchResults[Completion]: ...
 
     @overload
@@ -123,6 +128,7 @@ class AsyncBatchesHelpers(AsyncAPIResource):
         upload_limit: int = FILES_API_LIMIT,
         part_size: int = UPLOAD_PART_SIZE,
         directory: str | os.PathLike[str] | None = None,
+        progress: BatchProgress | None = None,
     ) -> BatchResults[Response]: ...
 
     async def run(
@@ -139,6 +145,7 @@ class AsyncBatchesHelpers(AsyncAPIResource):
         upload_limit: int = FILES_API_LIMIT,
         part_size: int = UPLOAD_PART_SIZE,
         directory: str | os.PathLike[str] | None = None,
+        progress: BatchProgress | None = None,
     ) -> BatchResults[Any]:
         """Run ``requests`` (bodies, or :class:`BatchRequest` with a ``custom_id``) as Batch
         API jobs, split at the per-batch limits, and return every result in input order.
@@ -147,10 +154,12 @@ class AsyncBatchesHelpers(AsyncAPIResource):
         (seconds). When ``timeout`` (seconds, all of it) runs out, :class:`BatchTimeoutError`
         names the batches, which keep running: pass them to :meth:`resume`. Results are
         ``BatchResults`` whose responses are the endpoint's model (``ChatCompletion``, ...).
+        ``progress`` is called with every batch's latest state (a list of ``Batch``) after
+        each batch is created and after each polling round.
         """
         if part_size <= 0 or upload_limit <= 0:
             raise InvalidRequestError("part_size and upload_limit must be positive")
-        job = _Job(self._client, [], poll_interval)
+        job = _Job(self._client, [], poll_interval, progress)
         with anyio.move_on_after(poll_deadline(timeout)):
             shards = write_batch_files(
                 requests,
@@ -172,7 +181,7 @@ class AsyncBatchesHelpers(AsyncAPIResource):
                         completion_window=completion_window,
                         metadata=dict(metadata) if metadata is not None else NOT_GIVEN,
                     )
-                    job.batch_ids.append(batch.id)
+                    job.created(batch)
                     custom_ids.extend(shard.custom_ids)
             except InvalidRequestError:
                 # A later request cannot be sent: stop the batches already started for it.
@@ -196,14 +205,16 @@ class AsyncBatchesHelpers(AsyncAPIResource):
         *,
         timeout: float | None = None,  # noqa: ASYNC109 - its error names the batches
         poll_interval: float = 5.0,
+        progress: BatchProgress | None = None,
     ) -> BatchResults[Any]:
         """Reattach to batches started by :meth:`run` (or by hand) and return their results
-        as :meth:`run` would, ordered as the batches' input files (batches in the order given).
+        as :meth:`run` would, ordered as the batches' input files (batches in the order given);
+        ``progress`` as for :meth:`run`.
         """
         ids = [batch_id] if isinstance(batch_id, str) else list(batch_id)
         if not ids or not all(isinstance(i, str) and i for i in ids):
             raise InvalidRequestError("batch_id must be a batch id or a non-empty list of them")
-        job = _Job(self._client, ids, poll_interval)
+        job = _Job(self._client, ids, poll_interval, progress)
         with anyio.move_on_after(poll_deadline(timeout)):
             return await job.results(None, None)
         raise BatchTimeoutError(f"the batches did not finish within {timeout} s", ids)
@@ -257,11 +268,29 @@ async def _lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
 class _Job:
     """The batches of one job: uploading, waiting, and merging their results."""
 
-    def __init__(self, client: AsyncClient, batch_ids: list[str], poll_interval: float) -> None:
+    def __init__(
+        self,
+        client: AsyncClient,
+        batch_ids: list[str],
+        poll_interval: float,
+        progress: BatchProgress | None,
+    ) -> None:
         check_poll_interval(poll_interval)
         self.client = client
         self.batch_ids = batch_ids
         self.poll_interval = poll_interval
+        self._progress = progress
+        self._latest: dict[str, Batch] = {}
+
+    def created(self, batch: Batch) -> None:
+        self.batch_ids.append(batch.id)
+        self._report(batch)
+
+    def _report(self, *batches: Batch) -> None:
+        """Remember the batches' states and hand every batch's latest one to ``progress``."""
+        self._latest.update((batch.id, batch) for batch in batches)
+        if self._progress is not None:
+            self._progress([self._latest[i] for i in self.batch_ids if i in self._latest])
 
     async def upload(self, shard: BatchShard, upload_limit: int, part_size: int) -> str:
         """Upload a batch file; the Uploads API in parts past ``upload_limit`` bytes."""
@@ -292,14 +321,17 @@ class _Job:
         ended: dict[str, Batch] = {}
         while True:
             delays: list[float] = []
+            polled: list[Batch] = []
             for batch_id in self.batch_ids:
                 if batch_id in ended:
                     continue
                 batch = await self.client.batches.retrieve(batch_id)
+                polled.append(batch)
                 if batch.status in _TERMINAL:
                     ended[batch_id] = batch
                 else:
                     delays.append(poll_delay(batch, self.poll_interval))
+            self._report(*polled)
             if not delays:
                 return [ended[batch_id] for batch_id in self.batch_ids]
             await anyio.sleep(min(delays))

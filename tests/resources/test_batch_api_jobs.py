@@ -90,6 +90,28 @@ async def test_run_splits_across_batches_and_keeps_the_order(client, server):
     assert got == [pytest.approx(embedding(t.encode(), 4)) for t in texts]
 
 
+async def test_progress_sees_each_batch_created_then_every_polling_round(client, server):
+    seen: list[list[tuple[str, str]]] = []
+    out = await client.batches.run(
+        [embed(f"p{i}") for i in range(4)],
+        endpoint="/v1/embeddings",
+        poll_interval=0.01,
+        max_requests=2,
+        progress=lambda batches: seen.append([(b.id, b.status) for b in batches]),
+    )
+    assert len(out.results) == 4
+    ids = [i for i, _ in seen[-1]]
+    assert len(ids) == 2
+    assert seen[0] == [(ids[0], "validating")]  # the first batch, as created
+    assert [i for i, _ in seen[1]] == ids  # the second one joins it
+    assert all(status == "completed" for _, status in seen[-1])
+    resumed: list[list[str]] = []
+    await client.batches.resume(
+        ids, poll_interval=0.01, progress=lambda b: resumed.append([x.status for x in b])
+    )
+    assert resumed == [["completed", "completed"]]
+
+
 async def test_run_uploads_large_files_in_parts(client, server):
     out = await client.batches.run(
         [embed(f"x{i}") for i in range(5)],

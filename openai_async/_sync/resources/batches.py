@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -51,7 +51,7 @@ from ..._binary import BinaryResponse
 from ..._raw import to_sync_raw_response, to_sync_streamed_response
 from ..._streaming import AsyncStream
 from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
-from ...lib.batch_api import FILES_API_LIMIT, UPLOAD_PART_SIZE
+from ...lib.batch_api import FILES_API_LIMIT, UPLOAD_PART_SIZE, BatchProgress
 from ...resources.batches import (
     AsyncBatches,
     AsyncBatchesWithRawResponse,
@@ -81,6 +81,7 @@ class Batches(SyncAPIResource):
         upload_limit: int = FILES_API_LIMIT,
         part_size: int = UPLOAD_PART_SIZE,
         directory: str | os.PathLike[str] | None = None,
+        progress: BatchProgress | None = None,
     ) -> BatchResults[CreateEmbeddingResponse]: ...
 
     @overload
@@ -98,6 +99,7 @@ class Batches(SyncAPIResource):
         upload_limit: int = FILES_API_LIMIT,
         part_size: int = UPLOAD_PART_SIZE,
         directory: str | os.PathLike[str] | None = None,
+        progress: BatchProgress | None = None,
     ) -> BatchResults[ChatCompletion]: ...
 
     @overload
@@ -115,6 +117,7 @@ class Batches(SyncAPIResource):
         upload_limit: int = FILES_API_LIMIT,
         part_size: int = UPLOAD_PART_SIZE,
         directory: str | os.PathLike[str] | None = None,
+        progress: BatchProgress | None = None,
     ) -> BatchResults[Completion]: ...
 
     @overload
@@ -132,6 +135,7 @@ class Batches(SyncAPIResource):
         upload_limit: int = FILES_API_LIMIT,
         part_size: int = UPLOAD_PART_SIZE,
         directory: str | os.PathLike[str] | None = None,
+        progress: BatchProgress | None = None,
     ) -> BatchResults[Response]: ...
 
     def run(
@@ -148,6 +152,7 @@ class Batches(SyncAPIResource):
         upload_limit: int = FILES_API_LIMIT,
         part_size: int = UPLOAD_PART_SIZE,
         directory: str | os.PathLike[str] | None = None,
+        progress: BatchProgress | None = None,
     ) -> BatchResults[Any]:
         """Run ``requests`` (bodies, or :class:`BatchRequest` with a ``custom_id``) as Batch
         API jobs, split at the per-batch limits, and return every result in input order.
@@ -156,6 +161,8 @@ class Batches(SyncAPIResource):
         (seconds). When ``timeout`` (seconds, all of it) runs out, :class:`BatchTimeoutError`
         names the batches, which keep running: pass them to :meth:`resume`. Results are
         ``BatchResults`` whose responses are the endpoint's model (``ChatCompletion``, ...).
+        ``progress`` is called with every batch's latest state (a list of ``Batch``) after
+        each batch is created and after each polling round.
         """
         return self._portal.call(
             partial(
@@ -171,6 +178,7 @@ class Batches(SyncAPIResource):
                 upload_limit=upload_limit,
                 part_size=part_size,
                 directory=directory,
+                progress=progress,
             )
         )
 
@@ -180,12 +188,20 @@ class Batches(SyncAPIResource):
         *,
         timeout: float | None = None,
         poll_interval: float = 5.0,
+        progress: BatchProgress | None = None,
     ) -> BatchResults[Any]:
         """Reattach to batches started by :meth:`run` (or by hand) and return their results
-        as :meth:`run` would, ordered as the batches' input files (batches in the order given).
+        as :meth:`run` would, ordered as the batches' input files (batches in the order given);
+        ``progress`` as for :meth:`run`.
         """
         return self._portal.call(
-            partial(self._async.resume, batch_id, timeout=timeout, poll_interval=poll_interval)
+            partial(
+                self._async.resume,
+                batch_id,
+                timeout=timeout,
+                poll_interval=poll_interval,
+                progress=progress,
+            )
         )
 
     def wait(
