@@ -200,10 +200,11 @@ class WebSocket:
     ``close_reason`` say how (1006 when it broke without a close frame).
     """
 
-    __slots__ = ("__weakref__", "_reason", "_ws", "info")
+    __slots__ = ("__weakref__", "_code", "_reason", "_ws", "info")
 
     def __init__(self, ws: aiohttp.ClientWebSocketResponse[bool], info: ResponseInfo) -> None:
         self._ws = ws
+        self._code: int | None = None  # the server's close frame's, once one arrived
         self._reason = ""
         self.info = info
 
@@ -213,7 +214,8 @@ class WebSocket:
 
     @property
     def close_code(self) -> int:
-        code = self._ws.close_code
+        # aiohttp overwrites the server's code with 1006 when its own reply cannot be sent
+        code = self._code if self._code is not None else self._ws.close_code
         return 1006 if code is None else int(code)
 
     @property
@@ -233,7 +235,7 @@ class WebSocket:
         if kind is aiohttp.WSMsgType.TEXT or kind is aiohttp.WSMsgType.BINARY:
             return msg.data  # type: ignore[no-any-return]
         if kind is aiohttp.WSMsgType.CLOSE:
-            self._reason = msg.extra or ""
+            self._code, self._reason = int(msg.data), msg.extra or ""
         elif kind is aiohttp.WSMsgType.ERROR:
             exc = msg.data
             self._reason = (
@@ -275,7 +277,7 @@ class WebSocket:
             # aiohttp has no public abort; its own failure paths close the response.
             self._ws._response.close()
             self._ws._set_closed()
-            self._ws._close_code = 1006
+            self._code = self._code or 1006
 
 
 def _form_data(form: Form, opened: contextlib.ExitStack) -> aiohttp.FormData:

@@ -33,13 +33,15 @@ class RealtimeReply:
     sent in ``audio_chunk_size`` pieces as ``response.output_audio.delta``); ``tool_calls``
     become function-call items. ``chunks`` sets the exact text deltas (else word by word).
     ``delay_between_events`` makes a slow server (a ``response.cancel`` can land mid-way).
-    ``error`` sends an ``error`` event instead of a response. ``close_code`` closes the
+    ``events`` sends these instead of a response, as they are (a dict as JSON, a string as
+    the raw message). ``error`` sends an ``error`` event instead of a response. ``close_code`` closes the
     connection with that code, ``drop`` drops it without a close frame, either after
     ``after_events`` events of the response.
     """
 
     text: str | None = None
     audio: bytes | None = None
+    events: tuple[dict[str, Any] | str, ...] | None = attrs.field(default=None, converter=_seq)
     tool_calls: tuple[ToolCall, ...] = attrs.field(default=(), converter=tuple)
     chunks: tuple[str, ...] | None = attrs.field(default=None, converter=_seq)
     audio_chunk_size: int = 4800
@@ -65,8 +67,11 @@ class RealtimeApi:
         self._secrets: set[str] = set()
         #: Every client event received, decoded, in order (all connections).
         self.events: list[dict[str, Any]] = []
-        #: WebSocket connections accepted so far.
+        #: WebSocket connections accepted so far, and those still open.
         self.connections = 0
+        self.open = 0
+        #: The close code of each connection that has ended (1006: dropped), in order.
+        self.close_codes: list[int] = []
         #: ``False``: the server ignores keep-alive pings (a client's pong wait runs out).
         self.answer_pings = True
 
@@ -103,8 +108,12 @@ class RealtimeApi:
         ws = web.WebSocketResponse(autoping=self.answer_pings, max_msg_size=0)
         await ws.prepare(request)
         self.connections += 1
-        session = _Session(self, request, ws)
-        await session.run()
+        self.open += 1
+        try:
+            await _Session(self, request, ws).run()
+        finally:
+            self.open -= 1
+            self.close_codes.append(ws.close_code or 1006)
         return ws
 
 
@@ -280,7 +289,8 @@ class _Session:
         }
         sent = 0
 
-        async def emit(event_type: str, **fields: Any) -> None:
+        async def gate() -> None:
+            """Before each event: the scripted close or drop, and the delay."""
             nonlocal sent
             if sent == reply.after_events and (reply.drop or reply.close_code is not None):
                 if reply.drop:
@@ -291,9 +301,20 @@ class _Session:
             if reply.delay_between_events and sent:
                 await asyncio.sleep(reply.delay_between_events)
             sent += 1
+
+        async def emit(event_type: str, **fields: Any) -> None:
+            await gate()
             await self.emit(event_type, **fields)
 
+        async def emit_raw(raw: dict[str, Any] | str) -> None:
+            await gate()
+            await self.ws.send_str(raw if isinstance(raw, str) else orjson.dumps(raw).decode())
+
         try:
+            if reply.events is not None:
+                for raw in reply.events:
+                    await emit_raw(raw)
+                return
             if reply.error is not None:
                 await emit(
                     "error",
