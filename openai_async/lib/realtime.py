@@ -582,8 +582,8 @@ class AsyncRealtimeHelpers(AsyncAPIResource):
         max_queue_size: int = 1_048_576,
         raise_on_error: bool = False,
     ) -> AsyncRealtimeConnectionManager:
-        """Connect to the Realtime API over a WebSocket: ``async with
-        client.realtime.connect(model=...) as connection``.
+        """Connect to the Realtime API over a WebSocket; use the result with ``async with``
+        (``connection``: server events in with ``for``, client events out with ``send``).
 
         ``model`` starts a session (on Azure: the deployment); ``call_id`` joins a call.
         ``raise_on_error=True`` raises server ``error`` events as :class:`APIStreamError`

@@ -25,6 +25,10 @@ def _seq(value: Sequence[Any] | None) -> tuple[Any, ...] | None:
     return None if value is None else tuple(value)
 
 
+def _calls(value: Sequence[ToolCall]) -> tuple[ToolCall, ...]:
+    return tuple(value)
+
+
 @attrs.frozen(kw_only=True)
 class RealtimeReply:
     """The scripted answer to the next ``response.create``.
@@ -42,7 +46,7 @@ class RealtimeReply:
     text: str | None = None
     audio: bytes | None = None
     events: tuple[dict[str, Any] | str, ...] | None = attrs.field(default=None, converter=_seq)
-    tool_calls: tuple[ToolCall, ...] = attrs.field(default=(), converter=tuple)
+    tool_calls: tuple[ToolCall, ...] = attrs.field(default=(), converter=_calls)
     chunks: tuple[str, ...] | None = attrs.field(default=None, converter=_seq)
     audio_chunk_size: int = 4800
     delay_between_events: float = 0.0

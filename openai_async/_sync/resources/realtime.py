@@ -163,8 +163,8 @@ class Realtime(SyncAPIResource):
         max_queue_size: int = 1048576,
         raise_on_error: bool = False,
     ) -> RealtimeConnectionManager:
-        """Connect to the Realtime API over a WebSocket: ``async with
-        client.realtime.connect(model=...) as connection``.
+        """Connect to the Realtime API over a WebSocket; use the result with ``with``
+        (``connection``: server events in with ``for``, client events out with ``send``).
 
         ``model`` starts a session (on Azure: the deployment); ``call_id`` joins a call.
         ``raise_on_error=True`` raises server ``error`` events as :class:`APIStreamError`
