@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import random
 from collections import deque
@@ -168,6 +169,17 @@ def encode_event(event: Any) -> bytes:
         return dumps(event)
     except TypeError as exc:
         raise InvalidRequestError(f"the event cannot be sent as JSON: {exc}") from None
+
+
+@functools.cache
+def _structure_event() -> Callable[[Any], RealtimeServerEvent]:
+    """The converter's structure function for server events, looked up once (the lookup
+    hashes the 47-member union: about as costly as structuring a small event)."""
+    from .._converter import converter
+    from ..models.realtime import RealtimeServerEvent
+
+    hook = converter.get_structure_hook(RealtimeServerEvent)
+    return lambda obj: hook(obj, RealtimeServerEvent)
 
 
 class _SendQueue:
@@ -342,11 +354,7 @@ class AsyncRealtimeConnection(AsyncRealtimeEventHelpers):
                 )
         elif count:
             self._attempt = 0  # a real event: the reconnect budget starts again
-        from .._converter import structure
-        from ..models.realtime import RealtimeServerEvent
-
-        event: RealtimeServerEvent = structure(obj, RealtimeServerEvent)  # type: ignore[arg-type]
-        return event
+        return _structure_event()(obj)
 
     async def _receive(self) -> str | bytes:
         while True:
