@@ -66,6 +66,7 @@ class RealtimeApi:
 
     def __init__(self) -> None:
         self._replies: deque[RealtimeReply] = deque()
+        self._on_connect: deque[RealtimeReply] = deque()
         self._transcripts: deque[str] = deque()
         self._ids = itertools.count(1)
         self._secrets: set[str] = set()
@@ -83,12 +84,18 @@ class RealtimeApi:
         """Queue the answer to a later ``response.create`` (FIFO; default: a short text)."""
         self._replies.append(reply)
 
+    def add_on_connect(self, reply: RealtimeReply) -> None:
+        """Play ``reply`` on the next connection right after ``session.created``, unasked:
+        server-initiated events (``events=``), or a close or drop at the start."""
+        self._on_connect.append(reply)
+
     def add_transcript(self, text: str) -> None:
         """Queue the transcript of the next committed input audio (default: its length)."""
         self._transcripts.append(text)
 
     def reset(self) -> None:
         self._replies.clear()
+        self._on_connect.clear()
         self._transcripts.clear()
         self.events.clear()
 
@@ -161,6 +168,8 @@ class _Session:
 
     async def run(self) -> None:
         await self.emit("session.created", session=self.session)
+        if self.api._on_connect:
+            self.response = asyncio.create_task(self.respond(self.api._on_connect.popleft()))
         try:
             async for msg in self.ws:
                 if msg.type is not WSMsgType.TEXT:
@@ -293,15 +302,21 @@ class _Session:
         }
         sent = 0
 
+        ends = reply.drop or reply.close_code is not None
+
+        async def end() -> None:
+            """The scripted close or drop."""
+            if reply.drop:
+                await abort_connection(self.request)
+            else:
+                await self.ws.close(code=reply.close_code or 1000, message=b"scripted close")
+            raise _Closed
+
         async def gate() -> None:
             """Before each event: the scripted close or drop, and the delay."""
             nonlocal sent
-            if sent == reply.after_events and (reply.drop or reply.close_code is not None):
-                if reply.drop:
-                    await abort_connection(self.request)
-                else:
-                    await self.ws.close(code=reply.close_code or 1000, message=b"scripted close")
-                raise _Closed
+            if ends and sent == reply.after_events:
+                await end()
             if reply.delay_between_events and sent:
                 await asyncio.sleep(reply.delay_between_events)
             sent += 1
@@ -318,6 +333,8 @@ class _Session:
             if reply.events is not None:
                 for raw in reply.events:
                     await emit_raw(raw)
+                if ends:  # after_events past the last event: at the end
+                    await end()
                 return
             if reply.error is not None:
                 await emit(
@@ -330,6 +347,8 @@ class _Session:
                         "event_id": None,
                     },
                 )
+                if ends:
+                    await end()
                 return
             await emit("response.created", response={**response, "output": []})
             if reply.text is not None or reply.audio is not None:
@@ -339,6 +358,8 @@ class _Session:
             response["status"] = "completed"
             response["usage"] = {"total_tokens": 10, "input_tokens": 5, "output_tokens": 5}
             await emit("response.done", response=response)
+            if ends:
+                await end()
         except asyncio.CancelledError:
             response["status"] = "cancelled"
             response["status_details"] = {"type": "cancelled", "reason": "client_cancelled"}
