@@ -146,6 +146,7 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".", "openai[aiohttp]", "uvloop", "matplotlib")
     session.run("python", "benchmarks/suite.py", *session.posargs)
     session.run("python", "benchmarks/bench_helpers.py")  # the stream helpers' cost per event
+    session.run("python", "benchmarks/bench_realtime.py")  # Realtime events/s vs raw aiohttp
 
 
 @nox.session(python=PYTHON)

@@ -85,6 +85,13 @@ if typing.TYPE_CHECKING:
         ChatCompletionAccumulator,
         ChatCompletionStream,
     )
+    from .lib.realtime import (
+        AsyncRealtimeConnection,
+        AsyncRealtimeConnectionManager,
+        RealtimeConnection,
+        RealtimeConnectionManager,
+        ReconnectingEvent,
+    )
     from .lib.response_stream import AsyncResponseStream, ResponseAccumulator, ResponseStream
     from .lib.responses import ParsedResponse
     from .lib.structured import (
@@ -102,6 +109,11 @@ _LAZY = {
     "ChatCompletionStream": "chat_stream",
     "ParsedChatCompletion": "chat_parsed",
     "ParsedResponse": "responses",
+    "AsyncRealtimeConnection": "realtime",
+    "AsyncRealtimeConnectionManager": "realtime",
+    "RealtimeConnection": "realtime",
+    "RealtimeConnectionManager": "realtime",
+    "ReconnectingEvent": "realtime",
     "AssistantStreamAccumulator": "assistant_stream",
     "AsyncAssistantStream": "assistant_stream",
     "AssistantStream": "assistant_stream",
@@ -149,6 +161,8 @@ __all__ = [
     "AsyncOpenAI",
     "AsyncPage",
     "AsyncPaginator",
+    "AsyncRealtimeConnection",
+    "AsyncRealtimeConnectionManager",
     "AsyncResponseContextManager",
     "AsyncResponseStream",
     "AsyncStream",
@@ -192,6 +206,9 @@ __all__ = [
     "RateLimitError",
     "RateLimitInfo",
     "RawAPIResponse",
+    "RealtimeConnection",
+    "RealtimeConnectionManager",
+    "ReconnectingEvent",
     "RequestInfo",
     "RequestOptions",
     "ResponseAccumulator",

@@ -11,7 +11,7 @@
     ├── InvalidWebhookSignatureError (ValueError) a webhook whose signature does not match
     ├── LengthFinishReasonError         a parse was asked for but the output hit its token limit
     ├── ContentFilterFinishReasonError  a parse was asked for but a content filter cut the output
-    ├── WebSocketConnectionClosedError  a WebSocket closed with messages unsent (kept)
+    ├── WebSocketConnectionClosedError  a WebSocket closed abnormally, or with messages unsent
     ├── WebSocketQueueFullError         a WebSocket's outgoing queue is over its byte limit
     ├── BatchJobError                   a Batch API job that failed (ids kept for resume)
     │   └── BatchTimeoutError (TimeoutError) ``batches.run`` / ``resume`` ran out of time
@@ -235,11 +235,22 @@ class InvalidWebhookSignatureError(OpenAIError, ValueError):
 
 
 class WebSocketConnectionClosedError(OpenAIError):
-    """A WebSocket connection closed with messages still unsent (``unsent_messages``)."""
+    """A WebSocket connection closed: by the server, abnormally, or with messages still
+    unsent. ``code`` and ``reason`` are the close frame's (1006 and the cause when the
+    connection broke without one); ``unsent_messages`` the JSON messages not sent."""
 
-    def __init__(self, message: str, *, unsent_messages: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        unsent_messages: list[str] | None = None,
+        code: int | None = None,
+        reason: str = "",
+    ) -> None:
         super().__init__(message)
         self.unsent_messages = list(unsent_messages or ())
+        self.code = code
+        self.reason = reason
 
 
 class WebSocketQueueFullError(OpenAIError):

@@ -35,13 +35,15 @@ from ._exceptions import (
     APITimeoutError,
     ConfigurationError,
     InvalidRequestError,
+    WebSocketConnectionClosedError,
+    status_error_class,
 )
 from ._files import Form
 from ._options import Timeout
 from ._request import PreparedRequest
 from ._response import ResponseInfo
 
-__all__ = ["MAX_REDIRECTS", "RawResponse", "Transport", "Verify"]
+__all__ = ["MAX_REDIRECTS", "RawResponse", "Transport", "Verify", "WebSocket"]
 
 log = logging.getLogger("openai_async")
 
@@ -187,6 +189,97 @@ class RawResponse:
             self._resp.close()
 
 
+#: aiohttp's message types that end a WebSocket's stream of messages.
+_WS_END = frozenset({aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED})
+
+
+class WebSocket:
+    """An open WebSocket: messages in and out as text, aiohttp's failures as the SDK's.
+
+    Once the connection has ended, :meth:`receive` returns ``None`` and ``close_code`` /
+    ``close_reason`` say how (1006 when it broke without a close frame).
+    """
+
+    __slots__ = ("__weakref__", "_code", "_reason", "_ws", "info")
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse[bool], info: ResponseInfo) -> None:
+        self._ws = ws
+        self._code: int | None = None  # the server's close frame's, once one arrived
+        self._reason = ""
+        self.info = info
+
+    @property
+    def closed(self) -> bool:
+        return self._ws.closed
+
+    @property
+    def close_code(self) -> int:
+        # aiohttp overwrites the server's code with 1006 when its own reply cannot be sent
+        code = self._code if self._code is not None else self._ws.close_code
+        return 1006 if code is None else int(code)
+
+    @property
+    def close_reason(self) -> str:
+        return self._reason
+
+    async def receive(self, timeout: float | None = None) -> str | bytes | None:
+        """The next text (or binary) message; ``None`` once the connection has ended.
+
+        Past ``timeout`` seconds without a message raises :class:`APITimeoutError`.
+        """
+        try:
+            msg = await self._ws.receive(timeout)
+        except asyncio.TimeoutError:
+            raise APITimeoutError(f"no message on the WebSocket for {timeout} s") from None
+        kind = msg.type
+        if kind is aiohttp.WSMsgType.TEXT or kind is aiohttp.WSMsgType.BINARY:
+            return msg.data  # type: ignore[no-any-return]
+        if kind is aiohttp.WSMsgType.CLOSE:
+            self._code, self._reason = int(msg.data), msg.extra or ""
+        elif kind is aiohttp.WSMsgType.ERROR:
+            exc = msg.data
+            self._reason = (
+                "no pong to a keep-alive ping"
+                if isinstance(exc, aiohttp.ServerTimeoutError)
+                else f"{type(exc).__name__}: {exc}"
+            )
+            if not self._ws.closed:
+                await self._ws.close(code=self.close_code)
+        elif kind not in _WS_END:  # PING / PONG with autoping off: never asked for
+            return await self.receive(timeout)
+        return None
+
+    async def send(self, data: bytes) -> None:
+        """Send ``data`` (UTF-8 JSON) as one text message."""
+        if not self._ws.closed:
+            try:
+                await self._ws.send_frame(data, aiohttp.WSMsgType.TEXT)
+                return
+            except _TRANSPORT_ERRORS:
+                pass
+        raise WebSocketConnectionClosedError(
+            f"the WebSocket is closed (code {self.close_code})",
+            code=self.close_code,
+            reason=self._reason,
+            unsent_messages=[data.decode()],
+        )
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Send a close frame and wait (up to the close timeout) for the server's."""
+        if not self._ws.closed:
+            self._reason = reason
+            with contextlib.suppress(*_TRANSPORT_ERRORS):
+                await self._ws.close(code=code, message=reason.encode())
+
+    def abort(self) -> None:
+        """Drop the connection now, without a closing handshake (synchronous)."""
+        if not self._ws.closed:
+            # aiohttp has no public abort; its own failure paths close the response.
+            self._ws._response.close()
+            self._ws._set_closed()
+            self._code = self._code or 1006
+
+
 def _form_data(form: Form, opened: contextlib.ExitStack) -> aiohttp.FormData:
     """A fresh multipart body for one attempt: files on disk are opened again (and
     streamed by aiohttp); ``opened`` closes them once the attempt has been sent."""
@@ -215,7 +308,7 @@ _open_sessions: set[aiohttp.ClientSession] = set()
 
 
 async def _session_keeper(
-    session: aiohttp.ClientSession, responses: weakref.WeakSet[RawResponse]
+    session: aiohttp.ClientSession, responses: weakref.WeakSet[RawResponse | WebSocket]
 ) -> AsyncGenerator[None, None]:
     """Closes ``session`` when closed by the loop (shutdown, or garbage collection).
 
@@ -228,11 +321,18 @@ async def _session_keeper(
     finally:
         try:
             for response in list(responses):
-                response.close()
+                _drop(response)
             if not session.closed:
                 await session.close()
         finally:
             _open_sessions.discard(session)
+
+
+def _drop(connection: RawResponse | WebSocket) -> None:
+    if isinstance(connection, WebSocket):
+        connection.abort()
+    else:
+        connection.close()
 
 
 class Transport:
@@ -262,7 +362,8 @@ class Transport:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._keeper: AsyncGenerator[None, None] | None = None
         self._closed = False
-        self._responses: weakref.WeakSet[RawResponse] = weakref.WeakSet()
+        # Streams and WebSockets still open: closed with the transport.
+        self._responses: weakref.WeakSet[RawResponse | WebSocket] = weakref.WeakSet()
 
     async def _get_session(self) -> aiohttp.ClientSession:
         session = self._session
@@ -375,11 +476,75 @@ class Transport:
             url = target
         raise APIConnectionError(f"more than {MAX_REDIRECTS} redirects")
 
+    async def ws_connect(
+        self,
+        url: str,
+        headers: dict[str, str],
+        *,
+        open_timeout: float | None,
+        close_timeout: float | None,
+        ping_interval: float | None,
+        max_size: int | None,
+        compression: bool,
+        protocols: tuple[str, ...] = (),
+    ) -> WebSocket:
+        """Open a WebSocket (``ws://`` / ``wss://``) on this transport's session, with its
+        proxy and TLS settings; a refused handshake raises the status error class."""
+        session = await self._get_session()
+        target = _url(url)
+        http_url = target.with_scheme({"ws": "http", "wss": "https"}.get(target.scheme, "http"))
+        proxy_url, proxy_headers = (
+            self._proxy or (_env_proxy(http_url) if self._trust_env else None) or (None, None)
+        )
+        what = f"opening the WebSocket {_no_query(url)}"
+        loop = asyncio.get_running_loop()
+        try:
+            async with deadline_scope(None if open_timeout is None else loop.time() + open_timeout):
+                ws = await session.ws_connect(
+                    target,
+                    headers=headers,
+                    protocols=protocols,
+                    timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=close_timeout),
+                    heartbeat=ping_interval,
+                    max_msg_size=max_size or 0,
+                    compress=15 if compression else 0,
+                    ssl=self._ssl,
+                    proxy=proxy_url,
+                    proxy_headers=proxy_headers,
+                )
+        except aiohttp.WSServerHandshakeError as exc:
+            info = ResponseInfo(
+                status_code=exc.status,
+                headers=exc.headers or {},
+                method="GET",
+                url=_no_query(url),
+            )
+            if exc.status < 400:
+                raise APIConnectionError(f"{what}: {exc.message} (status {exc.status})") from None
+            raise status_error_class(exc.status)(
+                f"Error code: {exc.status} - the server refused the WebSocket connection",
+                status_code=exc.status,
+                response_info=info,
+            ) from None
+        except ValueError as exc:
+            if isinstance(exc, aiohttp.ClientError):
+                raise _mapped(exc, what) from exc
+            raise InvalidRequestError(f"the WebSocket cannot be opened: {exc}") from None
+        except _TRANSPORT_ERRORS as exc:
+            raise _mapped(exc, what) from exc
+        resp = ws._response
+        info = ResponseInfo(
+            status_code=resp.status, headers=resp.headers, method="GET", url=_no_query(url)
+        )
+        socket = WebSocket(ws, info)
+        self._responses.add(socket)
+        return socket
+
     async def aclose(self) -> None:
         """Close the session if this transport created it; the transport is unusable after."""
         self._closed = True
         for response in list(self._responses):  # streams left open (a borrowed session too)
-            response.close()
+            _drop(response)
         keeper, self._keeper = self._keeper, None
         if keeper is not None:
             await keeper.aclose()

@@ -103,6 +103,7 @@ MIXINS = {
     "files": ("lib.pollers", "AsyncFilesHelpers"),
     "vector_stores.files": ("lib.pollers", "AsyncVectorStoreFilesHelpers"),
     "vector_stores.file_batches": ("lib.pollers", "AsyncFileBatchesHelpers"),
+    "realtime": ("lib.realtime", "AsyncRealtimeHelpers"),
 }
 
 
@@ -1091,6 +1092,166 @@ def build_surface(gen: gm.Generator) -> dict[tuple[str, ...], Namespace]:
     return spaces
 
 
+# --- the Realtime connection's helpers -------------------------------------------------------
+
+#: The union of client events whose members become ``connection.<namespace>.<method>(...)``.
+REALTIME_CLIENT_EVENTS = "RealtimeClientEvent"
+
+
+def _realtime_events(
+    gen: gm.Generator,
+) -> list[tuple[tuple[str, ...], str, list[Param], list[str]]]:
+    """(namespace, method, parameters, docstring) per client event: ``conversation.item.create``
+    becomes ``conversation.item`` / ``create``, its fields (``type`` aside) the keywords."""
+    union = gen.spec.schemas[REALTIME_CLIENT_EVENTS]
+    out = []
+    for ref in union.get("anyOf", union.get("oneOf", [])):
+        name = ref["$ref"].rsplit("/", 1)[1]
+        schema = gen.spec.schemas[name]
+        (event_type,) = schema["properties"]["type"]["enum"]
+        required = set(schema.get("required", ()))
+        params = []
+        for key, prop in schema["properties"].items():
+            if key == "type":
+                continue
+            a = gen.type_of(
+                prop, name + gm.pascal(key), "req", gm.Ctx(name, gen.spec.module_of(name))
+            )
+            params.append(
+                Param(gm.py_name(key), key, "body", a.optional_text(), key in required, None)
+            )
+            params[-1].is_file = False
+            _REALTIME_DEPS.update(a.deps)
+        params.sort(key=lambda p: not p.required)  # required first, as the API lists them
+        *space, method = event_type.split(".")
+        out.append(
+            (tuple(space), method, params, gm.first_paragraph(schema.get("description")) or [])
+        )
+    return out
+
+
+_REALTIME_DEPS: set[str] = set()
+
+
+def _realtime_class(space: tuple[str, ...], sync: bool) -> str:
+    return (
+        ("" if sync else "Async") + "Realtime" + "".join(gm.pascal(p) for p in space) + "Resource"
+    )
+
+
+def render_realtime_events(gen: gm.Generator) -> str:
+    """``resources/realtime_events.py``: the helper namespaces of a Realtime connection
+    (async and sync), one method per client event, each sending that event."""
+    _REALTIME_DEPS.clear()
+    events = _realtime_events(gen)
+    spaces: dict[tuple[str, ...], list[tuple[str, list[Param], list[str]]]] = {}
+    for space, method, params, doc in events:
+        for i in range(1, len(space) + 1):
+            spaces.setdefault(space[:i], [])
+        spaces[space].append((method, params, doc))
+    classes: list[str] = []
+    for sync in (False, True):
+        base = "_RealtimeResource" if sync else "_AsyncRealtimeResource"
+        top = [p for p in sorted(spaces) if len(p) == 1]
+        helpers = "RealtimeEventHelpers" if sync else "AsyncRealtimeEventHelpers"
+        lines = [
+            f"class {helpers}:",
+            '    """The helper namespaces of a Realtime connection (``connection.session`` ...)."""',
+        ]
+        if not sync:
+            lines += [
+                "",
+                "    async def send(self, event: Any) -> None:",
+                "        raise NotImplementedError",
+            ]
+        else:
+            lines += [
+                "",
+                "    def send(self, event: Any) -> None:",
+                "        raise NotImplementedError",
+            ]
+        for p in top:
+            cls = _realtime_class(p, sync)
+            lines += [
+                "",
+                "    @cached_property",
+                f"    def {p[0]}(self) -> {cls}:",
+                f"        return {cls}(self)",
+            ]
+        classes.append("\n".join(lines))
+        for path in sorted(spaces, key=lambda p: (len(p), p)):
+            cls = _realtime_class(path, sync)
+            lines = [f"class {cls}({base}):", f'    """``connection.{".".join(path)}``."""']
+            for child in sorted(
+                c[-1] for c in spaces if c[:-1] == path and len(c) == len(path) + 1
+            ):
+                sub = _realtime_class((*path, child), sync)
+                lines += [
+                    "",
+                    "    @cached_property",
+                    f"    def {child}(self) -> {sub}:",
+                    f"        return {sub}(self._connection)",
+                ]
+            for method, params, doc in spaces[path]:
+                sig = ["self", "*"]
+                for prm in params:
+                    sig.append(
+                        f"{prm.name}: {prm.ann}"
+                        if prm.required
+                        else f"{prm.name}: {prm.ann} | NotGiven = NOT_GIVEN"
+                    )
+                event_type = ".".join((*path, method))
+                fields = ", ".join(f'"{prm.key}": {prm.name}' for prm in params)
+                body = (
+                    f'{{"type": "{event_type}", {fields}}}'
+                    if fields
+                    else f'{{"type": "{event_type}"}}'
+                )
+                send = "self._connection.send" if sync else "await self._connection.send"
+                lines += [
+                    "",
+                    f"    {'def' if sync else 'async def'} {method}({', '.join(sig)}) -> None:",
+                    *([gm.render_doc(doc, "        ").rstrip("\n")] if doc else []),
+                    f"        {send}(strip_not_given({body}))",
+                ]
+            classes.append("\n".join(lines))
+    body = "\n\n\n".join(classes)
+    models: dict[str, set[str]] = {}
+    for d in sorted(_REALTIME_DEPS):
+        if d in gm.TYPING_NAMES or d in gm.BASE_NAMES:
+            continue
+        models.setdefault(gen.module_of(d), set()).add(d)
+    used = set(re.findall(r"\b\w+\b", body))
+    imports = [
+        "from functools import cached_property",
+        "from typing import Any" + (", Literal" if "Literal" in used else ""),
+        "",
+        "from .._types import NOT_GIVEN, NotGiven, strip_not_given",
+    ]
+    for mod, names in sorted(models.items()):
+        wanted = sorted(n for n in names if n in used)
+        if wanted:
+            imports.append(f"from ..models.{mod} import {', '.join(wanted)}")
+    framework = """class _AsyncRealtimeResource:
+    def __init__(self, connection: AsyncRealtimeEventHelpers) -> None:
+        self._connection = connection
+
+
+class _RealtimeResource:
+    def __init__(self, connection: RealtimeEventHelpers) -> None:
+        self._connection = connection"""
+    exports = sorted(
+        ["AsyncRealtimeEventHelpers", "RealtimeEventHelpers"]
+        + [_realtime_class(p, sync) for p in spaces for sync in (False, True)]
+    )
+    doc = '"""The helpers of a Realtime connection, generated from the client events of the OpenAPI spec."""'
+    return (
+        f"{HEADER}{doc}\n\nfrom __future__ import annotations\n\n"
+        + "\n".join(imports)
+        + f"\n\n__all__ = [{', '.join(repr(n) for n in exports)}]\n\n\n{framework}\n\n\n{body}\n"
+    )
+
+
 def render_api_doc(spaces: dict[tuple[str, ...], Namespace]) -> str:
     lines = [
         "<!-- File generated by scripts/gen_resources.py from the OpenAPI spec and"
@@ -1131,6 +1292,7 @@ def render(gen: gm.Generator) -> tuple[dict[str, str], str]:
     }
     for module in sorted({module_name(p) for p in spaces}):
         files[f"{module}.py"] = render_module(module, spaces, gen)
+    files["realtime_events.py"] = render_realtime_events(gen)
     return files, render_api_doc(spaces)
 
 

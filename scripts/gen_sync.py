@@ -39,6 +39,7 @@ RENAMES = {
     "AsyncAssistantStream": "AssistantStream",
     "AsyncResponseStream": "ResponseStream",
     "AsyncChatCompletionStream": "ChatCompletionStream",
+    "AsyncRealtimeConnectionManager": "RealtimeConnectionManager",
 }
 
 
@@ -207,6 +208,10 @@ def _method_lines(
         lines.append(
             f"        return SyncPage.first(self._portal, self._async.{fn.name}({_forward_args(fn)}))"
         )
+    elif returns in SYNC_WRAPPED:  # a plain method whose async result has a sync twin
+        lines.append(
+            f"        return {SYNC_WRAPPED[returns]}(self._portal, self._async.{fn.name}({_forward_args(fn)}))"
+        )
     else:
         lines.append(f"        return self._async.{fn.name}({_forward_args(fn)})")
     return lines
@@ -233,6 +238,9 @@ WRAPPED = [
     ("AsyncResponseStream", "ResponseStream"),
     ("AsyncChatCompletionStream", "ChatCompletionStream.from_async"),
 ]
+# Plain (not async) methods whose result has a sync twin: async type -> the twin's
+# constructor, called as ``constructor(portal, result)``.
+SYNC_WRAPPED = {"AsyncRealtimeConnectionManager": "RealtimeConnectionManager"}
 # Wrappers of the lib layer: sync wrapper -> its module under openai_async.
 WRAPPER_MODULES = {
     "AssistantStream": "lib.assistant_stream",

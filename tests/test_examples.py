@@ -30,6 +30,16 @@ EXPECTED = {
         "refused a delivery: no webhook signature matches",
         "forged -> HTTP 400",
     ],
+    "realtime_tool_call.py": [
+        'tool call: weather({"city": "Paris"}) -> {"city": "Paris", "sky": "clear"',
+        "It is clear and 21 C in Paris.",
+        "[response completed]",
+    ],
+    "realtime_audio.py": [
+        "heard: What does a sine wave sound like?",
+        "answer: Like a steady beep.",
+        "wrote answer.wav (0.50 s of audio)",
+    ],
 }
 
 

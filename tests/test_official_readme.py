@@ -39,7 +39,14 @@ from openai_async import (
     OpenAI,
     Timeout,
 )
-from openai_async.testing import Fault, LocalServer, RecordedRequest, Reply, Scripted
+from openai_async.testing import (
+    Fault,
+    LocalServer,
+    RealtimeReply,
+    RecordedRequest,
+    Reply,
+    Scripted,
+)
 from tests.conftest import API_KEY
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -1206,14 +1213,10 @@ client = AsyncOpenAI(
 
 # -- the README's ```py blocks ----------------------------------------------------------------
 
-REALTIME = (
-    "the Realtime API over websockets (client.realtime.connect) is a later issue: "
-    "client.realtime has only its HTTP operations"
-)
 
-
-@readme_block(1, "Realtime API", fence="py", xfail=REALTIME, raises=AttributeError)
+@readme_block(1, "Realtime API", fence="py")
 def test_py_realtime(server: LocalServer, capsys: pytest.CaptureFixture[str]) -> None:
+    server.realtime.add_reply(RealtimeReply(text="Hello!"))
     run(
         """
 import asyncio
@@ -1258,10 +1261,20 @@ asyncio.run(main())
     assert capsys.readouterr().out == "Hello!\n"
 
 
-@readme_block(
-    2, "Realtime error handling (a fragment)", fence="py", xfail=REALTIME, raises=AttributeError
-)
-def test_py_realtime_errors(server: LocalServer) -> None:
+@readme_block(2, "Realtime error handling (a fragment)", fence="py")
+def test_py_realtime_errors(server: LocalServer, capsys: pytest.CaptureFixture[str]) -> None:
+    error = {
+        "type": "error",
+        "event_id": "event_1",
+        "error": {
+            "type": "invalid_request_error",
+            "code": "invalid_value",
+            "event_id": "client_1",
+            "message": "Invalid value.",
+        },
+    }
+    # The server sends an error event unasked, then ends the session normally.
+    server.realtime.add_on_connect(RealtimeReply(events=[error], close_code=1000, after_events=1))
     # The fragment names AsyncOpenAI as the section's previous block imported it.
     run(
         """
@@ -1277,6 +1290,10 @@ async with client.realtime.connect(model="gpt-realtime-2") as connection:
             print(event.error.message)
 """,
         AsyncOpenAI=AsyncOpenAI,
+    )
+    assert (
+        capsys.readouterr().out
+        == "invalid_request_error\ninvalid_value\nclient_1\nInvalid value.\n"
     )
 
 

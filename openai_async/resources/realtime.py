@@ -14,6 +14,7 @@ from .._request import path_param
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
+from ..lib.realtime import AsyncRealtimeHelpers
 from ..models.realtime import (
     AudioTranscription,
     RealtimeCreateClientSecretRequestExpiresAfter,
@@ -72,7 +73,7 @@ __all__ = [
 ]
 
 
-class AsyncRealtime(AsyncAPIResource):
+class AsyncRealtime(AsyncRealtimeHelpers):
     """``client.realtime``."""
 
     @cached_property

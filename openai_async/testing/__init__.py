@@ -10,6 +10,7 @@ webhook handlers with.
 """
 
 from ._faults import Fault, Reply, ToolCall
+from ._realtime import RealtimeApi, RealtimeReply
 from ._routes import Scripted
 from ._server import LocalServer, RecordedRequest
 from ._webhooks import sign_webhook
@@ -17,6 +18,8 @@ from ._webhooks import sign_webhook
 __all__ = [
     "Fault",
     "LocalServer",
+    "RealtimeApi",
+    "RealtimeReply",
     "RecordedRequest",
     "Reply",
     "Scripted",

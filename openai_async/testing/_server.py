@@ -31,6 +31,7 @@ from ._faults import Fault, Reply
 from ._files_batches import BatchApi
 from ._legacy import LegacyRoutes
 from ._ratelimit import RateLimiter, request_tokens
+from ._realtime import RealtimeApi
 from ._responses import LocalResponse, default_response_text, error_event
 from ._routes import Handler, abort_connection, answer
 
@@ -282,6 +283,8 @@ class LocalServer:
         #: Files, uploads and batches (a batch runs its lines through this server's endpoints).
         self.batch_api = BatchApi(self._run_batch_line)
         self._routes: dict[tuple[str, str], Handler] = {}
+        #: The Realtime API: a WebSocket at /v1/realtime (scripted replies, recorded events).
+        self.realtime = RealtimeApi()
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -401,6 +404,7 @@ class LocalServer:
         self._replies.clear()
         self._faults.clear()
         self.requests.clear()
+        self.realtime.reset()
 
     def _take_fault(self, path: str) -> Fault | None:
         for i, fault in enumerate(self._faults):
@@ -443,6 +447,8 @@ class LocalServer:
                 "401",
                 "Access denied due to invalid subscription key or wrong API endpoint.",
             )
+        if path.startswith("/openai/v1/"):  # Azure's v1 API: OpenAI's paths, no api-version
+            return path.removeprefix("/openai")
         if not request.query.get("api-version"):
             raise _ApiError.azure(404, "404", "Resource not found (no api-version parameter)")
         parts = request.rel_url.raw_path.split("/")  # "", "openai", "deployments", NAME, ...
@@ -480,6 +486,10 @@ class LocalServer:
             azure_path is None
             and self.api_key is not None
             and (request.headers.get("Authorization") != f"Bearer {self.api_key}")
+            and not (
+                request.path == "/v1/realtime"
+                and self.realtime.accepts(request.headers.get("Authorization"))
+            )
         ):
             raise _ApiError(401, "Incorrect API key provided.", code="invalid_api_key")
 
@@ -506,6 +516,10 @@ class LocalServer:
             return await self._embeddings(ex)
         if method == "POST" and path == "/v1/responses":
             return await self._responses(ex)
+        if method == "GET" and path == "/v1/realtime":
+            return await self.realtime.serve(request, ex.headers)
+        if method == "POST" and path == "/v1/realtime/client_secrets":
+            return _json(ex, self.realtime.client_secret(ex.json()))
         if method == "GET" and path == "/v1/models":
             return _json(ex, {"object": "list", "data": list(self._models.values())})
         model = path.removeprefix("/v1/models/")

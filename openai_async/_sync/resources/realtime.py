@@ -5,24 +5,40 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
+import logging
+import random
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from functools import cached_property, partial
-from types import NoneType
-from typing import Any, Literal, overload
+from types import NoneType, TracebackType
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, overload
+
+import attrs
+import orjson
 
 from ..._binary import BinaryResponse
-from ..._options import Timeout
-from ..._raw import (
-    to_raw_response,
-    to_streamed_response,
-    to_sync_raw_response,
-    to_sync_streamed_response,
+from ..._exceptions import (
+    APIError,
+    APIResponseValidationError,
+    APIStreamError,
+    APITimeoutError,
+    ConfigurationError,
+    InvalidRequestError,
+    WebSocketConnectionClosedError,
+    WebSocketQueueFullError,
+    error_message,
 )
-from ..._request import path_param
+from ..._models import BaseModel
+from ..._options import Timeout
+from ..._raw import to_raw_response, to_streamed_response
+from ..._request import build_url, merge_headers, path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
-from ..._streaming import AsyncStream
-from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
+from ...lib.realtime import AsyncRealtimeHelpers
 from ...models.realtime import (
     AudioTranscription,
     RealtimeCreateClientSecretRequestExpiresAfter,
@@ -55,6 +71,30 @@ from ...models.responses import (
     ToolChoiceOptions,
 )
 from ...models.shared import VoiceIdsOrCustomVoice
+from ...resources.realtime_events import AsyncRealtimeEventHelpers, RealtimeEventHelpers
+
+if TYPE_CHECKING:
+    from ..._client import AsyncClient
+    from ..._response import ResponseInfo
+    from ..._syncbase import Portal
+    from ..._transport import WebSocket
+    from ...models.realtime import RealtimeClientEvent, RealtimeServerEvent
+from ..._raw import to_sync_raw_response, to_sync_streamed_response
+from ..._streaming import AsyncStream
+from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
+from ...lib.realtime import (
+    RECOVERABLE_CLOSE_CODES,
+    AsyncRealtimeConnection,
+    AsyncRealtimeConnectionManager,
+    OnReconnecting,
+    RealtimeConnection,
+    RealtimeConnectionManager,
+    ReconnectingEvent,
+    ReconnectingOverrides,
+    WebSocketConnectionOptions,
+    encode_event,
+    log,
+)
 from ...resources.realtime import (
     AsyncRealtime,
     AsyncRealtimeCalls,
@@ -108,6 +148,48 @@ class Realtime(SyncAPIResource):
     """``client.realtime``."""
 
     _async: AsyncRealtime
+
+    def connect(
+        self,
+        *,
+        model: str | NotGiven = NOT_GIVEN,
+        call_id: str | NotGiven = NOT_GIVEN,
+        extra_query: Query | None = None,
+        extra_headers: Headers | None = None,
+        websocket_connection_options: WebSocketConnectionOptions | None = None,
+        on_reconnecting: Callable[[ReconnectingEvent], ReconnectingOverrides | None] | None = None,
+        max_retries: int = 5,
+        initial_delay: float = 0.5,
+        max_delay: float = 8.0,
+        max_queue_size: int = 1048576,
+        raise_on_error: bool = False,
+    ) -> RealtimeConnectionManager:
+        """Connect to the Realtime API over a WebSocket; use the result with ``with``
+        (``connection``: server events in with ``for``, client events out with ``send``).
+
+        ``model`` starts a session (on Azure: the deployment); ``call_id`` joins a call.
+        ``raise_on_error=True`` raises server ``error`` events as :class:`APIStreamError`
+        instead of yielding them. With ``on_reconnecting`` a connection lost with a
+        recoverable close code is opened again: ``max_retries`` attempts, backoff from
+        ``initial_delay`` doubling up to ``max_delay`` seconds; events sent meanwhile wait
+        in a queue of at most ``max_queue_size`` bytes.
+        """
+        return RealtimeConnectionManager(
+            self._portal,
+            self._async.connect(
+                model=model,
+                call_id=call_id,
+                extra_query=extra_query,
+                extra_headers=extra_headers,
+                websocket_connection_options=websocket_connection_options,
+                on_reconnecting=on_reconnecting,
+                max_retries=max_retries,
+                initial_delay=initial_delay,
+                max_delay=max_delay,
+                max_queue_size=max_queue_size,
+                raise_on_error=raise_on_error,
+            ),
+        )
 
     @cached_property
     def with_raw_response(self) -> RealtimeWithRawResponse:
