@@ -861,6 +861,9 @@ class LocalServer:
             if i > 0 and reply.keepalive_comments:
                 await response.write(_KEEPALIVE)
             head = b"" if names is None else b"event: " + names[i].encode() + b"\n"
-            await response.write(head + b"data: " + data + b"\n\n")
+            cut = fault is not None and fault.kind == "unterminated" and i == fault.after_events
+            await response.write(head + b"data: " + data + (b"" if cut else b"\n\n"))
+            if cut:
+                break
         await response.write_eof()
         return response
