@@ -275,6 +275,7 @@ class LocalServer:
         self.rate_limited = 0
         self._rate_limiter: RateLimiter | None = None
         self._failing_inputs: dict[str, int] = {}
+        self._embedding_formats: tuple[str, ...] = ("float", "base64")
         self._delay: tuple[float, float] = (0.0, 0.0)
         self._rng = random.Random(0)
         #: The legacy endpoints (edits, engines, fine-tunes, Assistants v1 files) and their state.
@@ -390,6 +391,11 @@ class LocalServer:
     def fail_inputs(self, *inputs: str, status: int = 400) -> None:
         """Answer `status` to every embeddings request containing one of these strings."""
         self._failing_inputs.update(dict.fromkeys(inputs, status))
+
+    def set_embedding_formats(self, *formats: str) -> None:
+        """Accept only these embeddings `encoding_format`s, answering 400 to the others (as
+        compatible servers that only send floats do: `set_embedding_formats("float")`)."""
+        self._embedding_formats = formats
 
     def set_random_delay(self, low: float, high: float, seed: int = 0) -> None:
         """Delay each embeddings answer by a random time in [low, high]: out-of-order completion."""
@@ -776,10 +782,9 @@ class LocalServer:
             )
         dimensions = _int_param(payload, "dimensions", 8, 1, 8192)
         encoding = payload.get("encoding_format", "float")
-        if encoding not in ("float", "base64"):
-            raise _ApiError(
-                400, "'encoding_format' must be 'float' or 'base64'.", param="encoding_format"
-            )
+        if encoding not in self._embedding_formats:
+            allowed = " or ".join(f"'{name}'" for name in self._embedding_formats)
+            raise _ApiError(400, f"'encoding_format' must be {allowed}.", param="encoding_format")
         low, high = self._delay
         if high > 0:
             await asyncio.sleep(self._rng.uniform(low, high))
