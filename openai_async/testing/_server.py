@@ -70,6 +70,9 @@ class RecordedRequest:
     query: dict[str, str]
     headers: CIMultiDict[str]
     body: bytes
+    #: When the server had the whole request (`time.monotonic()`): a server-side timestamp
+    #: for tests that check pauses between requests.
+    received_at: float = attrs.field(default=0.0, kw_only=True, eq=False)
 
     def json(self) -> Any:
         """The body decoded as JSON."""
@@ -427,7 +430,12 @@ class LocalServer:
         number = next(self._numbers)
         body = await request.read()
         recorded = RecordedRequest(
-            request.method, request.path, dict(request.query), CIMultiDict(request.headers), body
+            request.method,
+            request.path,
+            dict(request.query),
+            CIMultiDict(request.headers),
+            body,
+            received_at=time.monotonic(),
         )
         self.requests.append(recorded)
         headers = {**self.rate_limit_headers, "x-request-id": f"req_{number}"}

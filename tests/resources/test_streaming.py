@@ -463,16 +463,15 @@ async def test_error_payload_without_event_name_raises_stream_error(client, serv
 
 
 async def test_stream_idle_timeout_fires_despite_keepalive_comments(client, server):
-    server.add_fault(Fault.stall(after_events=2, seconds=5, keepalive_interval=0.05))
-    stream = await chat_stream(client, timeout=Timeout(stream_idle=0.3))
-    start = anyio.current_time()
-    with anyio.fail_after(3):
+    # A minute of keep-alives every 50 ms: were each one to restart the idle limit, only
+    # fail_after would end the read.
+    server.add_fault(Fault.stall(after_events=2, seconds=60, keepalive_interval=0.05))
+    stream = await chat_stream(client, timeout=Timeout(stream_idle=1.0))
+    with anyio.fail_after(10):
         chunks, error = await drain(stream)
-    elapsed = anyio.current_time() - start
     assert len(chunks) == 2
     assert isinstance(error, APITimeoutError)
     assert "stream_idle" in str(error)
-    assert 0.25 < elapsed < 2
     assert stream._decoder.comments >= 2  # keep-alive comments did arrive meanwhile
     assert stream._response.closed
     assert len(server.requests) == 1
