@@ -267,11 +267,13 @@ async def test_vector_store_file_create_and_poll(client, server):
 
 async def test_vector_store_file_poll_times_out_naming_the_file(client, server):
     server.add_route("GET", VS_FILE_PATH, states(vs_file_json, "in_progress"))
-    with pytest.raises(PollTimeoutError) as caught:
+    server.add_fault(Fault.delay(0, path=VS_FILE_PATH))  # the first poll: answered at once
+    server.add_fault(Fault.delay(60, path=VS_FILE_PATH))  # the second: never in time
+    with anyio.fail_after(10), pytest.raises(PollTimeoutError) as caught:
         await client.vector_stores.files.poll(
-            "file_1", vector_store_id="vs_1", poll_interval=0.01, timeout=0.1
+            "file_1", vector_store_id="vs_1", poll_interval=0.01, timeout=1
         )
-    assert str(caught.value) == "file file_1 in vector store vs_1 still in_progress after 0.1 s"
+    assert str(caught.value) == "file file_1 in vector store vs_1 still in_progress after 1 s"
 
 
 async def test_vector_store_file_upload_and_poll(client, server):
@@ -431,11 +433,11 @@ async def test_batches_wait_follows_the_server_pace(client, server):
 
 
 async def test_batches_wait_times_out_naming_the_batch(client, server):
-    server.batch_api.delay = 10
+    server.batch_api.hold()  # validating until released: only the timeout ends the wait
     batch_id = await new_batch(client)
-    with pytest.raises(PollTimeoutError) as caught:
-        await client.batches.wait(batch_id, poll_interval=0.01, timeout=0.1)
-    assert str(caught.value) == f"batch {batch_id} still validating after 0.1 s"
+    with anyio.fail_after(10), pytest.raises(PollTimeoutError) as caught:
+        await client.batches.wait(batch_id, poll_interval=0.01, timeout=1)
+    assert str(caught.value) == f"batch {batch_id} still validating after 1 s"
     assert caught.value.last.id == batch_id
 
 
