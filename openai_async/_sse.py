@@ -72,6 +72,7 @@ class SSEDecoder:
         "_retry",
         "_skip_lf",
         "_start",
+        "_tail",
         "_truncated",
     )
 
@@ -91,11 +92,18 @@ class SSEDecoder:
         self._retry: int | None = None
         self._comments = 0
         self._truncated = False
+        self._tail: ServerSentEvent | None = None
 
     @property
     def truncated(self) -> bool:
         """Whether the stream passed to the last `finish` ended mid-line or mid-event."""
         return self._truncated
+
+    @property
+    def tail(self) -> ServerSentEvent | None:
+        """The event the last `finish` discarded unterminated (what a closing blank line
+        would have dispatched), for callers that accept an end marker without one."""
+        return self._tail
 
     @property
     def comments(self) -> int:
@@ -198,9 +206,17 @@ class SSEDecoder:
         """End of stream: an event without its closing blank line is discarded, per WHATWG.
 
         Returns [] (a list for symmetry with `feed`); check `truncated` to tell a stream cut
-        mid-event from a clean end.
+        mid-event from a clean end, and `tail` for the discarded event.
         """
         self._truncated = bool(self._start or self._pending or self._data or self._in_block)
+        self._tail = None
+        if self._truncated:
+            # Close the last line and the block as a blank line would, keeping what the
+            # reconnection state was: the discarded event must not change it.
+            last_event_id, retry = self._last_event_id, self._retry
+            events = self.feed(b"\n\n")
+            self._tail = events[-1] if events else None
+            self._last_event_id, self._retry = last_event_id, retry
         self._start = b""
         self._skip_lf = False
         self._pending.clear()

@@ -3,7 +3,8 @@
 Each stream kind has a tracker that decides completeness: chat and text completions end
 at ``data: [DONE]``, or are complete when every choice seen has a ``finish_reason``; event
 streams (responses, assistants runs, images, audio) are complete after a terminal event
-(:class:`EventTracker`). A stream that closes otherwise raises
+(:class:`EventTracker`). The done marker counts even when the body closes right after it,
+without the blank line that ends an event. A stream that closes otherwise raises
 :class:`IncompleteStreamError` after the chunks that did arrive. Assistants streams name
 their payload's type in the SSE ``event:`` field: their tracker's ``event_field`` wraps each
 payload as ``{"event": name, "data": payload}`` before decoding. Events with
@@ -257,9 +258,14 @@ class AsyncStream(Generic[_T]):
     def _end_of_body(self) -> None:
         """The body ended without the done marker: complete, or not?"""
         self._finish()
-        if self._tracker.complete_without_marker() and not self._decoder.truncated:
+        decoder = self._decoder
+        if decoder.truncated:
+            tail = decoder.tail
+            if tail is not None and tail.data == self._tracker.done_marker:
+                raise StopAsyncIteration  # the marker itself, cut before its closing blank line
+        elif self._tracker.complete_without_marker():
             raise StopAsyncIteration
-        cut = " in the middle of an event" if self._decoder.truncated else ""
+        cut = " in the middle of an event" if decoder.truncated else ""
         raise IncompleteStreamError(
             f"the stream ended{cut} before {self._tracker.ending}",
             response_info=self._response.info,

@@ -55,3 +55,33 @@ def running(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+class _Unconfigured(pytest.Item):
+    """Stands for a test file whose server is not configured: it is reported as skipped, with
+    the reason, rather than left out of the collection without a word."""
+
+    def __init__(self, *, reason: str, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.reason = reason
+
+    def runtest(self) -> None:
+        pytest.skip(self.reason)
+
+    def reportinfo(self) -> tuple[Path, None, str]:
+        return self.path, None, self.name
+
+
+class _UnconfiguredFile(pytest.File):
+    reason = ""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        yield _Unconfigured.from_parent(self, name=self.path.name, reason=self.reason)
+
+
+def unconfigured(module_path: Path, parent: pytest.Collector, reason: str) -> pytest.File:
+    """A test module collected as one skipped test giving ``reason``, without importing it
+    (for ``pytest_pycollect_makemodule`` when a suite's server variable is not set)."""
+    file = _UnconfiguredFile.from_parent(parent, path=module_path)
+    file.reason = reason
+    return file

@@ -74,6 +74,7 @@ class AsyncEmbeddingsHelpers(AsyncAPIResource):
         model: str,
         dimensions: int | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
+        encoding_format: Literal["float", "base64"] | NotGiven = NOT_GIVEN,
         as_numpy: Literal[False] = False,
         batch_size: int = 2048,
         concurrency: int = 8,
@@ -99,6 +100,7 @@ class AsyncEmbeddingsHelpers(AsyncAPIResource):
         model: str,
         dimensions: int | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
+        encoding_format: Literal["float", "base64"] | NotGiven = NOT_GIVEN,
         as_numpy: Literal[True],
         batch_size: int = 2048,
         concurrency: int = 8,
@@ -124,6 +126,7 @@ class AsyncEmbeddingsHelpers(AsyncAPIResource):
         model: str,
         dimensions: int | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
+        encoding_format: Literal["float", "base64"] | NotGiven = NOT_GIVEN,
         as_numpy: bool,
         batch_size: int = 2048,
         concurrency: int = 8,
@@ -148,6 +151,7 @@ class AsyncEmbeddingsHelpers(AsyncAPIResource):
         model: str,
         dimensions: int | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
+        encoding_format: Literal["float", "base64"] | NotGiven = NOT_GIVEN,
         as_numpy: bool = False,
         batch_size: int = 2048,
         concurrency: int = 8,
@@ -175,13 +179,16 @@ class AsyncEmbeddingsHelpers(AsyncAPIResource):
         for good raise :class:`~openai_async.EmbeddingJobError` holding every vector that
         succeeded. With ``checkpoint=path`` finished batches are saved as they finish and a
         rerun resumes from them. ``progress``: a tqdm bar (default on a terminal when tqdm
-        is installed), ``False``, or a callback taking a ``JobProgress``.
+        is installed), ``False``, or a callback taking a ``JobProgress``. Vectors travel as
+        base64 unless ``encoding_format="float"`` (for servers that refuse base64); the
+        result is the same.
         """
         job = self._job(
             input,
             model=model,
             dimensions=dimensions,
             user=user,
+            encoding_format=encoding_format,
             batch_size=batch_size,
             concurrency=concurrency,
             max_concurrency=max_concurrency,
@@ -211,6 +218,7 @@ class AsyncEmbeddingsHelpers(AsyncAPIResource):
         model: str,
         dimensions: int | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
+        encoding_format: Literal["float", "base64"] | NotGiven = NOT_GIVEN,
         as_numpy: Literal[False] = False,
         batch_size: int = 2048,
         concurrency: int = 8,
@@ -236,6 +244,7 @@ class AsyncEmbeddingsHelpers(AsyncAPIResource):
         model: str,
         dimensions: int | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
+        encoding_format: Literal["float", "base64"] | NotGiven = NOT_GIVEN,
         as_numpy: Literal[True],
         batch_size: int = 2048,
         concurrency: int = 8,
@@ -261,6 +270,7 @@ class AsyncEmbeddingsHelpers(AsyncAPIResource):
         model: str,
         dimensions: int | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
+        encoding_format: Literal["float", "base64"] | NotGiven = NOT_GIVEN,
         as_numpy: bool,
         batch_size: int = 2048,
         concurrency: int = 8,
@@ -285,6 +295,7 @@ class AsyncEmbeddingsHelpers(AsyncAPIResource):
         model: str,
         dimensions: int | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
+        encoding_format: Literal["float", "base64"] | NotGiven = NOT_GIVEN,
         as_numpy: bool = False,
         batch_size: int = 2048,
         concurrency: int = 8,
@@ -312,6 +323,7 @@ class AsyncEmbeddingsHelpers(AsyncAPIResource):
                 model=model,
                 dimensions=dimensions,
                 user=user,
+                encoding_format=encoding_format,
                 batch_size=batch_size,
                 concurrency=concurrency,
                 max_concurrency=max_concurrency,
@@ -338,6 +350,7 @@ class AsyncEmbeddingsHelpers(AsyncAPIResource):
         model: str,
         dimensions: int | NotGiven,
         user: str | NotGiven,
+        encoding_format: Literal["float", "base64"] | NotGiven,
         batch_size: int,
         concurrency: int,
         max_concurrency: int,
@@ -353,8 +366,15 @@ class AsyncEmbeddingsHelpers(AsyncAPIResource):
         max_retries: int | NotGiven,
         options: RequestOptions | None,
     ) -> EmbeddingJob:
+        if isinstance(encoding_format, NotGiven):
+            encoding_format = "base64"  # a quarter of the bytes of "float"
         body = strip_not_given(
-            {"model": model, "dimensions": dimensions, "encoding_format": "base64", "user": user}
+            {
+                "model": model,
+                "dimensions": dimensions,
+                "encoding_format": encoding_format,
+                "user": user,
+            }
         )
         client = self._client
         if options is not None:

@@ -21,6 +21,7 @@ FaultKind = Literal[
     "error_payload",
     "stall",
     "empty_events",
+    "unterminated",
 ]
 
 
@@ -253,6 +254,12 @@ class Fault:
     def truncate(cls, after_events: int, *, path: str | None = None) -> Fault:
         """End the stream cleanly after `after_events` events: no finish_reason, no [DONE]."""
         return cls(kind="truncate", path=path, after_events=after_events)
+
+    @classmethod
+    def unterminated(cls, at_event: int, *, path: str | None = None) -> Fault:
+        """End the stream inside the event at `at_event` (a chat stream's `[DONE]` when it is
+        the last): its `data:` line is sent without a line end or the closing blank line."""
+        return cls(kind="unterminated", path=path, after_events=at_event)
 
     @classmethod
     def malformed(cls, at_event: int, *, path: str | None = None) -> Fault:

@@ -66,7 +66,8 @@ class BatchApi:
 
     Settings for tests: ``delay`` (seconds before a batch runs), ``poll_after_ms`` (sent as
     ``openai-poll-after-ms`` on batch reads), ``fail_custom_ids`` (lines answered with a
-    400 into the error file) and ``outcome`` (how the next batches end).
+    400 into the error file) and ``outcome`` (how the next batches end); ``hold()`` keeps
+    batches from running (validating) until ``release()``, whatever the time.
     """
 
     def __init__(self, execute: Execute) -> None:
@@ -82,6 +83,16 @@ class BatchApi:
         self.poll_after_ms: int | None = None
         self.fail_custom_ids: set[str] = set()
         self.outcome: Outcome = "completed"
+        self._released = asyncio.Event()
+        self._released.set()
+
+    def hold(self) -> None:
+        """Keep batches from running (after their ``delay``) until :meth:`release`."""
+        self._released.clear()
+
+    def release(self) -> None:
+        """Let held batches run."""
+        self._released.set()
 
     def _new_id(self, prefix: str) -> str:
         return f"{prefix}_{next(self._ids)}"
@@ -242,6 +253,7 @@ class BatchApi:
         lines = self.contents[batch["input_file_id"]].splitlines()
         batch["request_counts"]["total"] = len(lines)
         await asyncio.sleep(self.delay)
+        await self._released.wait()
         if batch["status"] == "cancelling":
             return self._end(batch, "cancelled", [], [])
         refusal = "The batch was refused." if self.outcome == "failed" else _invalid_line(lines)

@@ -71,6 +71,9 @@ class RecordedRequest:
     query: dict[str, str]
     headers: CIMultiDict[str]
     body: bytes
+    #: When the server had the whole request (`time.monotonic()`): a server-side timestamp
+    #: for tests that check pauses between requests.
+    received_at: float = attrs.field(default=0.0, kw_only=True, eq=False)
 
     def json(self) -> Any:
         """The body decoded as JSON."""
@@ -276,6 +279,7 @@ class LocalServer:
         self.rate_limited = 0
         self._rate_limiter: RateLimiter | None = None
         self._failing_inputs: dict[str, int] = {}
+        self._embedding_formats: tuple[str, ...] = ("float", "base64")
         self._delay: tuple[float, float] = (0.0, 0.0)
         self._rng = random.Random(0)
         #: The legacy endpoints (edits, engines, fine-tunes, Assistants v1 files) and their state.
@@ -394,6 +398,11 @@ class LocalServer:
         """Answer `status` to every embeddings request containing one of these strings."""
         self._failing_inputs.update(dict.fromkeys(inputs, status))
 
+    def set_embedding_formats(self, *formats: str) -> None:
+        """Accept only these embeddings `encoding_format`s, answering 400 to the others (as
+        compatible servers that only send floats do: `set_embedding_formats("float")`)."""
+        self._embedding_formats = formats
+
     def set_random_delay(self, low: float, high: float, seed: int = 0) -> None:
         """Delay each embeddings answer by a random time in [low, high]: out-of-order completion."""
         self._delay = (low, high)
@@ -425,7 +434,12 @@ class LocalServer:
         number = next(self._numbers)
         body = await request.read()
         recorded = RecordedRequest(
-            request.method, request.path, dict(request.query), CIMultiDict(request.headers), body
+            request.method,
+            request.path,
+            dict(request.query),
+            CIMultiDict(request.headers),
+            body,
+            received_at=time.monotonic(),
         )
         self.requests.append(recorded)
         headers = {**self.rate_limit_headers, "x-request-id": f"req_{number}"}
@@ -790,10 +804,9 @@ class LocalServer:
             )
         dimensions = _int_param(payload, "dimensions", 8, 1, 8192)
         encoding = payload.get("encoding_format", "float")
-        if encoding not in ("float", "base64"):
-            raise _ApiError(
-                400, "'encoding_format' must be 'float' or 'base64'.", param="encoding_format"
-            )
+        if encoding not in self._embedding_formats:
+            allowed = " or ".join(f"'{name}'" for name in self._embedding_formats)
+            raise _ApiError(400, f"'encoding_format' must be {allowed}.", param="encoding_format")
         low, high = self._delay
         if high > 0:
             await asyncio.sleep(self._rng.uniform(low, high))
@@ -875,6 +888,9 @@ class LocalServer:
             if i > 0 and reply.keepalive_comments:
                 await response.write(_KEEPALIVE)
             head = b"" if names is None else b"event: " + names[i].encode() + b"\n"
-            await response.write(head + b"data: " + data + b"\n\n")
+            cut = fault is not None and fault.kind == "unterminated" and i == fault.after_events
+            await response.write(head + b"data: " + data + (b"" if cut else b"\n\n"))
+            if cut:
+                break
         await response.write_eof()
         return response

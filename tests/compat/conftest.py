@@ -1,8 +1,8 @@
 """A real OpenAI-compatible server for the compat tests: llama.cpp's, via llama-cpp-python.
 
 Run by `nox -s compat`, which builds the server, makes a tiny random-weight model and
-sets OPENAI_ASYNC_COMPAT_MODEL to it. Without that variable these tests are not
-collected, so the default `tests` session never needs the server.
+sets OPENAI_ASYNC_COMPAT_MODEL to it. Without that variable each test file is
+reported as one skip saying so, and the default `tests` session never needs the server.
 """
 
 from __future__ import annotations
@@ -14,15 +14,24 @@ from pathlib import Path
 
 import pytest
 
-from tests._subprocess_server import answers, free_port, running
+from tests._subprocess_server import answers, free_port, running, unconfigured
 
 MODEL_ENV = "OPENAI_ASYNC_COMPAT_MODEL"
 API_KEY = "sk-compat-0123456789"
 MODEL = "tiny"
 STARTUP_SECONDS = 120.0
 
-if not os.environ.get(MODEL_ENV):
-    collect_ignore_glob = ["test_*.py"]
+
+def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> pytest.File | None:
+    """Without the server variable, each test file is one skip saying why (visible with
+    ``-ra``), not an empty collection."""
+    if os.environ.get(MODEL_ENV):
+        return None
+    return unconfigured(
+        module_path,
+        parent,
+        f"{MODEL_ENV} is not set: the compat tests against llama.cpp run under `nox -s compat`",
+    )
 
 
 @pytest.fixture(scope="session")

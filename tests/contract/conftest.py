@@ -2,8 +2,8 @@
 
 Two instances: one serves the main spec, one our supplementary spec of the legacy
 endpoints (scripts/legacy_openapi.yaml). Run by `nox -s contract`, which installs Steady with npm into .nox/steady and sets
-OPENAI_ASYNC_STEADY to its executable. Without that variable these tests are not
-collected, so the default `tests` session never needs Node.js.
+OPENAI_ASYNC_STEADY to its executable. Without that variable each test file is
+reported as one skip saying so, and the default `tests` session never needs Node.js.
 
 Steady validates each request against the spec and answers 400 with `E3xxx` diagnostics
 when the SDK sent something the spec forbids (--reject-on-sdk-error is its default);
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests._subprocess_server import answers, free_port, running
+from tests._subprocess_server import answers, free_port, running, unconfigured
 
 STEADY_ENV = "OPENAI_ASYNC_STEADY"
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,8 +27,17 @@ SPEC_PATH = ROOT.parent / "shared" / "openapi" / "openapi.yaml"
 LEGACY_PATH = ROOT / "scripts" / "legacy_openapi.yaml"
 STARTUP_SECONDS = 60.0
 
-if not os.environ.get(STEADY_ENV):
-    collect_ignore_glob = ["test_*.py"]
+
+def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> pytest.File | None:
+    """Without the server variable, each test file is one skip saying why (visible with
+    ``-ra``), not an empty collection."""
+    if os.environ.get(STEADY_ENV):
+        return None
+    return unconfigured(
+        module_path,
+        parent,
+        f"{STEADY_ENV} is not set: the contract tests against Steady run under `nox -s contract`",
+    )
 
 
 @contextlib.contextmanager

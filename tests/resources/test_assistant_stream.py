@@ -11,6 +11,7 @@ import pytest
 from openai_async import (
     APIStreamError,
     AsyncClient,
+    BadRequestError,
     Client,
     IncompleteStreamError,
     InvalidRequestError,
@@ -325,9 +326,9 @@ async def test_a_submit_that_fails_raises_and_the_stream_ends(client, server):
     submit_route(server, [])
     async with await start(client) as stream:
         await stream.until_done()
-        with pytest.raises(Exception, match="bad body") as info:
+        with pytest.raises(BadRequestError, match="bad body") as info:
             await stream.submit_tool_outputs([{"tool_call_id": "call_1", "output": "wrong"}])
-        assert getattr(info.value, "status_code", None) == 400
+        assert info.value.status_code == 400
         assert [e async for e in stream] == []
         assert (await stream.final_run()).status == "requires_action"
 

@@ -139,18 +139,19 @@ async def test_poll_interval_follows_the_poll_after_header(client, server):
 
 
 async def test_timeout_names_the_batches_and_resume_finishes_them(client, server):
-    server.batch_api.delay = 0.5
+    server.batch_api.hold()  # the batches cannot finish before the timeout, however slow
     with pytest.raises(BatchTimeoutError) as caught:
         await client.batches.run(
             [embed(f"r{i}") for i in range(4)],
             endpoint="/v1/embeddings",
             max_requests=2,
             poll_interval=0.01,
-            timeout=0.2,
+            timeout=1,
         )
     ids = caught.value.batch_ids
     assert len(ids) == 2 and all(i in str(caught.value) for i in ids)
     assert isinstance(caught.value, TimeoutError)
+    server.batch_api.release()
     out = await client.batches.resume(ids, poll_interval=0.05)
     assert [r.custom_id for r in out.results] == [f"request-{i}" for i in range(4)]
     assert isinstance(out.results[0].response, CreateEmbeddingResponse)

@@ -83,11 +83,11 @@ async def test_own_id_by_position_parents_by_keyword(client: AsyncClient, server
 @pytest.mark.anyio
 async def test_a_parent_id_by_position_is_a_type_error(client: AsyncClient, server: LocalServer):
     runs: Any = client.beta.threads.runs  # the calls below are wrong on purpose
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="takes 2 positional arguments but 3 were given"):
         await runs.retrieve("thread_1", "run_1")
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="takes 2 positional arguments but 4 were given"):
         await runs.steps.retrieve("thread_1", "run_1", "step_1")
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="missing 1 required keyword-only argument: 'thread_id'"):
         await runs.retrieve("run_1")  # the parent id is required
     assert server.requests == []
 
@@ -117,7 +117,7 @@ def test_sync_order(sync_client: Client, threaded_server: LocalServer):
     runs = sync_client.beta.threads.runs
     assert runs.retrieve("run_1", thread_id="thread_1").id == "run_1"
     assert runs.steps.retrieve("step_1", thread_id="thread_1", run_id="run_1").id == "step_1"
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="takes 2 positional arguments but 3 were given"):
         runs.retrieve("thread_1", "run_1")  # type: ignore[call-arg]
     for run_id, parents, named in BAD:
         with pytest.raises(InvalidRequestError, match=f"`{named}`"):

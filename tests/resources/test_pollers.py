@@ -5,7 +5,6 @@ uploads, and the sync facade."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -138,13 +137,20 @@ async def test_a_run_stops_at_any_state_but_queued_in_progress_cancelling(client
 
 
 async def test_poll_after_header_sets_the_pace(client, server):
+    # Shorter than poll_interval: without the header the second poll would come an hour later.
     headers = {"openai-poll-after-ms": "10"}
     server.add_route("GET", RUN_PATH, states(run_json, "queued", "completed", headers=headers))
-    started = time.monotonic()
-    run = await client.beta.threads.runs.poll("run_1", "thread_1", poll_interval=30, timeout=5)
+    with anyio.fail_after(10):
+        run = await client.beta.threads.runs.poll("run_1", "thread_1", poll_interval=3600)
     assert run.status == "completed"
-    assert time.monotonic() - started < 2  # not poll_interval's 30 s
     assert len(calls(server, "GET", RUN_PATH)) == 2
+    # Longer than poll_interval: the server saw the pause it asked for between two polls.
+    server.reset()
+    headers = {"openai-poll-after-ms": "250"}
+    server.add_route("GET", RUN_PATH, states(run_json, "queued", "completed", headers=headers))
+    await client.beta.threads.runs.poll("run_1", "thread_1", poll_interval=0.01)
+    first, second = calls(server, "GET", RUN_PATH)
+    assert second.received_at - first.received_at >= 0.25
 
 
 async def test_submit_tool_outputs_and_poll(client, server):
@@ -171,59 +177,69 @@ async def test_create_and_run_poll(client, server):
 
 
 async def test_timeout_names_the_run_and_keeps_its_last_state(client, server):
+    # The second poll never gets an answer: only the timeout can end the wait.
     server.add_route("POST", "/v1/threads/thread_1/runs", states(run_json, "queued"))
     server.add_route("GET", RUN_PATH, states(run_json, "in_progress"))
-    started = time.monotonic()
-    with pytest.raises(PollTimeoutError) as caught:
+    server.add_fault(Fault.delay(0, path=RUN_PATH))  # the first poll: answered at once
+    server.add_fault(Fault.delay(60, path=RUN_PATH))  # the second
+    with anyio.fail_after(10), pytest.raises(PollTimeoutError) as caught:
         await client.beta.threads.runs.create_and_poll(
-            thread_id="thread_1", assistant_id="asst_1", poll_interval=0.01, timeout=0.2
+            thread_id="thread_1", assistant_id="asst_1", poll_interval=0.01, timeout=1
         )
-    assert 0.19 <= time.monotonic() - started < 1.5
-    assert str(caught.value) == "run run_1 in thread thread_1 still in_progress after 0.2 s"
+    assert str(caught.value) == "run run_1 in thread thread_1 still in_progress after 1 s"
     assert caught.value.last.id == "run_1" and caught.value.last.status == "in_progress"
-    assert len(calls(server, "GET", RUN_PATH)) >= 2
+    assert len(calls(server, "GET", RUN_PATH)) == 2
 
 
 async def test_timeout_counts_the_creation(client, server):
     server.add_route("POST", "/v1/threads/thread_1/runs", states(run_json, "queued"))
-    server.add_fault(Fault.delay(5, path="/v1/threads/thread_1/runs"))
-    started = time.monotonic()
-    with pytest.raises(
-        PollTimeoutError, match=r"^the run was not created within 0\.1 s$"
-    ) as caught:
+    server.add_fault(Fault.delay(60, path="/v1/threads/thread_1/runs"))  # never answered
+    with (
+        anyio.fail_after(10),
+        pytest.raises(PollTimeoutError, match=r"^the run was not created within 0\.1 s$") as caught,
+    ):
         await client.beta.threads.runs.create_and_poll(
             thread_id="thread_1", assistant_id="asst_1", poll_interval=0.01, timeout=0.1
         )
-    assert time.monotonic() - started < 1.5
     assert caught.value.last is None
+    assert len(server.requests) == 1
 
 
 async def test_cancelling_stops_polling_at_once_and_leaves_nothing_running(client, server):
+    in_progress = states(run_json, "in_progress")
+
+    def poll_then_cancel(request: RecordedRequest) -> Scripted:
+        if len(calls(server, "GET", RUN_PATH)) == 3:
+            scope.cancel()  # the caller gives up while the third poll is answered
+        return in_progress(request)
+
     server.add_route("POST", "/v1/threads/thread_1/runs", states(run_json, "queued"))
-    server.add_route("GET", RUN_PATH, states(run_json, "in_progress"))
-    started = time.monotonic()
-    with anyio.move_on_after(0.15) as scope:
+    server.add_route("GET", RUN_PATH, poll_then_cancel)
+    with anyio.fail_after(10), anyio.CancelScope() as scope:
         await client.beta.threads.runs.create_and_poll(
             thread_id="thread_1", assistant_id="asst_1", poll_interval=0.01, timeout=30
         )
     assert scope.cancelled_caught  # the caller's cancellation, not a PollTimeoutError
-    assert time.monotonic() - started < 1
-    await anyio.sleep(0.05)  # a request sent just before the cancellation may land late
-    count = len(server.requests)
-    assert count >= 3
-    await anyio.sleep(0.1)
-    assert len(server.requests) == count
     assert leftover_tasks() == []
+    await anyio.sleep(0.1)  # ten poll intervals: a poller still running would poll again
+    assert len(calls(server, "GET", RUN_PATH)) == 3
 
 
 async def test_cancelling_during_a_slow_request_is_prompt(client, server):
     server.add_route("GET", RUN_PATH, states(run_json, "completed"))
-    server.add_fault(Fault.delay(5, path=RUN_PATH))
-    started = time.monotonic()
-    with anyio.move_on_after(0.1) as scope:
-        await client.beta.threads.runs.poll("run_1", "thread_1", poll_interval=0.01)
-    assert scope.cancelled_caught
-    assert time.monotonic() - started < 1
+    server.add_fault(Fault.delay(60, path=RUN_PATH))  # never answered
+
+    async def cancel_once_the_request_arrived() -> None:
+        while not server.requests:  # noqa: ASYNC110 - the server has no event to wait on
+            await anyio.sleep(0.005)
+        scope.cancel()
+
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(cancel_once_the_request_arrived)
+            with anyio.CancelScope() as scope:
+                await client.beta.threads.runs.poll("run_1", "thread_1", poll_interval=0.01)
+    assert scope.cancelled_caught  # within fail_after: the answer was not awaited
     assert leftover_tasks() == []
 
 
@@ -251,11 +267,13 @@ async def test_vector_store_file_create_and_poll(client, server):
 
 async def test_vector_store_file_poll_times_out_naming_the_file(client, server):
     server.add_route("GET", VS_FILE_PATH, states(vs_file_json, "in_progress"))
-    with pytest.raises(PollTimeoutError) as caught:
+    server.add_fault(Fault.delay(0, path=VS_FILE_PATH))  # the first poll: answered at once
+    server.add_fault(Fault.delay(60, path=VS_FILE_PATH))  # the second: never in time
+    with anyio.fail_after(10), pytest.raises(PollTimeoutError) as caught:
         await client.vector_stores.files.poll(
-            "file_1", vector_store_id="vs_1", poll_interval=0.01, timeout=0.1
+            "file_1", vector_store_id="vs_1", poll_interval=0.01, timeout=1
         )
-    assert str(caught.value) == "file file_1 in vector store vs_1 still in_progress after 0.1 s"
+    assert str(caught.value) == "file file_1 in vector store vs_1 still in_progress after 1 s"
 
 
 async def test_vector_store_file_upload_and_poll(client, server):
@@ -357,22 +375,21 @@ async def test_upload_and_poll_keeps_the_order_of_the_files(client, server):
 
 
 async def test_a_failed_upload_cancels_the_others_and_is_raised_as_is(client, server):
-    server.add_fault(Fault.delay(5, path="/v1/files"))  # whichever comes first hangs
+    server.add_fault(Fault.delay(60, path="/v1/files"))  # whichever comes first never ends
     server.add_fault(Fault.status(400, message="bad file", path="/v1/files"))
-    started = time.monotonic()
-    with pytest.raises(BadRequestError, match="bad file"):
+    with anyio.fail_after(10), pytest.raises(BadRequestError, match="bad file"):
+        # Within fail_after: the hanging upload was not awaited.
         await client.vector_stores.file_batches.upload_and_poll(
             "vs_1", files=[b"a", b"b", b"c", b"d"], max_concurrency=2, poll_interval=0.01
         )
-    assert time.monotonic() - started < 2  # the hanging upload was not awaited
     assert len(calls(server, "POST", "/v1/files")) == 2  # no upload started after the failure
     assert calls(server, "POST", "/v1/vector_stores/vs_1/file_batches") == []
     assert leftover_tasks() == []
 
 
 async def test_upload_and_poll_timeout_covers_the_uploads(client, server):
-    server.add_fault(Fault.delay(5, path="/v1/files"))
-    with pytest.raises(PollTimeoutError, match="were not uploaded") as caught:
+    server.add_fault(Fault.delay(60, path="/v1/files"))  # never answered
+    with anyio.fail_after(10), pytest.raises(PollTimeoutError, match="were not uploaded") as caught:
         await client.vector_stores.file_batches.upload_and_poll(
             "vs_1", files=[b"a"], poll_interval=0.01, timeout=0.1
         )
@@ -416,11 +433,11 @@ async def test_batches_wait_follows_the_server_pace(client, server):
 
 
 async def test_batches_wait_times_out_naming_the_batch(client, server):
-    server.batch_api.delay = 10
+    server.batch_api.hold()  # validating until released: only the timeout ends the wait
     batch_id = await new_batch(client)
-    with pytest.raises(PollTimeoutError) as caught:
-        await client.batches.wait(batch_id, poll_interval=0.01, timeout=0.1)
-    assert str(caught.value) == f"batch {batch_id} still validating after 0.1 s"
+    with anyio.fail_after(10), pytest.raises(PollTimeoutError) as caught:
+        await client.batches.wait(batch_id, poll_interval=0.01, timeout=1)
+    assert str(caught.value) == f"batch {batch_id} still validating after 1 s"
     assert caught.value.last.id == batch_id
 
 

@@ -12,6 +12,7 @@ import pytest
 from openai_async import (
     APIStreamError,
     AsyncClient,
+    BadRequestError,
     Client,
     IncompleteStreamError,
     ResponseFailedError,
@@ -202,9 +203,10 @@ async def test_an_http_error_raises_before_the_stream_starts(client, server):
         "/v1/responses",
         lambda _r: Scripted(status=400, json={"error": {"message": "bad model", "code": "x"}}),
     )
-    with pytest.raises(Exception) as info:
+    with pytest.raises(BadRequestError) as info:
         await start(client)
-    assert "bad model" in str(info.value)
+    assert info.value.status_code == 400 and info.value.code == "x"
+    assert "bad model" in info.value.message
 
 
 # --- the sync facade -------------------------------------------------------------------

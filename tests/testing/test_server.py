@@ -612,8 +612,8 @@ async def test_fault_stall_with_keepalive(server, session):
     server.add_fault(Fault.stall(1, 0.3, keepalive_interval=0.05))
     start = time.monotonic()
     raw = await stream_raw(session, server, STREAM)
-    assert time.monotonic() - start >= 0.3
-    assert raw.count(b": keep-alive\n\n") >= 4
+    assert time.monotonic() - start >= 0.3  # a lower bound: the stall's sleep never ends early
+    assert raw.count(b": keep-alive\n\n") >= 1  # the first is due 0.25 s before the stall ends
     before = raw.split(b": keep-alive\n\n", 1)[0]
     assert len(data_of(before)) == 1
     assert data_of(raw)[-1] == "[DONE]"
@@ -660,9 +660,8 @@ async def test_close_is_prompt_during_stall():
     async with aiohttp.ClientSession() as session:
         resp = await session.post(server.base_url + "/chat/completions", json=STREAM)
         await resp.content.readuntil(b"\n\n")
-        start = time.monotonic()
-        await server.close()
-        assert time.monotonic() - start < 2
+        with anyio.fail_after(10):  # the stall lasts 30 s: close does not wait for it
+            await server.close()
         with pytest.raises(aiohttp.ClientPayloadError):
             await resp.read()
         resp.release()
@@ -680,10 +679,10 @@ async def test_close_is_prompt_during_delay():
                 await session.get(server.base_url + "/models")
 
         tg.start_soon(request)
-        await anyio.sleep(0.1)
-        start = time.monotonic()
-        await server.close()
-        assert time.monotonic() - start < 2
+        while not server.requests:  # noqa: ASYNC110 - the server has no event to wait on
+            await anyio.sleep(0.005)
+        with anyio.fail_after(10):  # the delay lasts 30 s: close does not wait for it
+            await server.close()
 
 
 def test_threaded_server_from_sync_code():

@@ -33,15 +33,24 @@ class Thing:
         return ResponseInfo(status_code=200, headers=self.headers, method="GET", url="/x")
 
 
-def script(*states: Thing | Exception) -> tuple[Callable[[], Awaitable[Thing]], list[float]]:
+#: A state of `script` that never comes: the fetch waits until cancelled.
+HANG = object()
+
+
+def script(
+    *states: Thing | Exception | object,
+) -> tuple[Callable[[], Awaitable[Thing]], list[float]]:
     """A fetch function answering ``states`` in turn (the last one forever); the times it ran."""
     times: list[float] = []
 
     async def fetch() -> Thing:
         times.append(time.monotonic())
         state = states[min(len(times), len(states)) - 1]
+        if state is HANG:
+            await anyio.sleep_forever()
         if isinstance(state, Exception):
             raise state
+        assert isinstance(state, Thing)
         return state
 
     return fetch, times
@@ -119,15 +128,14 @@ async def test_the_header_overrides_poll_interval() -> None:
 
 
 async def test_timeout_raises_with_the_last_state_and_a_clear_message() -> None:
-    fetch, times = script(Thing("t1", "queued"), Thing("t1", "busy"))
-    started = time.monotonic()
-    with pytest.raises(PollTimeoutError) as caught:
-        await poll(fetch, timeout=0.1)
-    assert 0.09 <= time.monotonic() - started < 1
-    assert str(caught.value) == "thing t1 still busy after 0.1 s"
+    # The third fetch never answers: only the timeout can end the wait, after two states.
+    fetch, times = script(Thing("t1", "queued"), Thing("t1", "busy"), HANG)
+    with anyio.fail_after(10), pytest.raises(PollTimeoutError) as caught:
+        await poll(fetch, timeout=0.3)
+    assert str(caught.value) == "thing t1 still busy after 0.3 s"
     assert caught.value.last is not None and caught.value.last.status == "busy"
     assert isinstance(caught.value, TimeoutError) and isinstance(caught.value, OpenAIError)
-    assert len(times) > 2
+    assert len(times) == 3
 
 
 async def test_timeout_before_the_first_answer_has_no_last_state() -> None:
@@ -158,15 +166,19 @@ async def test_errors_of_a_fetch_propagate_unchanged() -> None:
 
 
 async def test_outer_cancellation_is_not_a_timeout() -> None:
-    fetch, times = script(Thing("t", "busy"))
-    started = time.monotonic()
-    with anyio.move_on_after(0.05) as scope:
+    busy, times = script(Thing("t", "busy"))
+
+    async def fetch() -> Thing:
+        thing = await busy()
+        if len(times) == 3:
+            scope.cancel()  # the caller gives up during the third fetch
+        return thing
+
+    with anyio.fail_after(10), anyio.CancelScope() as scope:
         await poll(fetch, poll_interval=0.01, timeout=30)
     assert scope.cancelled_caught
-    assert time.monotonic() - started < 1
-    count = len(times)
     await anyio.sleep(0.05)
-    assert len(times) == count  # nothing keeps polling
+    assert len(times) == 3  # nothing keeps polling
 
 
 async def test_each_poll_is_logged_at_debug(caplog: pytest.LogCaptureFixture) -> None:

@@ -342,3 +342,23 @@ def test_server_sent_event_value_semantics() -> None:
     assert ServerSentEvent(data="") == E("")
     # Positional too: the decoder builds one per event and keywords cost ~0.3 us each time.
     assert ServerSentEvent("d", "e", "i", 1) == event
+
+
+@pytest.mark.parametrize("end", [b"", b"\n", b"\r", b"\r\n"], ids=["none", "LF", "CR", "CRLF"])
+def test_the_unterminated_last_event_is_kept_as_the_tail(end: bytes) -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed(b"data: 1\n\nevent: x\ndata: [DONE]" + end) == [E("1")]
+    assert decoder.finish() == []  # still discarded, per WHATWG
+    assert decoder.truncated is True
+    assert decoder.tail == E("[DONE]", event="x")
+
+
+def test_a_clean_end_has_no_tail_and_the_tail_leaves_reconnection_state_alone() -> None:
+    decoder = SSEDecoder()
+    decoder.feed(b"id: 1\nretry: 5\ndata: a\n\n")
+    decoder.finish()
+    assert (decoder.truncated, decoder.tail) == (False, None)
+    decoder.feed(b"data: b\nid: 2")  # the id line is cut: it never arrived
+    decoder.finish()
+    assert decoder.tail == E("b", id="2", retry=None)
+    assert (decoder.last_event_id, decoder.retry) == ("1", 5)

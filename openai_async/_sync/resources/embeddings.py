@@ -71,6 +71,7 @@ class Embeddings(SyncAPIResource):
         model: str,
         dimensions: int | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
+        encoding_format: Literal["float", "base64"] | NotGiven = NOT_GIVEN,
         as_numpy: Literal[False] = False,
         batch_size: int = 2048,
         concurrency: int = 8,
@@ -96,6 +97,7 @@ class Embeddings(SyncAPIResource):
         model: str,
         dimensions: int | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
+        encoding_format: Literal["float", "base64"] | NotGiven = NOT_GIVEN,
         as_numpy: Literal[True],
         batch_size: int = 2048,
         concurrency: int = 8,
@@ -121,6 +123,7 @@ class Embeddings(SyncAPIResource):
         model: str,
         dimensions: int | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
+        encoding_format: Literal["float", "base64"] | NotGiven = NOT_GIVEN,
         as_numpy: bool,
         batch_size: int = 2048,
         concurrency: int = 8,
@@ -145,6 +148,7 @@ class Embeddings(SyncAPIResource):
         model: str,
         dimensions: int | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
+        encoding_format: Literal["float", "base64"] | NotGiven = NOT_GIVEN,
         as_numpy: bool = False,
         batch_size: int = 2048,
         concurrency: int = 8,
@@ -172,7 +176,9 @@ class Embeddings(SyncAPIResource):
         for good raise :class:`~openai_async.EmbeddingJobError` holding every vector that
         succeeded. With ``checkpoint=path`` finished batches are saved as they finish and a
         rerun resumes from them. ``progress``: a tqdm bar (default on a terminal when tqdm
-        is installed), ``False``, or a callback taking a ``JobProgress``.
+        is installed), ``False``, or a callback taking a ``JobProgress``. Vectors travel as
+        base64 unless ``encoding_format="float"`` (for servers that refuse base64); the
+        result is the same.
         """
         return self._portal.call(
             partial(
@@ -181,6 +187,7 @@ class Embeddings(SyncAPIResource):
                 model=model,
                 dimensions=dimensions,
                 user=user,
+                encoding_format=encoding_format,
                 as_numpy=as_numpy,
                 batch_size=batch_size,
                 concurrency=concurrency,
@@ -207,6 +214,7 @@ class Embeddings(SyncAPIResource):
         model: str,
         dimensions: int | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
+        encoding_format: Literal["float", "base64"] | NotGiven = NOT_GIVEN,
         as_numpy: Literal[False] = False,
         batch_size: int = 2048,
         concurrency: int = 8,
@@ -232,6 +240,7 @@ class Embeddings(SyncAPIResource):
         model: str,
         dimensions: int | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
+        encoding_format: Literal["float", "base64"] | NotGiven = NOT_GIVEN,
         as_numpy: Literal[True],
         batch_size: int = 2048,
         concurrency: int = 8,
@@ -257,6 +266,7 @@ class Embeddings(SyncAPIResource):
         model: str,
         dimensions: int | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
+        encoding_format: Literal["float", "base64"] | NotGiven = NOT_GIVEN,
         as_numpy: bool,
         batch_size: int = 2048,
         concurrency: int = 8,
@@ -281,6 +291,7 @@ class Embeddings(SyncAPIResource):
         model: str,
         dimensions: int | NotGiven = NOT_GIVEN,
         user: str | NotGiven = NOT_GIVEN,
+        encoding_format: Literal["float", "base64"] | NotGiven = NOT_GIVEN,
         as_numpy: bool = False,
         batch_size: int = 2048,
         concurrency: int = 8,
@@ -309,6 +320,7 @@ class Embeddings(SyncAPIResource):
                 model=model,
                 dimensions=dimensions,
                 user=user,
+                encoding_format=encoding_format,
                 as_numpy=as_numpy,
                 batch_size=batch_size,
                 concurrency=concurrency,
