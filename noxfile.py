@@ -4,21 +4,56 @@ the compat tests against a real llama.cpp server and the contract tests against 
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import tarfile
 from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["lint", "types", "generated", "tests", "compat", "contract", "docs"]
+nox.options.sessions = [
+    *("lint", "types", "generated", "tests", "compat", "contract", "docs", "soak"),
+]
 nox.options.error_on_missing_interpreters = True
 
 PYTHON = None  # the interpreter running nox (3.10+)
+# lint, types and tests run on every Python the package supports; the sessions that need
+# one interpreter (the generators, the compat and contract servers, the soak) use PYTHON.
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+
+
+def _pyenv_interpreters() -> None:
+    """Make pyenv's interpreters findable as python3.X.
+
+    Its shims answer only for the versions `pyenv global` selects, and nox skips a shim
+    that fails; so link each installed version's python3.X into one directory at the head
+    of PATH (only python3.X names: python, python3 and pip stay what they were).
+    """
+    versions = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    links = Path(__file__).resolve().parent / ".nox" / "_pythons"
+    for minor in PYTHONS:
+        found = sorted(
+            versions.glob(f"{minor}.*/bin/python{minor}"),
+            key=lambda p: [int(x) for x in p.parts[-3].split(".") if x.isdigit()],
+        )
+        if not found:
+            continue
+        links.mkdir(parents=True, exist_ok=True)
+        link = links / f"python{minor}"
+        if link.is_symlink() and link.resolve() != found[-1].resolve():
+            link.unlink()
+        if not link.is_symlink():
+            link.symlink_to(found[-1])
+    if links.is_dir() and str(links) not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([str(links), os.environ.get("PATH", "")])
+
+
+_pyenv_interpreters()
 # Pinned: generated code is formatted with ruff, and the drift check compares bytes.
 RUFF = "ruff==0.17.6"
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """The test suite: unit tests and every feature through a real socket to the local server."""
     # The generator tests run the generators, which format with ruff.
@@ -109,7 +144,7 @@ def contract(session: nox.Session) -> None:
     )
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHONS)
 def lint(session: nox.Session) -> None:
     """ruff: lint rules and formatting."""
     session.install(RUFF)
@@ -117,12 +152,13 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHONS)
 def types(session: nox.Session) -> None:
-    """mypy --strict on the package and the examples."""
+    """mypy --strict on the package and the examples, for the session's Python version."""
     # pydantic: typed structured outputs; OpenTelemetry: examples/tracing_console.py
     session.install("-e", ".[pydantic,otel]", "opentelemetry-sdk>=1.27", "mypy>=1.10")
-    session.run("mypy", "--strict", "openai_async", "examples")
+    version = str(session.python)  # pyproject's python_version is the oldest supported
+    session.run("mypy", "--strict", "--python-version", version, "openai_async", "examples")
 
 
 @nox.session(python=PYTHON)
@@ -177,3 +213,12 @@ def docs(session: nox.Session) -> None:
         str(Path(session.create_tmp()) / "site"),
         env={"NO_MKDOCS_2_WARNING": "1"},
     )
+
+
+@nox.session(python=PYTHON)
+def soak(session: nox.Session) -> None:
+    """Calls and streams at concurrency 64 against the local server with random faults
+    (benchmarks/soak.py): fails on a foreign exception, a leaked connection or task, or
+    memory growth after warm-up; never on speed. About two minutes."""
+    session.install("-e", ".")
+    session.run("python", "benchmarks/soak.py", *session.posargs)

@@ -274,7 +274,7 @@ class BaseModel:
     def __reduce__(self) -> tuple[Any, ...]:
         # attrs' slotted __getstate__ knows only declared fields; keep the unknown ones
         # and which fields were set too.
-        state = self.__getstate__()  # type: ignore[attr-defined]
+        state = cast(Any, self).__getstate__()  # attrs defines it (object has it from 3.11)
         return (_restore, (type(self), state, dict(self.model_extra), unset_keys(self)))
 
     @classmethod

@@ -88,7 +88,10 @@ def path_param(value: str, name: str) -> str:
             if not value
             else f"`{name}` cannot be {value!r}: it would change the request path"
         )
-    return quote(value, safe="")
+    try:
+        return quote(value, safe="")
+    except UnicodeEncodeError:  # a lone surrogate: no UTF-8 for it
+        raise InvalidRequestError(f"`{name}` is not valid Unicode text: {value!r:.80}") from None
 
 
 def _query_value(value: object) -> str:
@@ -116,7 +119,13 @@ def build_url(base_url: str, path: str, query: Mapping[str, object] | None = Non
             else:
                 pairs.append((key, _query_value(value)))
         if pairs:
-            url += ("&" if "?" in url else "?") + urlencode(pairs)
+            try:
+                encoded = urlencode(pairs)
+            except UnicodeEncodeError:  # a lone surrogate: no UTF-8 for it
+                raise InvalidRequestError(
+                    f"the query parameters are not valid Unicode text: {pairs!r:.120}"
+                ) from None
+            url += ("&" if "?" in url else "?") + encoded
     return url
 
 

@@ -212,11 +212,12 @@ class SSEDecoder:
         self._tail = None
         if self._truncated:
             # Close the last line and the block as a blank line would, keeping what the
-            # reconnection state was: the discarded event must not change it.
-            last_event_id, retry = self._last_event_id, self._retry
+            # reconnection state and the comment count were: the discarded event (and an
+            # unfinished comment line) must not change them.
+            last_event_id, retry, comments = self._last_event_id, self._retry, self._comments
             events = self.feed(b"\n\n")
             self._tail = events[-1] if events else None
-            self._last_event_id, self._retry = last_event_id, retry
+            self._last_event_id, self._retry, self._comments = last_event_id, retry, comments
         self._start = b""
         self._skip_lf = False
         self._pending.clear()

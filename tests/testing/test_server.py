@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import email.utils
 import json
@@ -540,7 +541,7 @@ async def test_fault_delay(server, session):
 
 async def test_fault_delay_trips_client_timeout(server, session):
     server.add_fault(Fault.delay(5))
-    with pytest.raises(TimeoutError):
+    with pytest.raises(asyncio.TimeoutError):  # not the builtin TimeoutError before 3.11
         await call(session, server, "/models", method="GET", timeout=aiohttp.ClientTimeout(0.1))
     status, _, _ = await call(session, server, "/models", method="GET")
     assert status == 200
@@ -626,7 +627,7 @@ async def test_fault_stall_trips_client_read_timeout(server, session):
         server.base_url + "/chat/completions", json=STREAM, timeout=timeout
     ) as resp:
         await resp.content.readuntil(b"\n\n")
-        with pytest.raises(TimeoutError):
+        with pytest.raises(asyncio.TimeoutError):  # not the builtin TimeoutError before 3.11
             await resp.content.readuntil(b"\n\n")
 
 
