@@ -1,22 +1,32 @@
 """Adaptive concurrency for jobs of many requests: rate-limit budgets, 429 back-off, AIMD.
 
-No I/O: it only reads the ``x-ratelimit-*`` headers callers hand it, and waits.
+No I/O of its own: it reads the ``x-ratelimit-*`` headers callers hand it, and waits;
+:func:`send_paced` runs the caller's request under a limiter until it succeeds or fails
+for good.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 
 import attrs
 
+from .._exceptions import APIError, APIStatusError
+from .._options import RetryPolicy
 from .._response import RateLimitInfo
+from .._retry import backoff_delay, retry_after, retry_delay
 
-__all__ = ["AdaptiveLimiter", "Ticket"]
+__all__ = ["AdaptiveLimiter", "Limiter", "Ticket", "send_paced"]
+
+_T = TypeVar("_T")
 
 # Growth resumes this long after the last 429.
 _CALM_SECONDS = 2.0
+# A 429 is a pacing signal, not the request's fault: it gets its own, larger budget.
+MAX_RATE_LIMIT_RETRIES = 20
 
 
 class _Budget:
@@ -51,6 +61,79 @@ class Ticket:
     sent_at: float
     requests_through: int
     tokens_through: int
+
+
+class Limiter(Protocol):
+    """What a job needs of its limiter: an :class:`AdaptiveLimiter`, or a stand-in that
+    shares one among processes (``openai_async.integrations.ray``)."""
+
+    @property
+    def concurrency(self) -> int: ...
+
+    waits: int
+    waited: float
+    rate_limited: int
+
+    async def acquire(self, tokens: int) -> Ticket: ...
+
+    def release(self, ticket: Ticket, rate_limit: RateLimitInfo | None, *, ok: bool) -> None: ...
+
+    def rate_limited_for(
+        self, ticket: Ticket, rate_limit: RateLimitInfo | None, delay: float
+    ) -> None: ...
+
+
+async def send_paced(
+    limiter: Limiter,
+    cost: int,
+    send: Callable[[], Awaitable[tuple[_T, RateLimitInfo | None]]],
+    *,
+    policy: RetryPolicy,
+    max_retries: int,
+) -> _T:
+    """``send()`` under ``limiter`` until it succeeds; the last error when it fails for good.
+
+    ``send`` must not retry by itself (``max_retries=0``), so that every 429 reaches the
+    limiter. A 429 pauses every request for the server's ``Retry-After`` and is retried
+    up to :data:`MAX_RATE_LIMIT_RETRIES` times; other failures follow ``policy`` and
+    ``max_retries``.
+    """
+    attempt = 0
+    rate_attempt = 0
+    while True:
+        ticket = await limiter.acquire(cost)
+        try:
+            result, rate_limit = await send()
+        except APIError as exc:
+            status = exc.status_code if isinstance(exc, APIStatusError) else None
+            if status == 429 and exc.code != "insufficient_quota":
+                delay = retry_after(exc.headers)
+                if delay is None:
+                    delay = backoff_delay(rate_attempt, policy)
+                limiter.rate_limited_for(ticket, exc.rate_limit, delay)
+                rate_attempt += 1
+                if rate_attempt <= MAX_RATE_LIMIT_RETRIES and delay <= policy.max_retry_after:
+                    continue
+                raise
+            limiter.release(ticket, exc.rate_limit, ok=False)
+            wait = retry_delay(
+                attempt=attempt,
+                max_retries=max_retries,
+                policy=policy,
+                status=status,
+                headers=exc.headers,
+                error_code=exc.code,
+            )
+            if wait is None:
+                raise
+            attempt += 1
+            await asyncio.sleep(wait)
+            continue
+        except BaseException:
+            limiter.release(ticket, None, ok=False)
+            raise
+        limiter.release(ticket, rate_limit, ok=True)
+        return result
 
 
 class AdaptiveLimiter:

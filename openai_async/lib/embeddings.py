@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
+    from ._limiter import Limiter
+
 __all__ = [
     "AsyncEmbeddingsHelpers",
     "base64_embedding_bytes",
@@ -352,6 +354,7 @@ class AsyncEmbeddingsHelpers(AsyncAPIResource):
         timeout: float | Timeout | None | NotGiven,
         max_retries: int | NotGiven,
         options: RequestOptions | None,
+        limiter: Limiter | None = None,
     ) -> EmbeddingJob:
         body = strip_not_given(
             {"model": model, "dimensions": dimensions, "encoding_format": "base64", "user": user}
@@ -389,6 +392,7 @@ class AsyncEmbeddingsHelpers(AsyncAPIResource):
             progress=progress,
             retry_policy=client.retry_policy,
             max_retries=client.max_retries if isinstance(max_retries, NotGiven) else max_retries,
+            limiter=limiter,
         )
         return EmbeddingJob(input, send, settings)
 
