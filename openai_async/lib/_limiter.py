@@ -19,7 +19,14 @@ from .._options import RetryPolicy
 from .._response import RateLimitInfo
 from .._retry import backoff_delay, retry_after, retry_delay
 
-__all__ = ["AdaptiveLimiter", "Limiter", "Ticket", "send_paced"]
+__all__ = [
+    "AdaptiveLimiter",
+    "LeasedLimiter",
+    "Limiter",
+    "LimiterStats",
+    "Ticket",
+    "send_paced",
+]
 
 _T = TypeVar("_T")
 
@@ -175,6 +182,11 @@ class AdaptiveLimiter:
     def in_flight(self) -> int:
         return self._in_flight
 
+    @property
+    def requests(self) -> int:
+        """Requests admitted so far."""
+        return self._sent_requests
+
     def _delay(self, tokens: int, now: float) -> float | None:
         """0 to go now, seconds to wait for time to pass, or ``None`` to wait for a free slot."""
         if now < self._paused_until:
@@ -259,3 +271,89 @@ class AdaptiveLimiter:
     def _notify(self) -> None:
         self._changed.set()
         self._changed = asyncio.Event()
+
+
+@attrs.frozen(slots=True)
+class LimiterStats:
+    """A shared limiter's counts since it was made."""
+
+    requests: int
+    """Requests admitted (retries included)."""
+    rate_limited: int
+    """429 responses reported."""
+    in_flight: int
+    abandoned: int
+    """Requests whose owner went away before reporting their answer (freed by ``abandon``)."""
+    concurrency: int
+    waits: int
+    waited: float
+
+
+class LeasedLimiter:
+    """One :class:`AdaptiveLimiter` for many owners (processes, Ray actors), each ticket
+    leased to the owner that took it.
+
+    ``abandon(owner)`` frees what an owner that failed or died still held, so its retry
+    does not wait for slots nobody will release; a late report of a ticket already freed
+    is ignored, so nothing is counted twice.
+    """
+
+    def __init__(
+        self, concurrency: int, max_concurrency: int, *, clock: Callable[[], float]
+    ) -> None:
+        self._limiter = AdaptiveLimiter(concurrency, max_concurrency, clock=clock)
+        self._leases: dict[tuple[str, str], dict[int, Ticket]] = {}
+        self._abandoned = 0
+
+    async def acquire(self, owner: tuple[str, str], tokens: int) -> Ticket:
+        ticket = await self._limiter.acquire(tokens)
+        self._leases.setdefault(owner, {})[ticket.requests_through] = ticket
+        return ticket
+
+    def _end(self, owner: tuple[str, str], ticket: Ticket) -> bool:
+        leases = self._leases.get(owner)
+        if leases is None or leases.pop(ticket.requests_through, None) is None:
+            return False
+        if not leases:
+            del self._leases[owner]
+        return True
+
+    def release(
+        self, owner: tuple[str, str], ticket: Ticket, rate_limit: RateLimitInfo | None, ok: bool
+    ) -> None:
+        if self._end(owner, ticket):
+            self._limiter.release(ticket, rate_limit, ok=ok)
+
+    def rate_limited_for(
+        self,
+        owner: tuple[str, str],
+        ticket: Ticket,
+        rate_limit: RateLimitInfo | None,
+        delay: float,
+    ) -> None:
+        if self._end(owner, ticket):
+            self._limiter.rate_limited_for(ticket, rate_limit, delay)
+
+    def abandon(self, worker: str, call: str | None = None) -> int:
+        """Free the tickets of ``(worker, call)``, or of all the worker's calls: returns
+        how many."""
+        owners = [o for o in self._leases if o[0] == worker and call in (None, o[1])]
+        freed = 0
+        for owner in owners:
+            for ticket in self._leases.pop(owner).values():
+                self._limiter.release(ticket, None, ok=False)
+                freed += 1
+        self._abandoned += freed
+        return freed
+
+    def stats(self) -> LimiterStats:
+        limiter = self._limiter
+        return LimiterStats(
+            requests=limiter.requests,
+            rate_limited=limiter.rate_limited,
+            in_flight=limiter.in_flight,
+            abandoned=self._abandoned,
+            concurrency=limiter.concurrency,
+            waits=limiter.waits,
+            waited=limiter.waited,
+        )
