@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["lint", "types", "generated", "tests", "compat", "contract"]
+nox.options.sessions = ["lint", "types", "generated", "tests", "compat", "contract", "distributed"]
 nox.options.error_on_missing_interpreters = True
 
 PYTHON = None  # the interpreter running nox (3.10+)
@@ -152,3 +152,15 @@ def bench_embeddings(session: nox.Session) -> None:
     """create_many under rate limits vs asyncio.gather over the official SDK; iter_many's RSS."""
     session.install("-e", ".[numpy]", "openai")
     session.run("python", "benchmarks/bench_embeddings.py", *session.posargs)
+
+
+RAY = "ray[data]==2.60.0"  # wheels for CPython 3.10 to 3.14 on Linux, macOS and Windows
+
+
+@nox.session(python=PYTHON)
+def distributed(session: nox.Session) -> None:
+    """The Ray Data integration on a real local Ray cluster (``ray.init(num_cpus=2)``, about
+    2 GB of memory) against the rate-limited local server, and the Ray example."""
+    session.install("-e", ".[test]", RAY)
+    session.run("python", "-m", "pytest", "tests/distributed", *session.posargs)
+    session.run("python", "-m", "pytest", "tests/test_examples.py", "-k", "ray_dataset_jobs")

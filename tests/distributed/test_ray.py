@@ -103,7 +103,7 @@ def test_embed_dataset_keeps_near_the_rate_limit_and_answers_every_row_once(
         expected = client.embeddings.create_many(
             input=[rows[i]["text"] for i in sample], model="text-embedding-3-small"
         )
-    for i, vector in zip(sample, expected):
+    for i, vector in zip(sample, expected, strict=True):
         assert list(by_id[i]["embedding"]) == pytest.approx(vector)
 
 
@@ -142,9 +142,7 @@ def test_complete_dataset_keeps_near_the_rate_limit_and_answers_every_row_once(
 
 
 def test_messages_column_and_system_prompt(server: LocalServer) -> None:
-    rows = [
-        {"id": i, "messages": [{"role": "user", "content": f"hi {i}"}]} for i in range(4)
-    ]
+    rows = [{"id": i, "messages": [{"role": "user", "content": f"hi {i}"}]} for i in range(4)]
     out = complete_dataset(
         ray.data.from_items(rows),
         model="gpt-4o-mini",
