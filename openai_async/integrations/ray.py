@@ -26,7 +26,7 @@ import attrs
 from .._client import AsyncClient
 from .._exceptions import EmbeddingJobError, InvalidRequestError, OpenAIError
 from .._types import NOT_GIVEN
-from ..lib._limiter import LeasedLimiter, LimiterStats, Ticket, send_paced
+from ..lib._limiter import LeasedLimiter, LimiterStats, Owner, Ticket, send_paced
 from ..lib.embedding_jobs import TokenCounter
 
 try:
@@ -47,7 +47,6 @@ __all__ = ["LimiterStats", "SharedLimiter", "complete_dataset", "embed_dataset"]
 #: Makes the client of each actor, in the actor (a class or a ``functools.partial``).
 ClientFactory = Callable[[], AsyncClient]
 Mode = Literal["online", "batch"]
-_Owner = tuple[str, str]  # (actor, call)
 
 
 class _LimiterActor:
@@ -56,22 +55,25 @@ class _LimiterActor:
     def __init__(self, concurrency: int, max_concurrency: int) -> None:
         self._limiter = LeasedLimiter(concurrency, max_concurrency, clock=time.monotonic)
 
-    async def acquire(self, owner: _Owner, tokens: int) -> tuple[Ticket, int]:
+    async def acquire(self, owner: Owner, tokens: int) -> tuple[Ticket, int]:
         ticket = await self._limiter.acquire(owner, tokens)
         return ticket, self._limiter.stats().concurrency
 
     async def release(
-        self, owner: _Owner, ticket: Ticket, rate_limit: RateLimitInfo | None, ok: bool
+        self, owner: Owner, ticket: Ticket, rate_limit: RateLimitInfo | None, ok: bool
     ) -> None:
         self._limiter.release(owner, ticket, rate_limit, ok)
 
     async def rate_limited_for(
-        self, owner: _Owner, ticket: Ticket, rate_limit: RateLimitInfo | None, delay: float
+        self, owner: Owner, ticket: Ticket, rate_limit: RateLimitInfo | None, delay: float
     ) -> None:
         self._limiter.rate_limited_for(owner, ticket, rate_limit, delay)
 
-    async def abandon(self, worker: str, call: str | None = None) -> int:
-        return self._limiter.abandon(worker, call)
+    async def end_call(self, owner: Owner) -> int:
+        return self._limiter.end_call(owner)
+
+    async def new_life(self, worker: str, life: str) -> int:
+        return self._limiter.new_life(worker, life)
 
     async def stats(self) -> LimiterStats:
         return self._limiter.stats()
@@ -101,7 +103,7 @@ class _RemoteLimiter:
     """One call's view of a :class:`SharedLimiter` (what ``send_paced`` and the embedding
     engine need). Reports go out without waiting; Ray runs them in the order sent."""
 
-    def __init__(self, actor: Any, owner: _Owner) -> None:
+    def __init__(self, actor: Any, owner: Owner) -> None:
         self._actor = actor
         self._owner = owner
         self._concurrency = 1
@@ -165,8 +167,9 @@ class _Worker:
         self._job = job
         self._client: AsyncClient | None = None
         self._worker = ray.get_runtime_context().get_actor_id() or uuid.uuid4().hex
+        self._life = uuid.uuid4().hex
         # A restarted actor keeps its id: free what its previous life held at the limiter.
-        ray.get(job.limiter._actor.abandon.remote(self._worker))
+        ray.get(job.limiter._actor.new_life.remote(self._worker, self._life))
 
     @property
     def client(self) -> AsyncClient:
@@ -181,12 +184,12 @@ class _Worker:
                 f"the dataset has no column {job.column!r} (its columns: {batch.column_names})"
             )
         values = batch.column(job.column).to_pylist()
-        call = uuid.uuid4().hex
-        limiter = _RemoteLimiter(job.limiter._actor, (self._worker, call))
+        owner = (self._worker, self._life, uuid.uuid4().hex)
+        limiter = _RemoteLimiter(job.limiter._actor, owner)
         try:
             outputs, errors = await self._answer(values, limiter)
-        finally:  # an error or a cancellation: free what this call still holds
-            job.limiter._actor.abandon.remote(self._worker, call)
+        finally:  # after an error or a cancellation too: free what this call still holds
+            job.limiter._actor.end_call.remote(owner)
         batch = _with_column(batch, job.output_column, outputs)
         return _with_column(batch, job.error_column, pa.array(errors, pa.string()))
 

@@ -24,6 +24,7 @@ __all__ = [
     "LeasedLimiter",
     "Limiter",
     "LimiterStats",
+    "Owner",
     "Ticket",
     "send_paced",
 ]
@@ -283,34 +284,57 @@ class LimiterStats:
     """429 responses reported."""
     in_flight: int
     abandoned: int
-    """Requests whose owner went away before reporting their answer (freed by ``abandon``)."""
+    """Requests freed because their owner went away without reporting their answer."""
     concurrency: int
     waits: int
     waited: float
+
+
+#: Who holds a ticket: (worker, life of the worker, call). A restarted worker (a Ray actor
+#: keeps its id across restarts) begins a new life; each call of it is one batch of work.
+Owner = tuple[str, str, str]
 
 
 class LeasedLimiter:
     """One :class:`AdaptiveLimiter` for many owners (processes, Ray actors), each ticket
     leased to the owner that took it.
 
-    ``abandon(owner)`` frees what an owner that failed or died still held, so its retry
-    does not wait for slots nobody will release; a late report of a ticket already freed
-    is ignored, so nothing is counted twice.
+    When a call ends (``end_call``, also after an error or a cancellation) or a worker
+    starts a new life (``new_life``, after it died and was restarted), the tickets its
+    earlier owners still held are freed, and requests they were still waiting for are
+    freed as soon as they are granted: the work that is retried does not wait for slots
+    nobody will release. A late report of a ticket already freed is ignored, so nothing
+    is counted twice.
     """
 
     def __init__(
         self, concurrency: int, max_concurrency: int, *, clock: Callable[[], float]
     ) -> None:
         self._limiter = AdaptiveLimiter(concurrency, max_concurrency, clock=clock)
-        self._leases: dict[tuple[str, str], dict[int, Ticket]] = {}
+        self._leases: dict[Owner, dict[int, Ticket]] = {}
+        self._waiting: dict[Owner, int] = {}  # acquires not granted yet, per owner
+        self._gone: set[Owner] = set()  # ended owners with acquires still waiting
+        self._lives: dict[str, str] = {}
         self._abandoned = 0
 
-    async def acquire(self, owner: tuple[str, str], tokens: int) -> Ticket:
-        ticket = await self._limiter.acquire(tokens)
-        self._leases.setdefault(owner, {})[ticket.requests_through] = ticket
+    async def acquire(self, owner: Owner, tokens: int) -> Ticket:
+        self._waiting[owner] = self._waiting.get(owner, 0) + 1
+        try:
+            ticket = await self._limiter.acquire(tokens)
+        finally:
+            self._waiting[owner] -= 1
+            if not self._waiting[owner]:
+                del self._waiting[owner]
+        if owner in self._gone or self._lives.get(owner[0], owner[1]) != owner[1]:
+            if owner not in self._waiting:
+                self._gone.discard(owner)
+            self._limiter.release(ticket, None, ok=False)
+            self._abandoned += 1
+        else:
+            self._leases.setdefault(owner, {})[ticket.requests_through] = ticket
         return ticket
 
-    def _end(self, owner: tuple[str, str], ticket: Ticket) -> bool:
+    def _end(self, owner: Owner, ticket: Ticket) -> bool:
         leases = self._leases.get(owner)
         if leases is None or leases.pop(ticket.requests_through, None) is None:
             return False
@@ -319,27 +343,30 @@ class LeasedLimiter:
         return True
 
     def release(
-        self, owner: tuple[str, str], ticket: Ticket, rate_limit: RateLimitInfo | None, ok: bool
+        self, owner: Owner, ticket: Ticket, rate_limit: RateLimitInfo | None, ok: bool
     ) -> None:
         if self._end(owner, ticket):
             self._limiter.release(ticket, rate_limit, ok=ok)
 
     def rate_limited_for(
-        self,
-        owner: tuple[str, str],
-        ticket: Ticket,
-        rate_limit: RateLimitInfo | None,
-        delay: float,
+        self, owner: Owner, ticket: Ticket, rate_limit: RateLimitInfo | None, delay: float
     ) -> None:
         if self._end(owner, ticket):
             self._limiter.rate_limited_for(ticket, rate_limit, delay)
 
-    def abandon(self, worker: str, call: str | None = None) -> int:
-        """Free the tickets of ``(worker, call)``, or of all the worker's calls: returns
-        how many."""
-        owners = [o for o in self._leases if o[0] == worker and call in (None, o[1])]
+    def end_call(self, owner: Owner) -> int:
+        """The call is over: free what it still holds or waits for; returns how many it held."""
+        return self._free(lambda o: o == owner)
+
+    def new_life(self, worker: str, life: str) -> int:
+        """``worker`` (re)starts as ``life``: free what its earlier lives held or wait for."""
+        self._lives[worker] = life
+        return self._free(lambda o: o[0] == worker and o[1] != life)
+
+    def _free(self, ended: Callable[[Owner], bool]) -> int:
+        self._gone.update(o for o in self._waiting if ended(o))
         freed = 0
-        for owner in owners:
+        for owner in [o for o in self._leases if ended(o)]:
             for ticket in self._leases.pop(owner).values():
                 self._limiter.release(ticket, None, ok=False)
                 freed += 1

@@ -5,7 +5,11 @@ the local server with a rate limit: every row answered once, with its own input;
 from __future__ import annotations
 
 import functools
+import os
+import signal
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -17,10 +21,14 @@ from openai_async.integrations.ray import (  # noqa: E402
     complete_dataset,
     embed_dataset,
 )
-from openai_async.testing import LocalServer  # noqa: E402
+from openai_async.testing import LocalServer, RecordedRequest, Scripted  # noqa: E402
 
 # Ray warns about its own settings as it starts (deprecations inside ray.data).
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:ray")
+# A local cluster starts in seconds, more on a busy 2-core machine: no per-test minute.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:ray"),
+    pytest.mark.timeout(600),
+]
 
 API_KEY = "sk-test-ray"
 GREETING = "Hello from the openai_async local server."
@@ -235,3 +243,63 @@ def test_bad_arguments_raise_the_sdk_error(cluster: None) -> None:
         embed_dataset(ds, column="p", model="m", mode="later")  # type: ignore[arg-type]
     with pytest.raises(InvalidRequestError, match="concurrency"):
         SharedLimiter(concurrency=0)
+
+
+def map_workers(name: str) -> list[int]:
+    """The pids of the Ray actors running ``name`` (Ray titles them ``ray::MapWorker(...)``)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            title = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if proc.name.isdigit() and title.startswith(b"ray::MapWorker") and name.encode() in title:
+            pids.append(int(proc.name))
+    return pids
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the actor in /proc")
+def test_a_retried_ray_task_does_not_hold_the_dead_actors_budget(server: LocalServer) -> None:
+    """An actor dies holding the only request slot of the cluster; Ray restarts it and
+    retries its batch. The restarted actor frees the dead one's lease, so the retry runs
+    (without that it would wait for the slot forever) and every row is answered once."""
+    killed: list[int] = []
+
+    def chat(request: RecordedRequest) -> Scripted:
+        prompt = request.json()["messages"][-1]["content"]
+        if prompt == "question 10" and not killed:  # the first time only
+            (pid,) = map_workers("_Completer")
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+        message = {"role": "assistant", "content": f"answer to {prompt}"}
+        return Scripted(
+            json={
+                "id": "chatcmpl-1",
+                "object": "chat.completion",
+                "created": 0,
+                "model": "gpt-4o-mini",
+                "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+            }
+        )
+
+    server.add_route("POST", "/chat/completions", chat)
+    limiter = SharedLimiter(concurrency=1, max_concurrency=1)
+    rows = [{"id": i, "prompt": f"question {i}"} for i in range(30)]
+    out = complete_dataset(
+        ray.data.from_items(rows, override_num_blocks=3),
+        model="gpt-4o-mini",
+        prompt_column="prompt",
+        client_factory=factory(server),
+        limiter=limiter,
+        batch_size=10,
+        num_actors=1,
+    ).take_all()
+
+    assert killed
+    assert sorted((r["id"], r["response"]) for r in out) == [
+        (i, f"answer to question {i}") for i in range(30)
+    ]
+    assert all(r["error"] is None for r in out)
+    stats = settled(limiter)
+    assert stats.abandoned >= 1
+    assert stats.in_flight == 0

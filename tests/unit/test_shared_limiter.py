@@ -20,37 +20,47 @@ class Clock:
 
 
 @pytest.mark.anyio
-async def test_abandoning_an_owner_frees_its_slots_once() -> None:
-    limiter = LeasedLimiter(2, 2, clock=Clock())
-    dead = ("actor-1", "call-a")
-    first = await limiter.acquire(dead, 1)
-    await limiter.acquire(dead, 1)
-    assert limiter.stats().in_flight == 2
-
-    # A third request waits for a slot; the dead owner's retry frees both of its own.
-    waiting = asyncio.ensure_future(limiter.acquire(("actor-1", "call-b"), 1))
+async def test_a_new_life_frees_what_the_dead_one_held_and_waited_for() -> None:
+    limiter = LeasedLimiter(1, 1, clock=Clock())
+    dead = ("actor-1", "life-1", "call-a")
+    limiter.new_life("actor-1", "life-1")
+    held = await limiter.acquire(dead, 1)
+    # The dead life was also waiting for a slot (its caller is gone, the call is not).
+    orphan = asyncio.ensure_future(limiter.acquire(dead, 1))
     await asyncio.sleep(0)
-    assert not waiting.done()
-    assert limiter.abandon("actor-1") == 2
-    await waiting
+
+    # Restarted, the actor frees the slot; the orphan's grant is freed at once, and the
+    # new life's request gets the slot.
+    assert limiter.new_life("actor-1", "life-2") == 1
+    retried = asyncio.ensure_future(limiter.acquire(("actor-1", "life-2", "call-b"), 1))
+    await orphan
+    ticket = await retried
     stats = limiter.stats()
     assert (stats.in_flight, stats.abandoned, stats.requests) == (1, 2, 3)
 
-    # A late report of an abandoned ticket is ignored: nothing is freed twice.
-    limiter.release(dead, first, None, ok=True)
-    limiter.rate_limited_for(dead, first, None, 1.0)
-    stats = limiter.stats()
-    assert (stats.in_flight, stats.rate_limited) == (1, 0)
+    # A late report of a freed ticket is ignored: nothing is freed twice.
+    limiter.release(dead, held, None, ok=True)
+    limiter.rate_limited_for(dead, held, None, 1.0)
+    assert (limiter.stats().in_flight, limiter.stats().rate_limited) == (1, 0)
+    limiter.release(("actor-1", "life-2", "call-b"), ticket, None, ok=True)
+    assert limiter.stats().in_flight == 0
 
 
 @pytest.mark.anyio
-async def test_abandoning_one_call_keeps_the_workers_other_calls() -> None:
-    limiter = LeasedLimiter(4, 4, clock=Clock())
-    await limiter.acquire(("w", "a"), 1)
-    kept = await limiter.acquire(("w", "b"), 1)
-    assert limiter.abandon("w", "a") == 1
-    assert limiter.abandon("other") == 0
-    limiter.release(("w", "b"), kept, None, ok=True)
+async def test_ending_a_call_frees_its_slots_and_keeps_the_workers_other_calls() -> None:
+    limiter = LeasedLimiter(2, 2, clock=Clock())
+    first, second = ("w", "l", "a"), ("w", "l", "b")
+    await limiter.acquire(first, 1)
+    await limiter.acquire(first, 1)
+    waiting = asyncio.ensure_future(limiter.acquire(first, 1))  # cancelled call: still waits
+    kept = asyncio.ensure_future(limiter.acquire(second, 1))
+    await asyncio.sleep(0)
+    assert limiter.end_call(first) == 2
+    await waiting
+    ticket = await kept
+    assert limiter.stats().in_flight == 1
+    assert limiter.end_call(("other", "l", "a")) == 0
+    limiter.release(second, ticket, None, ok=True)
     assert limiter.stats().in_flight == 0
 
 
