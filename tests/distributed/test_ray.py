@@ -75,7 +75,10 @@ def test_embed_dataset_keeps_near_the_rate_limit_and_answers_every_row_once(
 ) -> None:
     rows = [{"id": i, "text": f"document number {i}"} for i in range(1200)]
     server.fail_inputs("document number 7")  # refused for good: its row gets the error
-    server.set_rate_limit(600, 10_000_000, burst_seconds=1.0)  # 10 requests a second
+    # 10 requests a second. The bucket holds 3 s: utilization (the share of the budget
+    # refilled that was used) then forgives a busy machine's stalls shorter than that,
+    # while a client too slow for the limit still leaves the full bucket's refill unused.
+    server.set_rate_limit(600, 10_000_000, burst_seconds=3.0)
     limiter = SharedLimiter(concurrency=4)
     ds = ray.data.from_items(rows, override_num_blocks=8)
     out = embed_dataset(
@@ -120,7 +123,7 @@ def test_complete_dataset_keeps_near_the_rate_limit_and_answers_every_row_once(
 ) -> None:
     rows = [{"id": i, "prompt": f"question {i}"} for i in range(300)]
     rows[5]["prompt"] = ""  # not a prompt: its row gets the error, the rest goes on
-    server.set_rate_limit(1200, 10_000_000, burst_seconds=1.0)  # 20 requests a second
+    server.set_rate_limit(1200, 10_000_000, burst_seconds=3.0)  # 20 a second (see above)
     limiter = SharedLimiter(concurrency=4)
     out = complete_dataset(
         ray.data.from_items(rows, override_num_blocks=6),
