@@ -23,10 +23,15 @@ from openai_async.integrations.ray import (  # noqa: E402
 )
 from openai_async.testing import LocalServer, RecordedRequest, Scripted  # noqa: E402
 
-# Ray warns about its own settings as it starts (deprecations inside ray.data).
-# A local cluster starts in seconds, more on a busy 2-core machine: no per-test minute.
 pytestmark = [
+    # Ray warns about its own settings as it starts (deprecations inside ray.data).
     pytest.mark.filterwarnings("ignore::DeprecationWarning:ray"),
+    # Ray Data leaves its per-dataset log file to the garbage collector.
+    pytest.mark.filterwarnings(
+        "ignore:Exception ignored in. <_io.FileIO name='.*/logs/ray-data/"
+        ":pytest.PytestUnraisableExceptionWarning"
+    ),
+    # A local cluster starts in seconds, more on a busy 2-core machine: no per-test minute.
     pytest.mark.timeout(600),
 ]
 
