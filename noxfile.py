@@ -13,6 +13,7 @@ import nox
 
 nox.options.sessions = [
     *("lint", "types", "generated", "tests", "compat", "contract", "docs", "soak"),
+    "distributed",
 ]
 nox.options.error_on_missing_interpreters = True
 
@@ -222,3 +223,15 @@ def soak(session: nox.Session) -> None:
     memory growth after warm-up; never on speed. About two minutes."""
     session.install("-e", ".")
     session.run("python", "benchmarks/soak.py", *session.posargs)
+
+
+RAY = "ray[data]==2.60.0"  # wheels for CPython 3.10 to 3.14 on Linux, macOS and Windows
+
+
+@nox.session(python=PYTHON)
+def distributed(session: nox.Session) -> None:
+    """The Ray Data integration on a real local Ray cluster (``ray.init(num_cpus=2)``, about
+    2 GB of memory) against the rate-limited local server, and the Ray example."""
+    session.install("-e", ".[test]", RAY)
+    session.run("python", "-m", "pytest", "tests/distributed", *session.posargs)
+    session.run("python", "-m", "pytest", "tests/test_examples.py", "-k", "ray_dataset_jobs")

@@ -40,15 +40,14 @@ from .._exceptions import (
     InvalidRequestError,
 )
 from .._options import DEFAULT_RETRY_POLICY, RetryPolicy
-from .._retry import backoff_delay, retry_after, retry_delay
 from ._checkpoint import Checkpoint, Record, input_digest
-from ._limiter import AdaptiveLimiter
+from ._limiter import AdaptiveLimiter, Limiter, send_paced
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    from .._response import ResponseInfo
+    from .._response import RateLimitInfo, ResponseInfo
 
 __all__ = [
     "CONTEXT_TOKENS",
@@ -86,8 +85,6 @@ CONTEXT_TOKENS = {
     "text-embedding-ada-002": 8191,
 }
 DEFAULT_CONTEXT_TOKENS = 8191
-# A 429 is a pacing signal, not the batch's fault: it gets its own, larger budget.
-_MAX_RATE_LIMIT_RETRIES = 20
 # Statuses after which no other input can succeed either: the job stops.
 _FATAL_STATUSES = frozenset({401, 403, 404})
 # Statuses that blame the inputs: the batch is split to find the ones refused.
@@ -312,6 +309,8 @@ class JobSettings:
     progress: bool | ProgressCallback | None = None
     retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY
     max_retries: int = 2
+    limiter: Limiter | None = None
+    """Pace by this limiter (shared with other jobs) instead of one of the job's own."""
 
 
 def _positive(name: str, value: object) -> int:
@@ -354,7 +353,11 @@ class EmbeddingJob:
         concurrency = _positive("concurrency", settings.concurrency)
         max_concurrency = max(concurrency, _positive("max_concurrency", settings.max_concurrency))
         self._loop = asyncio.get_running_loop()
-        self.limiter = AdaptiveLimiter(concurrency, max_concurrency, clock=self._loop.time)
+        self.limiter: Limiter = (
+            AdaptiveLimiter(concurrency, max_concurrency, clock=self._loop.time)
+            if settings.limiter is None
+            else settings.limiter
+        )
         self._counter = TokenCounter(settings.model)
         self._checkpoint = (
             Checkpoint(settings.checkpoint, {"version": 1, **settings.params})
@@ -501,55 +504,30 @@ class EmbeddingJob:
 
     async def _run(self, batch: _Batch) -> None:
         """Send one batch until it succeeds or fails for good (split on a bad request)."""
-        attempt = 0
-        rate_attempt = 0
-        cost = sum(batch.tokens)
-        while True:
-            ticket = await self.limiter.acquire(cost)
+
+        async def send() -> tuple[tuple[bytes, int, ResponseInfo], RateLimitInfo | None]:
             self._requests += 1
-            try:
-                data, dims, info = await self._send(batch.values)
-            except APIError as exc:
-                status = exc.status_code if isinstance(exc, APIStatusError) else None
-                if status == 429 and exc.code != "insufficient_quota":
-                    delay = retry_after(exc.headers)
-                    if delay is None:
-                        delay = backoff_delay(rate_attempt, self._s.retry_policy)
-                    self.limiter.rate_limited_for(ticket, exc.rate_limit, delay)
-                    rate_attempt += 1
-                    if (
-                        rate_attempt <= _MAX_RATE_LIMIT_RETRIES
-                        and delay <= self._s.retry_policy.max_retry_after
-                    ):
-                        continue
-                    self._fail(batch, exc)
-                    return
-                self.limiter.release(ticket, exc.rate_limit, ok=False)
-                delay = retry_delay(
-                    attempt=attempt,
-                    max_retries=self._s.max_retries,
-                    policy=self._s.retry_policy,
-                    status=status,
-                    headers=exc.headers,
-                    error_code=exc.code,
-                )
-                if delay is not None:
-                    attempt += 1
-                    await asyncio.sleep(delay)
-                    continue
-                if status in _INPUT_STATUSES and len(batch.items) > 1:
-                    for half in batch.split():
-                        await self._run(half)
-                    return
-                if status in _FATAL_STATUSES or exc.code == "insufficient_quota":
-                    self._fatal = True
-                self._fail(batch, exc)
+            sent = await self._send(batch.values)
+            return sent, sent[2].rate_limit
+
+        try:
+            data, dims, info = await send_paced(
+                self.limiter,
+                sum(batch.tokens),
+                send,
+                policy=self._s.retry_policy,
+                max_retries=self._s.max_retries,
+            )
+        except APIError as exc:
+            status = exc.status_code if isinstance(exc, APIStatusError) else None
+            if status in _INPUT_STATUSES and len(batch.items) > 1:
+                for half in batch.split():
+                    await self._run(half)
                 return
-            except BaseException:
-                self.limiter.release(ticket, None, ok=False)
-                raise
-            self.limiter.release(ticket, info.rate_limit, ok=True)
-            break
+            if status in _FATAL_STATUSES or exc.code == "insufficient_quota":
+                self._fatal = True
+            self._fail(batch, exc)
+            return
         if self.dims is None:
             self.dims = dims
         elif dims != self.dims:

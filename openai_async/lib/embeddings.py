@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
+    from ._limiter import Limiter
+
 __all__ = [
     "AsyncEmbeddingsHelpers",
     "base64_embedding_bytes",
@@ -365,6 +367,7 @@ class AsyncEmbeddingsHelpers(AsyncAPIResource):
         timeout: float | Timeout | None | NotGiven,
         max_retries: int | NotGiven,
         options: RequestOptions | None,
+        limiter: Limiter | None = None,
     ) -> EmbeddingJob:
         if isinstance(encoding_format, NotGiven):
             encoding_format = "base64"  # a quarter of the bytes of "float"
@@ -409,6 +412,7 @@ class AsyncEmbeddingsHelpers(AsyncAPIResource):
             progress=progress,
             retry_policy=client.retry_policy,
             max_retries=client.max_retries if isinstance(max_retries, NotGiven) else max_retries,
+            limiter=limiter,
         )
         return EmbeddingJob(input, send, settings)
 

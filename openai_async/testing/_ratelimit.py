@@ -59,15 +59,30 @@ def _duration(seconds: float) -> str:
 
 
 class _Bucket:
-    __slots__ = ("capacity", "level", "rate")
+    __slots__ = ("capacity", "level", "rate", "refilled", "unused")
 
     def __init__(self, per_minute: int, burst_seconds: float) -> None:
         self.rate = per_minute / 60.0
         self.capacity = max(1.0, self.rate * burst_seconds)
         self.level = self.capacity
+        #: Budget that came in since the first request, and the part of it thrown away
+        #: because the bucket was full: what clients left unused.
+        self.refilled = 0.0
+        self.unused = 0.0
 
-    def refill(self, elapsed: float) -> None:
-        self.level = min(self.capacity, self.level + elapsed * self.rate)
+    def refill(self, elapsed: float, *, count: bool = True) -> None:
+        added = elapsed * self.rate
+        if count:
+            self.refilled += added
+            self.unused += max(0.0, self.level + added - self.capacity)
+        self.level = min(self.capacity, self.level + added)
+
+    @property
+    def utilization(self) -> float:
+        """The share of the budget refilled since the first request that was used (1.0 when
+        clients kept up with the limit), whatever the machine's speed: a client that falls
+        behind for less than the burst catches up from the bucket."""
+        return 1.0 - self.unused / self.refilled if self.refilled else 1.0
 
     def wait_for(self, cost: float) -> float:
         return max(0.0, (min(cost, self.capacity) - self.level) / self.rate)
@@ -97,6 +112,7 @@ class RateLimiter:
         self.tokens = _Bucket(tokens_per_minute, burst_seconds)
         self._clock = clock
         self._stamp = clock()
+        self._started = False
 
     def admit(self, tokens: int) -> tuple[float | None, dict[str, str]]:
         """Take one request and ``tokens`` from the budgets.
@@ -106,8 +122,9 @@ class RateLimiter:
         """
         now = self._clock()
         for bucket in (self.requests, self.tokens):
-            bucket.refill(now - self._stamp)
+            bucket.refill(now - self._stamp, count=self._started)
         self._stamp = now
+        self._started = True
         wait = max(self.requests.wait_for(1), self.tokens.wait_for(tokens))
         if wait <= 0:
             self.requests.take(1)

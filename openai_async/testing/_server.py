@@ -394,6 +394,11 @@ class LocalServer:
             requests_per_minute, tokens_per_minute, burst_seconds=burst_seconds
         )
 
+    @property
+    def rate_limiter(self) -> RateLimiter | None:
+        """The budgets of `set_rate_limit` (``.requests`` / ``.tokens``: level, utilization)."""
+        return self._rate_limiter
+
     def fail_inputs(self, *inputs: str, status: int = 400) -> None:
         """Answer `status` to every embeddings request containing one of these strings."""
         self._failing_inputs.update(dict.fromkeys(inputs, status))

@@ -45,6 +45,8 @@ from ...models.embeddings import CreateEmbeddingResponse
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
+
+    from ...lib._limiter import Limiter
 from ..._binary import BinaryResponse
 from ..._raw import to_sync_raw_response, to_sync_streamed_response
 from ..._streaming import AsyncStream
