@@ -118,6 +118,9 @@ def _url(url: str) -> URL:
     return URL(url, encoded=True)
 
 
+_loop = asyncio.get_running_loop
+
+
 def _no_query(url: str) -> str:
     return url.split("?", 1)[0]
 
@@ -393,12 +396,17 @@ class Transport:
         self, request: PreparedRequest, *, timeout: Timeout, deadline: float | None
     ) -> RawResponse:
         """Send one attempt and return once the response headers have arrived."""
-        session = await self._get_session()
+        session = self._session
+        if self._closed or session is None or (self._owns_session and self._loop is not _loop()):
+            session = await self._get_session()
         if log.isEnabledFor(logging.DEBUG):
             log.debug("request %r", request)
         try:
-            async with deadline_scope(deadline):
+            if deadline is None:  # no scope to enter: this runs for every request
                 resp, redirected = await self._follow(session, request, timeout)
+            else:
+                async with deadline_scope(deadline):
+                    resp, redirected = await self._follow(session, request, timeout)
         except ValueError as exc:  # a header or URL aiohttp refuses to send
             if isinstance(exc, aiohttp.ClientError):
                 raise _mapped(exc, f"sending {request.method} {_no_query(request.url)}") from exc
@@ -444,12 +452,24 @@ class Transport:
             if proxy_headers and url.scheme == "http":
                 # No CONNECT for plain HTTP: the proxy reads the request's own headers.
                 sent, proxy_headers = {**headers, **proxy_headers}, None
-            with contextlib.ExitStack() as opened:  # files of a form, open for this attempt
-                data = _form_data(body, opened) if isinstance(body, Form) else body
+            if isinstance(body, Form):
+                with contextlib.ExitStack() as opened:  # the form's files, open for this attempt
+                    resp = await session.request(
+                        method,
+                        url,
+                        data=_form_data(body, opened),
+                        headers=sent,
+                        timeout=client_timeout,
+                        allow_redirects=False,
+                        ssl=self._ssl,
+                        proxy=proxy_url,
+                        proxy_headers=proxy_headers,
+                    )
+            else:
                 resp = await session.request(
                     method,
                     url,
-                    data=data,
+                    data=body,
                     headers=sent,
                     timeout=client_timeout,
                     allow_redirects=False,
@@ -457,8 +477,10 @@ class Transport:
                     proxy=proxy_url,
                     proxy_headers=proxy_headers,
                 )
-            location = resp.headers.get("Location") if resp.status in _REDIRECT_STATUSES else None
-            if location is None:
+            if (
+                resp.status not in _REDIRECT_STATUSES
+                or (location := resp.headers.get("Location")) is None
+            ):
                 return resp, hops > 0
             resp.release()
             try:
