@@ -23,10 +23,7 @@ import weakref
 from base64 import b64encode
 from collections.abc import AsyncGenerator, AsyncIterator
 from functools import lru_cache
-from urllib.request import getproxies_environment, proxy_bypass
-
-import aiohttp
-from yarl import URL
+from typing import TYPE_CHECKING
 
 from ._compat import deadline_scope
 from ._exceptions import (
@@ -42,6 +39,10 @@ from ._files import Form
 from ._options import Timeout
 from ._request import PreparedRequest
 from ._response import ResponseInfo
+
+if TYPE_CHECKING:
+    import aiohttp
+    from yarl import URL
 
 __all__ = ["MAX_REDIRECTS", "RawResponse", "Transport", "Verify", "WebSocket"]
 
@@ -77,6 +78,7 @@ def ssl_setting(verify: Verify) -> ssl.SSLContext | bool:
 
 def proxy_setting(proxy: str) -> tuple[URL, dict[str, str] | None]:
     """The proxy URL without credentials, and the ``Proxy-Authorization`` they give."""
+    _load_aiohttp()
     try:
         url = URL(proxy)
     except (TypeError, ValueError):
@@ -95,6 +97,8 @@ def proxy_setting(proxy: str) -> tuple[URL, dict[str, str] | None]:
 
 def _env_proxy(url: URL) -> tuple[URL, dict[str, str] | None] | None:
     """The proxy HTTP(S)_PROXY / ALL_PROXY name for ``url``, unless NO_PROXY excludes it."""
+    from urllib.request import getproxies_environment, proxy_bypass  # with trust_env only
+
     proxies = getproxies_environment()
     # With proxies in the environment, proxy_bypass reads NO_PROXY on every platform.
     if not proxies or not url.host or proxy_bypass(url.host):
@@ -131,8 +135,26 @@ def _client_timeout(connect: float | None, read: float | None) -> aiohttp.Client
     return aiohttp.ClientTimeout(total=None, connect=None, sock_connect=connect, sock_read=read)
 
 
-#: What aiohttp, sockets and timeouts raise; ``_mapped`` turns each into the SDK's own.
-_TRANSPORT_ERRORS = (asyncio.TimeoutError, aiohttp.ClientError, OSError)
+#: What aiohttp, sockets and timeouts raise; ``_mapped`` turns each into the SDK's own
+#: (aiohttp's errors join once it is loaded).
+_TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (asyncio.TimeoutError, OSError)
+#: aiohttp's message types that end a WebSocket's stream of messages (once loaded).
+_WS_END: frozenset[object] = frozenset()
+
+
+def _load_aiohttp() -> None:
+    """Import aiohttp (and yarl) into this module. Done by the first connection, or by a
+    client given a session or a proxy: building a client does not pay for it."""
+    global aiohttp, URL, _TRANSPORT_ERRORS, _WS_END
+    if "URL" in globals():
+        return
+    import aiohttp
+    from yarl import URL
+
+    _TRANSPORT_ERRORS = (asyncio.TimeoutError, aiohttp.ClientError, OSError)
+    _WS_END = frozenset(
+        {aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED}
+    )
 
 
 def _mapped(exc: BaseException, what: str) -> APIError:
@@ -190,10 +212,6 @@ class RawResponse:
         """Close the connection now (synchronous; safe in ``__del__``)."""
         if not self._resp.closed:
             self._resp.close()
-
-
-#: aiohttp's message types that end a WebSocket's stream of messages.
-_WS_END = frozenset({aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED})
 
 
 class WebSocket:
@@ -351,6 +369,8 @@ class Transport:
         trust_env: bool = False,
         verify: Verify = True,
     ) -> None:
+        if session is not None:
+            _load_aiohttp()  # the caller's aiohttp: loaded already
         self._session = session
         self._owns_session = session is None
         self._limit = _limit(max_connections, "max_connections")
@@ -382,6 +402,7 @@ class Transport:
                     "create one client per event loop"
                 )
             # The previous loop has ended (asyncio.run shut our session down): start afresh.
+        _load_aiohttp()
         session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=self._limit, limit_per_host=self._limit_per_host),
             timeout=_client_timeout(None, None),
