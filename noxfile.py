@@ -180,10 +180,10 @@ def bench(session: nox.Session) -> None:
     The official SDK (with its aiohttp transport), uvloop for the benchmark server and
     matplotlib for the chart are benchmark-only dependencies.
     """
-    session.install("-e", ".", "openai[aiohttp]", "uvloop", "matplotlib")
+    session.install("-e", ".", "openai[aiohttp]", "uvloop", "matplotlib", "opentelemetry-sdk>=1.27")
+    # The suite runs bench_realtime.py and bench_tracing.py too (their own floors).
     session.run("python", "benchmarks/suite.py", *session.posargs)
     session.run("python", "benchmarks/bench_helpers.py")  # the stream helpers' cost per event
-    session.run("python", "benchmarks/bench_realtime.py")  # Realtime events/s vs raw aiohttp
 
 
 @nox.session(python=PYTHON)

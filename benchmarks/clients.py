@@ -25,16 +25,60 @@ MESSAGES = [{"role": "user", "content": "Hello"}]
 INPUTS = [f"benchmark input number {i}" for i in range(16)]
 BUDGET = 10.0  # seconds: a slow client stops early and its rate is measured on what it did
 
-# name: (kind, count, concurrency, chunks per stream)
+# name: (kind, count, concurrency, chunks or events per stream)
 SCENARIOS: dict[str, tuple[str, int, int, int]] = {
-    "a_chat": ("chat", 2000, 64, 0),
-    "b_embed_float": ("embed_float", 500, 16, 0),
-    "b2_embed_base64": ("embed_base64", 500, 16, 0),
-    "c_one_stream": ("stream", 1, 1, 20000),
-    "d_many_streams": ("stream", 200, 200, 200),
-    "e_sync_chat": ("sync_chat", 500, 1, 0),
-    "f_raw_chat": ("raw_chat", 2000, 64, 0),
+    "chat": ("chat", 2000, 64, 0),
+    "raw_chat": ("raw_chat", 2000, 64, 0),
+    "embeddings_float": ("embed_float", 500, 16, 0),
+    "embeddings_base64": ("embed_base64", 500, 16, 0),
+    "one_stream": ("stream", 1, 1, 20000),
+    "many_streams": ("stream", 200, 200, 200),
+    "responses_streams": ("responses_stream", 50, 16, 400),
+    "sync_chat": ("sync_chat", 500, 1, 0),
 }
+
+# A fresh process's whole program: import, build a client, one chat (``cold`` below).
+COLD = {
+    "openai_async": """
+import asyncio
+from openai_async import AsyncClient
+async def main():
+    async with AsyncClient(api_key="bench", base_url=BASE) as client:
+        r = await client.chat.completions.create(model=MODEL, messages=MESSAGES)
+        assert r.choices[0].message.content
+asyncio.run(main())
+""",
+    "openai": """
+import asyncio
+from openai import AsyncOpenAI
+async def main():
+    async with AsyncOpenAI(api_key="bench", base_url=BASE) as client:
+        r = await client.chat.completions.create(model=MODEL, messages=MESSAGES)
+        assert r.choices[0].message.content
+asyncio.run(main())
+""",
+    "floor": """
+import asyncio
+import aiohttp, orjson
+async def main():
+    headers = {"Authorization": "Bearer bench", "Content-Type": "application/json"}
+    body = orjson.dumps({"model": MODEL, "messages": MESSAGES})
+    async with aiohttp.ClientSession() as session:
+        async with session.post(BASE + "/chat/completions", data=body, headers=headers) as r:
+            assert orjson.loads(await r.read())["choices"][0]["message"]["content"]
+asyncio.run(main())
+""",
+}
+
+
+def cold_program(client: str, base: str) -> str:
+    """``COLD[client]`` timed from its first line; prints milliseconds."""
+    return (
+        "import time; _started = time.perf_counter()\n"
+        f"BASE, MODEL, MESSAGES = {base!r}, {MODEL!r}, {MESSAGES!r}\n"
+        + COLD[client]
+        + "print((time.perf_counter() - _started) * 1000)\n"
+    )
 
 
 async def pool(count: int, concurrency: int, one: Callable[[], Awaitable[int]]) -> float:
@@ -110,12 +154,26 @@ async def run_openai_async(kind: str, count: int, conc: int, chunks: int, base: 
                     n += 1
             return n
 
+        async def responses_stream() -> int:
+            n = 0
+            s = await client.responses.create(
+                model=MODEL,
+                input="Hello",
+                stream=True,
+                extra_query={"events": chunks},  # type: ignore[arg-type]
+            )
+            async for event in s:
+                if event.type == "response.output_text.delta":
+                    n += 1
+            return n
+
         fns = {
             "chat": chat,
             "raw_chat": raw_chat,
             "embed_float": lambda: embed("float"),
             "embed_base64": lambda: embed("base64"),
             "stream": stream,
+            "responses_stream": responses_stream,
         }
         return await pool(count, conc, fns[kind])
 
@@ -178,12 +236,26 @@ async def run_openai(
                     n += 1
             return n
 
+        async def responses_stream() -> int:
+            n = 0
+            s = await client.responses.create(
+                model=MODEL,
+                input="Hello",
+                stream=True,
+                extra_query={"events": chunks},
+            )
+            async for event in s:
+                if event.type == "response.output_text.delta":
+                    n += 1
+            return n
+
         fns = {
             "chat": chat,
             "raw_chat": raw_chat,
             "embed_float": lambda: embed("float"),
             "embed_base64": lambda: embed(openai.NOT_GIVEN),
             "stream": stream,
+            "responses_stream": responses_stream,
         }
         return await pool(count, conc, fns[kind])
 
@@ -254,9 +326,25 @@ async def run_floor(kind: str, count: int, conc: int, chunks: int, base: str) ->
                             n += 1
             return n
 
+        async def responses_stream() -> int:
+            n = 0
+            body = orjson.dumps({"model": MODEL, "input": "Hello", "stream": True})
+            url = f"{base}/responses?events={chunks}"
+            async with session.post(url, data=body, headers=headers) as r:
+                buf = b""
+                async for piece in r.content.iter_any():
+                    buf += piece
+                    *events, buf = buf.split(b"\n\n")
+                    for event in events:
+                        data = orjson.loads(event[event.index(b"data: ") + 6 :])
+                        if data["type"] == "response.output_text.delta":
+                            n += 1
+            return n
+
         fns = {
             "chat": chat,
             "raw_chat": chat,  # the floor has no wrapper: the same request
+            "responses_stream": responses_stream,
             "embed_float": embed_float,
             "embed_base64": embed_base64,
             "stream": stream,

@@ -4,7 +4,10 @@ It answers from bytes rendered at start-up, so the client is what a benchmark me
 
 * ``POST /v1/chat/completions``: a chat completion; with ``"stream": true`` an SSE stream
   of ``?chunks=N`` chunks (default 200) ending in ``[DONE]``;
-* ``POST /v1/embeddings``: 16 vectors of 1,536 dimensions, as floats or base64.
+* ``POST /v1/embeddings``: 16 vectors of 1,536 dimensions, as floats or base64;
+* ``POST /v1/responses`` with ``"stream": true``: a Responses API event stream of
+  ``?events=N`` text deltas (default 200) between its opening and closing events, each
+  named in an ``event:`` line as the API does.
 
 Run it as ``python benchmarks/fast_server.py PORT``; uvloop is used when installed.
 """
@@ -86,6 +89,54 @@ def stream_response(chunks: int) -> bytes:
     return _head("200 OK", "text/event-stream", len(body)) + body
 
 
+def _response(status: str, text: str | None) -> dict[str, object]:
+    content = [{"type": "output_text", "text": text, "annotations": []}] if text else []
+    message = {
+        "id": "msg_bench",
+        "type": "message",
+        "role": "assistant",
+        "status": status,
+        "content": content,
+    }
+    return {
+        "id": "resp_bench",
+        "object": "response",
+        "created_at": 1700000000,
+        "model": MODEL,
+        "status": status,
+        "error": None,
+        "incomplete_details": None,
+        "output": [message] if text else [],
+        "usage": {"input_tokens": 9, "output_tokens": 9, "total_tokens": 18} if text else None,
+    }
+
+
+@lru_cache(maxsize=16)
+def responses_stream(deltas: int) -> bytes:
+    events: list[bytes] = []
+
+    def add(kind: str, **fields: object) -> None:
+        payload = {"type": kind, **fields, "sequence_number": len(events)}
+        events.append(f"event: {kind}\ndata: ".encode() + orjson.dumps(payload) + b"\n\n")
+
+    at = {"item_id": "msg_bench", "output_index": 0, "content_index": 0}
+    text = " word" * deltas
+    add("response.created", response=_response("in_progress", None))
+    add("response.in_progress", response=_response("in_progress", None))
+    item = {"id": "msg_bench", "type": "message", "role": "assistant", "status": "in_progress"}
+    add("response.output_item.added", output_index=0, item={**item, "content": []})
+    add("response.content_part.added", **at, part={"type": "output_text", "text": ""})
+    for _ in range(deltas):
+        add("response.output_text.delta", **at, delta=" word", logprobs=[])
+    add("response.output_text.done", **at, text=text, logprobs=[])
+    add("response.content_part.done", **at, part={"type": "output_text", "text": text})
+    done = _response("completed", text)
+    add("response.output_item.done", output_index=0, item=done["output"][0])  # type: ignore[index]
+    add("response.completed", response=done)
+    body = b"".join(events)
+    return _head("200 OK", "text/event-stream", len(body)) + body
+
+
 def _vectors() -> list[list[float]]:
     rng = random.Random(7)
     # Values that survive float32 exactly, as the API's are float32.
@@ -159,6 +210,13 @@ class Protocol(asyncio.Protocol):
                         chunks = int(value)
                 return stream_response(chunks)
             return CHAT
+        if path.endswith(b"/responses"):
+            events = 200
+            for pair in query.split(b"&"):
+                key, _, value = pair.partition(b"=")
+                if key == b"events":
+                    events = int(value)
+            return responses_stream(events)
         if path.endswith(b"/embeddings"):
             return EMBED_B64 if b'"base64"' in body else EMBED_FLOAT
         return NOT_FOUND

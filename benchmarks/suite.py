@@ -28,16 +28,21 @@ import time
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from clients import COLD, cold_program
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
+# name: (row of the table, label of the chart)
 SCENARIOS = {
-    "a_chat": "(a) 2,000 chats, concurrency 64 (req/s)",
-    "b_embed_float": "(b) 500 embeddings x16x1536, float (req/s)",
-    "b2_embed_base64": "(b') the same, base64 (req/s)",
-    "c_one_stream": "(c) one stream of 20,000 chunks (chunks/s)",
-    "d_many_streams": "(d) 200 streams x 200 chunks (chunks/s)",
-    "e_sync_chat": "(e) 500 sequential sync chats (req/s)",
-    "f_raw_chat": "(f) (a) through with_raw_response (req/s)",
+    "chat": ("2,000 chats, concurrency 64 (req/s)", "chat"),
+    "raw_chat": ("the same through with_raw_response (req/s)", "chat,\nraw response"),
+    "embeddings_float": ("500 embeddings x16x1536, float (req/s)", "embeddings,\nfloat"),
+    "embeddings_base64": ("the same, base64 (req/s)", "embeddings,\nbase64"),
+    "one_stream": ("one stream of 20,000 chunks (chunks/s)", "one chat\nstream"),
+    "many_streams": ("200 streams x 200 chunks (chunks/s)", "200 chat\nstreams"),
+    "responses_streams": ("50 Responses streams x 400 deltas (events/s)", "Responses\nstreams"),
+    "sync_chat": ("500 sequential sync chats (req/s)", "sync chat"),
 }
 ALL_CLIENTS = ("openai_async", "openai", "openai_aiohttp", "floor")
 IMPORTS = {
@@ -98,6 +103,44 @@ def _import_ms(statement: str, runs: int = 7) -> float:
     return statistics.median(times)
 
 
+def _cold_ms(client: str, base: str, runs: int = 7) -> float:
+    """Median wall time of a fresh process's whole program (``clients.COLD``): import,
+    build a client, complete one chat; timed from the program's first line."""
+    run = [sys.executable, "-c", cold_program(client, base)]
+    subprocess.run(run, env=_USER_ENV, capture_output=True, check=True)  # writes the bytecode
+    times = []
+    for _ in range(runs):
+        out = subprocess.run(run, env=_USER_ENV, capture_output=True, text=True, check=True)
+        times.append(float(out.stdout))
+    return statistics.median(times)
+
+
+def _extras() -> dict[str, list[str]]:
+    """The scenarios with floors of their own, as their scripts report them: Realtime
+    events/s against a raw aiohttp WebSocket loop, and tracing off / on (client CPU per
+    call; needs opentelemetry-sdk)."""
+    found = {}
+    scripts = {"realtime": ["bench_realtime.py", "--events", "20000", "--runs", "3"]}
+    if importlib.util.find_spec("opentelemetry.sdk") is not None:
+        scripts["tracing"] = ["bench_tracing.py", "--requests", "1000", "--rounds", "3"]
+    else:
+        print("skipped the tracing rows: opentelemetry-sdk is not installed")
+    for name, (script, *args) in scripts.items():
+        out = subprocess.run(
+            [sys.executable, str(HERE / script), *args],
+            env=_USER_ENV,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        if out.returncode != 0:
+            print(f"{script} failed (left out):\n{out.stderr[-1500:]}")
+            continue
+        found[name] = [line.rstrip() for line in out.stdout.splitlines() if line.strip()]
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -126,7 +169,7 @@ def main() -> None:
         for scenario in scenarios:
             cpu0, wall0 = _cpu_seconds(server.pid), time.perf_counter()
             runnable = [
-                c for c in clients if not (scenario == "e_sync_chat" and c == "openai_aiohttp")
+                c for c in clients if not (scenario == "sync_chat" and c == "openai_aiohttp")
             ]
             # Rounds of one run per client: a slow spell of a shared VM then hits every
             # client of the round, and each ratio compares runs of the same round.
@@ -135,10 +178,12 @@ def main() -> None:
             server_share[scenario] = (_cpu_seconds(server.pid) - cpu0) / (
                 time.perf_counter() - wall0
             )
+        cold = {c: _cold_ms(c, base) for c in clients if c in COLD}
     finally:
         server.terminate()
         server.wait()
     imports = {c: _import_ms(IMPORTS[c]) for c in clients if c != "openai_aiohttp"}
+    extras = _extras() if "openai_async" in clients else {}
     elapsed = time.perf_counter() - started
 
     header = f"{'scenario':<46}" + "".join(f"{c:>16}" for c in clients) + f"{'server cpu':>12}"
@@ -155,17 +200,27 @@ def main() -> None:
             else:
                 cells.append(f"{r['rate']:>16,.0f}")
         lines.append(
-            f"{SCENARIOS[scenario]:<46}" + "".join(cells) + f"{server_share[scenario]:>11.0%}"
+            f"{SCENARIOS[scenario][0]:<46}" + "".join(cells) + f"{server_share[scenario]:>11.0%}"
         )
     lines.append(
-        f"{'(f) import time (ms, median of 7)':<46}"
+        f"{'import time (ms, median of 7)':<46}"
         + "".join(f"{imports[c]:>16.0f}" if c in imports else f"{'-':>16}" for c in clients)
     )
-    if "d_many_streams" in results:
-        d = results["d_many_streams"]
+    floor_cold = cold.get("floor")
+    lines.append(
+        f"{'cold start: import, client, 1 chat (ms, x floor)':<46}"
+        + "".join(
+            f"{cold[c]:>9.0f} {cold[c] / floor_cold:>5.2f}x"
+            if c in cold and floor_cold
+            else f"{'-':>16}"
+            for c in clients
+        )
+    )
+    if "many_streams" in results:
+        d = results["many_streams"]
         floor_rss = d.get("floor", {}).get("max_rss_kb")
         lines.append(
-            f"{'(f) peak RSS during (d) (MB, x floor)':<46}"
+            f"{'peak RSS during 200 streams (MB, x floor)':<46}"
             + "".join(
                 f"{d[c]['max_rss_kb'] / 1024:>9.0f} {d[c]['max_rss_kb'] / floor_rss:>5.2f}x"
                 if c in d and floor_rss
@@ -173,6 +228,7 @@ def main() -> None:
                 for c in clients
             )
         )
+    lines += [f"{name}: {line}" for name, found in extras.items() for line in found]
     table = "\n".join(lines)
     print(table)
     print(f"\n{elapsed:.0f} s on {os.cpu_count()} cores, Python {platform.python_version()}")
@@ -185,6 +241,8 @@ def main() -> None:
         "results": results,
         "server_cpu_share": server_share,
         "import_ms": imports,
+        "cold_start_ms": cold,
+        "extras": extras,
         "table": table,
     }
     (RESULTS / "latest.json").write_text(json.dumps(payload, indent=2) + "\n")
@@ -228,14 +286,14 @@ def _chart(
         print("(matplotlib not installed: no chart)")
         return
     others = [c for c in clients if c != "floor"]
-    fig, ax = plt.subplots(figsize=(10, 5))
+    fig, ax = plt.subplots(figsize=(12, 5))
     width = 0.8 / max(len(others), 1)
     for i, c in enumerate(others):
         ratios = [results[s].get(c, {}).get("ratio", 0) for s in scenarios]
         ax.bar([x + i * width for x in range(len(scenarios))], ratios, width, label=c)
     ax.axhline(1.0, color="grey", linewidth=0.8)
     ax.set_xticks([x + width * (len(others) - 1) / 2 for x in range(len(scenarios))])
-    ax.set_xticklabels([s.split("_", 1)[0] for s in scenarios])
+    ax.set_xticklabels([SCENARIOS[s][1] for s in scenarios], fontsize=8)
     ax.set_ylabel("throughput / raw floor")
     ax.set_title("openai_async vs the official SDK (ratio to the raw aiohttp/http.client floor)")
     ax.legend()

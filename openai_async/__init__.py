@@ -56,22 +56,23 @@ from ._raw import (
 from ._request_options import RequestOptions
 from ._response import HTTPResponse, RateLimitInfo, RequestInfo, ResponseInfo
 from ._streaming import AsyncStream
-from ._sync.azure import AzureClient
-from ._sync.client import Client
-from ._syncbase import Stream, SyncBinaryResponse, SyncPage
 from ._tracing import Telemetry
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 
 _setup_logging()  # OPENAI_LOG=info|debug, as the official SDK reads it
 
-# The official SDK's names for the four clients.
-OpenAI = Client
+# The official SDK's names for the async clients (the sync ones: _LAZY below).
 AsyncOpenAI = AsyncClient
-AzureOpenAI = AzureClient
 AsyncAzureOpenAI = AsyncAzureClient
 
 if typing.TYPE_CHECKING:
+    from ._sync.azure import AzureClient
+    from ._sync.client import Client
+    from ._syncbase import Stream, SyncBinaryResponse, SyncPage
+
+    OpenAI = Client
+    AzureOpenAI = AzureClient
     from .lib.assistant_stream import (
         AssistantStream,
         AssistantStreamAccumulator,
@@ -102,7 +103,17 @@ if typing.TYPE_CHECKING:
         to_strict_json_schema,
     )
 
-# Helpers of the lib layer load on first use: `import openai_async` stays fast.
+# The sync facade and the helpers of the lib layer load on first use: `import
+# openai_async` stays fast. Name -> (module, its name there).
+_LAZY_SYNC = {
+    "AzureClient": ("._sync.azure", "AzureClient"),
+    "AzureOpenAI": ("._sync.azure", "AzureClient"),
+    "Client": ("._sync.client", "Client"),
+    "OpenAI": ("._sync.client", "Client"),
+    "Stream": ("._syncbase", "Stream"),
+    "SyncBinaryResponse": ("._syncbase", "SyncBinaryResponse"),
+    "SyncPage": ("._syncbase", "SyncPage"),
+}
 _LAZY = {
     "AsyncChatCompletionStream": "chat_stream",
     "ChatCompletionAccumulator": "chat_stream",
@@ -131,12 +142,15 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> typing.Any:
-    module = _LAZY.get(name)
-    if module is None:
+    if name in _LAZY_SYNC:
+        module, attribute = _LAZY_SYNC[name]
+    elif name in _LAZY:
+        module, attribute = f".lib.{_LAZY[name]}", name
+    else:
         raise AttributeError(f"module 'openai_async' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(f".lib.{module}", __name__), name)
+    value = getattr(importlib.import_module(module, __name__), attribute)
     globals()[name] = value
     return value
 

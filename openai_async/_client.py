@@ -599,7 +599,7 @@ class AsyncClient:
         )  # fmt: skip
         return _decode_json(raw, response.info), response.info
 
-    async def _send_for_body(
+    def _send_for_body(
         self,
         method: str,
         path: str,
@@ -612,10 +612,11 @@ class AsyncClient:
         max_retries: int | NotGiven,
         options: RequestOptions | None,
         files: Sequence[str] | None,
-    ) -> tuple[RawResponse, bytes]:
-        """What ``request`` and ``request_json`` share: per-call options, then the send."""
+    ) -> Awaitable[tuple[RawResponse, bytes]]:
+        """What ``request`` and ``request_json`` share: per-call options, then the send (the
+        send's own coroutine: no frame of its own on the hot path)."""
         client, extra_headers, extra_query = self._for_call(options, extra_headers, extra_query)
-        return await client._send(
+        return client._send(
             method,
             path,
             body=body,
@@ -778,7 +779,11 @@ class AsyncClient:
         deadline = None if limits.total is None else loop.time() + limits.total
         attempt = 0
         while True:
-            auth = {} if admin else await self._auth_headers()
+            # A key given as a string is in the base headers already: no await for it.
+            if admin or isinstance(self._api_key, str):
+                auth = {}
+            else:
+                auth = await self._auth_headers()
             headers = merge_headers({**base, **auth} if auth else base, extra_headers)
             request = PreparedRequest(method, url, headers, content)
             sent = RequestInfo(method, url, headers, self._secret_headers)
@@ -956,6 +961,8 @@ def _decode_json(raw: bytes, info: ResponseInfo) -> Any:
 
 
 async def _read_body(response: RawResponse, deadline: float | None) -> bytes:
+    if deadline is None:
+        return await response.read()
     try:
         async with deadline_scope(deadline):
             return await response.read()
@@ -1005,6 +1012,19 @@ def _plain_text(text: str) -> str:
     return " ".join(text.split())
 
 
+_HOOKS: dict[Any, Callable[[Any, Any], Any]] = {}
+
+
+def _structure_hook(cast_to: Any) -> Callable[[Any, Any], Any]:
+    """The converter's hook for ``cast_to``, looked up once per type (cattrs loads then)."""
+    hook = _HOOKS.get(cast_to)
+    if hook is None:
+        from ._converter import converter
+
+        hook = _HOOKS[cast_to] = converter.get_structure_hook(cast_to)
+    return hook
+
+
 def structure_response(
     data: Any, cast_to: type[_T], info: ResponseInfo, *, raw: bytes | None = None
 ) -> _T:
@@ -1014,9 +1034,7 @@ def structure_response(
     decoded data is serialized again.
     """
     try:
-        from ._converter import converter  # cattrs loads with the first response
-
-        result: _T = converter.structure(data, cast_to)
+        result: _T = _structure_hook(cast_to)(data, cast_to)
     except Exception as exc:
         text = raw.decode("utf-8", "replace") if raw is not None else orjson.dumps(data).decode()
         raise APIResponseValidationError(

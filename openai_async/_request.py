@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
+import orjson
+
 from ._exceptions import ConfigurationError, InvalidRequestError
 from ._files import Form
 from ._types import NotGiven
@@ -148,14 +150,19 @@ def encode_json(
     body: Mapping[str, Any] | None, extra_body: Mapping[str, Any] | None
 ) -> bytes | None:
     """JSON bytes of ``body`` with ``extra_body`` merged over it (``extra_body`` wins)."""
-    if body is None and not extra_body:
-        return None
-    merged = dict(body or {})
     if extra_body:
-        merged.update(extra_body)
+        body = {**(body or {}), **extra_body}
+    elif body is None:
+        return None
     try:
-        from ._converter import dumps  # cattrs loads with the first request
-
-        return dumps(merged)
+        return orjson.dumps(body, default=_default, option=orjson.OPT_NON_STR_KEYS)
     except TypeError as exc:
         raise InvalidRequestError(f"the request body cannot be encoded as JSON: {exc}") from exc
+
+
+def _default(obj: Any) -> Any:
+    """What is not plain JSON in a body (models, mappings, iterables): the converter's
+    encoding, loaded only when a body holds such a value."""
+    from ._converter import _default as converted
+
+    return converted(obj)

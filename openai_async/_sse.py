@@ -6,9 +6,14 @@ CRLF pair, a BOM or a multi-byte UTF-8 character. Lines have no length limit.
 
 from __future__ import annotations
 
-__all__ = ["SSEDecoder", "ServerSentEvent"]
+from typing import TypeAlias
+
+__all__ = ["RawEvent", "SSEDecoder", "ServerSentEvent"]
 
 _BOM = b"\xef\xbb\xbf"
+
+#: An event as :meth:`SSEDecoder.feed_raw` gives it: ``(data, event, id, retry)``.
+RawEvent: TypeAlias = "tuple[bytes, str | None, str | None, int | None]"
 
 
 def _decode(value: bytes) -> str:
@@ -121,6 +126,14 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Decode a chunk; returns the events it completed (often none)."""
+        return [
+            ServerSentEvent(data.decode("utf-8", "replace"), event, id, retry)
+            for data, event, id, retry in self.feed_raw(chunk)
+        ]
+
+    def feed_raw(self, chunk: bytes) -> list[RawEvent]:
+        """:meth:`feed` with each event as a tuple ``(data, event, id, retry)`` whose data
+        is still UTF-8 bytes: what a stream hands straight to the JSON parser."""
         if self._start is not None:
             chunk = self._start + chunk
             if len(chunk) < 3 and _BOM.startswith(chunk):
@@ -155,7 +168,7 @@ class SSEDecoder:
         if tail is not None:
             pending.append(tail)
 
-        events: list[ServerSentEvent] = []
+        events: list[RawEvent] = []
         data = self._data
         add = data.append
         for line in lines:
@@ -164,14 +177,7 @@ class SSEDecoder:
             elif not line:
                 if data:
                     raw = data[0] if len(data) == 1 else b"\n".join(data)
-                    events.append(
-                        ServerSentEvent(
-                            raw.decode("utf-8", "replace"),
-                            self._event,
-                            self._last_event_id,
-                            self._block_retry,
-                        )
-                    )
+                    events.append((raw, self._event, self._last_event_id, self._block_retry))
                     data.clear()
                 if self._in_block:
                     self._event = None

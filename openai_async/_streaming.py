@@ -39,7 +39,7 @@ from ._exceptions import (
     error_message,
 )
 from ._response import ResponseInfo
-from ._sse import ServerSentEvent, SSEDecoder
+from ._sse import RawEvent, SSEDecoder
 from ._tracing import claim_stream
 
 if TYPE_CHECKING:
@@ -60,6 +60,7 @@ __all__ = [
 log = logging.getLogger("openai_async")
 _T = TypeVar("_T")
 _DONE = object()
+_EMPTY = object()
 _DRAIN_SECONDS = 0.25  # past this, closing the connection is cheaper than waiting
 
 
@@ -178,9 +179,12 @@ class AsyncStream(Generic[_T]):
 
         self._structure: Callable[[Any, Any], _T] = converter.get_structure_hook(cast_to)
         self._tracker = tracker
+        marker = tracker.done_marker
+        self._done_marker = None if marker is None else marker.encode()
+        self._event_field = tracker.event_field
         self._idle_timeout = idle_timeout
         self._decoder = SSEDecoder()
-        self._pending: collections.deque[ServerSentEvent] = collections.deque()
+        self._pending: collections.deque[RawEvent] = collections.deque()
         self._finished = False
         self._empty_run = 0
         self._comment_mark = 0  # the decoder's comment count at the last event with data
@@ -228,10 +232,10 @@ class AsyncStream(Generic[_T]):
         while True:
             chunk = await self._read(deadline)
             if chunk:
-                pending.extend(self._decoder.feed(chunk))
+                pending.extend(self._decoder.feed_raw(chunk))
                 self._check_flood()
             else:
-                pending.extend(self._decoder.finish())
+                self._decoder.finish()  # it returns no events; the stream may end here
                 if not pending:
                     self._end_of_body()
             while pending:
@@ -281,48 +285,72 @@ class AsyncStream(Generic[_T]):
             pass
         self._finish()
 
-    def _decode(self, event: ServerSentEvent) -> _T | object | None:
-        """The typed chunk of an event, ``_DONE``, or ``None`` for events that carry nothing."""
-        data = event.data
-        if data == self._tracker.done_marker:
+    def _decode(self, event: RawEvent) -> _T | object | None:
+        """The typed chunk of an event, ``_DONE``, or ``None`` for events that carry nothing.
+
+        The data goes to the JSON parser as the bytes it arrived as; empty or blank data
+        (and text that is not UTF-8) is told apart only once the parser has refused it.
+        """
+        data = event[0]
+        if data == self._done_marker:
             return _DONE
-        if not data or data.isspace():
-            self._empty_run += 1
-            self._check_flood()
-            return None
-        self._empty_run = 0
-        self._comment_mark = self._decoder.comments
         try:
             obj = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
-            raise APIResponseValidationError(
-                f"a stream event is not valid JSON ({exc})",
-                raw=data,
-                response_info=self._response.info,
-            ) from None
-        if event.event == "error" or (
-            isinstance(obj, dict)
-            and (isinstance(obj.get("error"), dict) or obj.get("type") == "error")
-        ):
-            raise APIStreamError(
-                error_message(obj, f"the server reported an error in the stream: {data[:200]}"),
-                body=obj.get("error", obj) if isinstance(obj, dict) else obj,
-                response_info=self._response.info,
-            )
-        if self._tracker.event_field is not None:
-            obj = {self._tracker.event_field: event.event, "data": obj}
+            obj = self._not_json(data, exc)
+            if obj is _EMPTY:
+                return None
+        self._empty_run = 0
+        self._comment_mark = self._decoder.comments
+        if type(obj) is dict:
+            if (
+                event[1] == "error"
+                or ("error" in obj and isinstance(obj["error"], dict))
+                or obj.get("type") == "error"
+            ):
+                raise self._error_event(obj, data)
+        elif event[1] == "error":
+            raise self._error_event(obj, data)
+        if self._event_field is not None:
+            obj = {self._event_field: event[1], "data": obj}
         try:
             item = self._structure(obj, self._cast_to)
         except Exception as exc:
             raise APIResponseValidationError(
                 f"a stream event does not match {_name(self._cast_to)}: {exc!r}",
-                raw=data,
+                raw=data.decode("utf-8", "replace"),
                 response_info=self._response.info,
             ) from None
         self._tracker.observe(item)
         if self._call is not None:
             self._call.chunk(obj)
         return item
+
+    def _not_json(self, data: bytes, exc: orjson.JSONDecodeError) -> Any:
+        """Data the parser refused: ``_EMPTY`` (blank: counted towards the flood limit),
+        the JSON of text that is not valid UTF-8 (decoded with replacement characters),
+        else a validation error."""
+        text = data.decode("utf-8", "replace")
+        if not text or text.isspace():
+            self._empty_run += 1
+            self._check_flood()
+            return _EMPTY
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            raise APIResponseValidationError(
+                f"a stream event is not valid JSON ({exc})",
+                raw=text,
+                response_info=self._response.info,
+            ) from None
+
+    def _error_event(self, obj: Any, data: bytes) -> APIStreamError:
+        text = data.decode("utf-8", "replace")
+        return APIStreamError(
+            error_message(obj, f"the server reported an error in the stream: {text[:200]}"),
+            body=obj.get("error", obj) if isinstance(obj, dict) else obj,
+            response_info=self._response.info,
+        )
 
     def _check_flood(self) -> None:
         limit = self.max_empty_events

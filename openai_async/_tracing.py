@@ -188,15 +188,29 @@ def observed(send: _Send) -> _Send:
     want it (passed to the loop as ``call=``), else the loop as it is."""
 
     @functools.wraps(send)
-    async def wrapper(client: AsyncClient, method: str, path: str, **kw: Any) -> Any:
+    def wrapper(client: AsyncClient, method: str, path: str, **kw: Any) -> Awaitable[Any]:
+        # Not a coroutine itself: untraced calls await the loop's own coroutine, one frame
+        # less on every resumption of the request.
         hooks: HookSet | None = client._hooks
         otel = _otel(client._telemetry)
         if otel is None and hooks is None:
-            return await send(client, method, path, **kw)
-        call = Call(client, method, path, kw, hooks, otel)
-        return await call.run(send, client, method, path, kw)
+            return send(client, method, path, **kw)
+        return _traced(send, client, method, path, kw, hooks, otel)
 
     return cast(_Send, wrapper)
+
+
+async def _traced(
+    send: Callable[..., Awaitable[Any]],
+    client: AsyncClient,
+    method: str,
+    path: str,
+    kw: dict[str, Any],
+    hooks: HookSet | None,
+    otel: _Otel | None,
+) -> Any:
+    call = Call(client, method, path, kw, hooks, otel)
+    return await call.run(send, client, method, path, kw)
 
 
 # Streamed calls whose span an AsyncStream is about to take over (see claim_stream).

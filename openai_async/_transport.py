@@ -23,10 +23,7 @@ import weakref
 from base64 import b64encode
 from collections.abc import AsyncGenerator, AsyncIterator
 from functools import lru_cache
-from urllib.request import getproxies_environment, proxy_bypass
-
-import aiohttp
-from yarl import URL
+from typing import TYPE_CHECKING
 
 from ._compat import deadline_scope
 from ._exceptions import (
@@ -42,6 +39,10 @@ from ._files import Form
 from ._options import Timeout
 from ._request import PreparedRequest
 from ._response import ResponseInfo
+
+if TYPE_CHECKING:
+    import aiohttp
+    from yarl import URL
 
 __all__ = ["MAX_REDIRECTS", "RawResponse", "Transport", "Verify", "WebSocket"]
 
@@ -77,6 +78,7 @@ def ssl_setting(verify: Verify) -> ssl.SSLContext | bool:
 
 def proxy_setting(proxy: str) -> tuple[URL, dict[str, str] | None]:
     """The proxy URL without credentials, and the ``Proxy-Authorization`` they give."""
+    _load_aiohttp()
     try:
         url = URL(proxy)
     except (TypeError, ValueError):
@@ -95,6 +97,8 @@ def proxy_setting(proxy: str) -> tuple[URL, dict[str, str] | None]:
 
 def _env_proxy(url: URL) -> tuple[URL, dict[str, str] | None] | None:
     """The proxy HTTP(S)_PROXY / ALL_PROXY name for ``url``, unless NO_PROXY excludes it."""
+    from urllib.request import getproxies_environment, proxy_bypass  # with trust_env only
+
     proxies = getproxies_environment()
     # With proxies in the environment, proxy_bypass reads NO_PROXY on every platform.
     if not proxies or not url.host or proxy_bypass(url.host):
@@ -118,6 +122,9 @@ def _url(url: str) -> URL:
     return URL(url, encoded=True)
 
 
+_loop = asyncio.get_running_loop
+
+
 def _no_query(url: str) -> str:
     return url.split("?", 1)[0]
 
@@ -128,8 +135,26 @@ def _client_timeout(connect: float | None, read: float | None) -> aiohttp.Client
     return aiohttp.ClientTimeout(total=None, connect=None, sock_connect=connect, sock_read=read)
 
 
-#: What aiohttp, sockets and timeouts raise; ``_mapped`` turns each into the SDK's own.
-_TRANSPORT_ERRORS = (asyncio.TimeoutError, aiohttp.ClientError, OSError)
+#: What aiohttp, sockets and timeouts raise; ``_mapped`` turns each into the SDK's own
+#: (aiohttp's errors join once it is loaded).
+_TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (asyncio.TimeoutError, OSError)
+#: aiohttp's message types that end a WebSocket's stream of messages (once loaded).
+_WS_END: frozenset[object] = frozenset()
+
+
+def _load_aiohttp() -> None:
+    """Import aiohttp (and yarl) into this module. Done by the first connection, or by a
+    client given a session or a proxy: building a client does not pay for it."""
+    global aiohttp, URL, _TRANSPORT_ERRORS, _WS_END
+    if "URL" in globals():
+        return
+    import aiohttp
+    from yarl import URL
+
+    _TRANSPORT_ERRORS = (asyncio.TimeoutError, aiohttp.ClientError, OSError)
+    _WS_END = frozenset(
+        {aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED}
+    )
 
 
 def _mapped(exc: BaseException, what: str) -> APIError:
@@ -187,10 +212,6 @@ class RawResponse:
         """Close the connection now (synchronous; safe in ``__del__``)."""
         if not self._resp.closed:
             self._resp.close()
-
-
-#: aiohttp's message types that end a WebSocket's stream of messages.
-_WS_END = frozenset({aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED})
 
 
 class WebSocket:
@@ -348,6 +369,8 @@ class Transport:
         trust_env: bool = False,
         verify: Verify = True,
     ) -> None:
+        if session is not None:
+            _load_aiohttp()  # the caller's aiohttp: loaded already
         self._session = session
         self._owns_session = session is None
         self._limit = _limit(max_connections, "max_connections")
@@ -379,6 +402,7 @@ class Transport:
                     "create one client per event loop"
                 )
             # The previous loop has ended (asyncio.run shut our session down): start afresh.
+        _load_aiohttp()
         session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=self._limit, limit_per_host=self._limit_per_host),
             timeout=_client_timeout(None, None),
@@ -393,12 +417,17 @@ class Transport:
         self, request: PreparedRequest, *, timeout: Timeout, deadline: float | None
     ) -> RawResponse:
         """Send one attempt and return once the response headers have arrived."""
-        session = await self._get_session()
+        session = self._session
+        if self._closed or session is None or (self._owns_session and self._loop is not _loop()):
+            session = await self._get_session()
         if log.isEnabledFor(logging.DEBUG):
             log.debug("request %r", request)
         try:
-            async with deadline_scope(deadline):
+            if deadline is None:  # no scope to enter: this runs for every request
                 resp, redirected = await self._follow(session, request, timeout)
+            else:
+                async with deadline_scope(deadline):
+                    resp, redirected = await self._follow(session, request, timeout)
         except ValueError as exc:  # a header or URL aiohttp refuses to send
             if isinstance(exc, aiohttp.ClientError):
                 raise _mapped(exc, f"sending {request.method} {_no_query(request.url)}") from exc
@@ -444,12 +473,24 @@ class Transport:
             if proxy_headers and url.scheme == "http":
                 # No CONNECT for plain HTTP: the proxy reads the request's own headers.
                 sent, proxy_headers = {**headers, **proxy_headers}, None
-            with contextlib.ExitStack() as opened:  # files of a form, open for this attempt
-                data = _form_data(body, opened) if isinstance(body, Form) else body
+            if isinstance(body, Form):
+                with contextlib.ExitStack() as opened:  # the form's files, open for this attempt
+                    resp = await session.request(
+                        method,
+                        url,
+                        data=_form_data(body, opened),
+                        headers=sent,
+                        timeout=client_timeout,
+                        allow_redirects=False,
+                        ssl=self._ssl,
+                        proxy=proxy_url,
+                        proxy_headers=proxy_headers,
+                    )
+            else:
                 resp = await session.request(
                     method,
                     url,
-                    data=data,
+                    data=body,
                     headers=sent,
                     timeout=client_timeout,
                     allow_redirects=False,
@@ -457,8 +498,10 @@ class Transport:
                     proxy=proxy_url,
                     proxy_headers=proxy_headers,
                 )
-            location = resp.headers.get("Location") if resp.status in _REDIRECT_STATUSES else None
-            if location is None:
+            if (
+                resp.status not in _REDIRECT_STATUSES
+                or (location := resp.headers.get("Location")) is None
+            ):
                 return resp, hops > 0
             resp.release()
             try:

@@ -795,3 +795,32 @@ def test_a_client_works_across_successive_asyncio_runs(threaded_server):
     assert sessions[0].closed  # the first loop closed its session on the way out
     asyncio.run(client.aclose())
     assert sessions[1].closed
+
+
+def test_aiohttp_loads_with_the_first_request_not_with_the_client():
+    """Building a client (async or sync) leaves aiohttp unloaded: a short script that only
+    configures a client never pays for it. The first request loads it."""
+    code = textwrap.dedent(
+        """
+        import asyncio, socket, sys
+        import openai_async
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]  # nothing listens there: the connection is refused
+        base = f"http://127.0.0.1:{port}/v1"
+        client = openai_async.AsyncClient(api_key="k", base_url=base, max_retries=0)
+        openai_async.Client(api_key="k", base_url=base).close()
+        client.with_options(timeout=5).chat.completions
+        print("aiohttp" in sys.modules)
+        async def main():
+            try:
+                await client.models.retrieve("m")
+            except openai_async.APIConnectionError:
+                pass
+            await client.aclose()
+        asyncio.run(main())
+        print("aiohttp" in sys.modules)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
