@@ -784,7 +784,17 @@ def _body_lines(m: Method) -> list[str]:
             f" {tracker} {' '.join(args)})"
         )
     lines += call
+    if hook and not _is_base_module(m.namespace, hook.module):
+        names = ", ".join(n for n in (hook.before, hook.after) if n)
+        lines.insert(0, f"from ..{hook.module} import {names}")
     return lines
+
+
+def _is_base_module(namespace: tuple[str, ...], module: str) -> bool:
+    """``module`` is the one of the namespace's mixin base, imported with the resource
+    module anyway; other lib modules load on first use (cold start: ``client.chat`` need
+    not load the structured-output helpers)."""
+    return MIXINS.get(".".join(namespace), ("", ""))[0] == module
 
 
 def _plain_call(m: Method, method: str, path: str, args: list[str], hook: Hook | None) -> list[str]:
@@ -862,6 +872,8 @@ def render_derived(m: Method, d: Derived) -> list[str]:
     return [
         *lines,
         gm.render_doc(doc, "        ").rstrip("\n"),
+        f"        from ..{d.module} import {d.function}",
+        "",
         f"        return await {d.function}(",
         f"            self, lambda {args}: self.{m.name}({', '.join(forward)}){keywords}"
         if args
@@ -991,10 +1003,10 @@ def render_module(module: str, spaces: dict[tuple[str, ...], Namespace], gen: gm
         if d in RESERVED:
             raise SystemExit(f"model {d} clashes with a name the resources use")
         models.setdefault(gen.module_of(d), set()).add(d)
-    imports = _imports(body, models)
-    if lazy:
+    imports, checking = _imports(body, models)
+    if lazy or checking:
         imports += ["from typing import TYPE_CHECKING", "", "if TYPE_CHECKING:"]
-        imports += [f"    {line}" for line in lazy]
+        imports += [f"    {line}" for line in (*checking, *lazy)]
     exports = [f"{class_name(p)}{view}" for p in order for view, _ in (("", ""), *VIEWS)]
     reexport = REEXPORTS.get(module)
     if reexport:
@@ -1037,7 +1049,7 @@ FRAMEWORK = [
 ]
 
 
-def _imports(body: str, models: dict[str, set[str]]) -> list[str]:
+def _imports(body: str, models: dict[str, set[str]]) -> tuple[list[str], list[str]]:
     used = set(re.findall(r"\b\w+\b", re.sub(r'"""[\s\S]*?"""', "", body)))
     out: list[str] = []
     for package, module, names in FRAMEWORK:
@@ -1051,19 +1063,26 @@ def _imports(body: str, models: dict[str, set[str]]) -> list[str]:
                 out.append(f"from {package} import {', '.join(wanted)}")
         else:
             out.append(f"from {package}{module} import {', '.join(wanted)}")
+    # lib/: the mixin bases and what else their modules give, imported; the names the
+    # derived helpers' signatures need, for type checking only (their functions and the
+    # hooks of other modules are imported in the bodies that call them).
+    bases = {mod for mod, cls in MIXINS.values() if cls in used}
     hooks = {(h.module, n) for h in HOOKS.values() for n in (h.before, h.after) if n}
     mixins = {(mod, cls) for mod, cls in MIXINS.values()}
-    derived = {
-        (d.module, n) for ds in DERIVED.values() for d in ds for n in (d.function, *d.imports)
-    }
-    for mod, name in sorted(hooks | mixins | derived):
-        if name in used:
+    annotations = {(d.module, n) for ds in DERIVED.values() for d in ds for n in d.imports}
+    checking: list[str] = []
+    for mod, name in sorted(hooks | mixins | annotations):
+        if name not in used:
+            continue
+        if mod in bases:
             out.append(f"from ..{mod} import {name}")
+        elif (mod, name) in annotations:
+            checking.append(f"from ..{mod} import {name}")
     for mod, names in sorted(models.items()):
         wanted = sorted(n for n in names if n in used)
         if wanted:
             out.append(f"from ..models.{mod} import {', '.join(wanted)}")
-    return out
+    return out, checking
 
 
 # --- the whole surface -----------------------------------------------------------------------

@@ -291,6 +291,17 @@ def _imports(
     return out
 
 
+def _type_checking_last(lines: list[str]) -> list[str]:
+    """``lines`` of imports with their ``TYPE_CHECKING`` blocks merged into one at the end,
+    after every other import of the module."""
+    block = {"", "from typing import TYPE_CHECKING", "if TYPE_CHECKING:"}
+    plain = [ln for ln in lines if not ln.startswith("    ") and ln not in block]
+    checking = [ln for ln in lines if ln.startswith("    ")]
+    if not checking:
+        return plain
+    return [*plain, "from typing import TYPE_CHECKING", "", "if TYPE_CHECKING:", *checking]
+
+
 def generate_resource_module(path: Path, resource_names: set[str]) -> str | None:
     tree = ast.parse(path.read_text())
     classes = [n for n in tree.body if isinstance(n, ast.ClassDef) and _is_resource_class(n)]
@@ -312,18 +323,26 @@ def generate_resource_module(path: Path, resource_names: set[str]) -> str | None
         "from functools import cached_property, partial",
         "from typing import Any, overload",
         "",
-        *_imports(tree, 1, package="resources"),
-        *(line for _, _, t in mixins for line in _imports(t, 1, package="lib")),
-        *(f"from ...lib.{m} import {', '.join(_module_names(t))}" for m, _, t in mixins),
-        "from ..._binary import BinaryResponse",
-        "from ..._streaming import AsyncStream",
-        f"from ..._syncbase import {', '.join(sync_base)}",
-        *(["from ..._raw import to_sync_raw_response, to_sync_streamed_response"] if views else []),
-        f"from ...resources.{module} import {', '.join(_module_names(tree))}",
-        *(
-            f"from ...{m} import {name}"
-            for name, m in WRAPPER_MODULES.items()
-            if re.search(rf"\bAsync{name}\b", text)
+        *_type_checking_last(
+            [
+                *_imports(tree, 1, package="resources"),
+                *(line for _, _, t in mixins for line in _imports(t, 1, package="lib")),
+                *(f"from ...lib.{m} import {', '.join(_module_names(t))}" for m, _, t in mixins),
+                "from ..._binary import BinaryResponse",
+                "from ..._streaming import AsyncStream",
+                f"from ..._syncbase import {', '.join(sync_base)}",
+                *(
+                    ["from ..._raw import to_sync_raw_response, to_sync_streamed_response"]
+                    if views
+                    else []
+                ),
+                f"from ...resources.{module} import {', '.join(_module_names(tree))}",
+                *(
+                    f"from ...{m} import {name}"
+                    for name, m in WRAPPER_MODULES.items()
+                    if re.search(rf"\bAsync{name}\b", text)
+                ),
+            ]
         ),
         "",
         f"__all__ = [{', '.join(repr(sync_name(c.name)) for c in sorted([*classes, *views], key=lambda c: c.name))}]",

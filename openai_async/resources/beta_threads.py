@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 import warnings
 from functools import cached_property
-from typing import Literal, cast, overload
+from typing import TYPE_CHECKING, Literal, cast, overload
 
 from .._options import Timeout
 from .._pagination import AsyncPaginator
@@ -16,8 +16,7 @@ from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
 from .._streaming import ASSISTANT_RUN_END, AsyncStream, EventTracker
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
-from ..lib.assistant_stream import AsyncAssistantStream, assistant_stream
-from ..lib.pollers import AsyncRunsHelpers, poll_run
+from ..lib.pollers import AsyncRunsHelpers
 from ..models.assistants import (
     AssistantsApiResponseFormatOptionParam,
     AssistantsApiToolChoiceOptionParam,
@@ -46,6 +45,9 @@ from ..models.assistants import (
     TruncationObjectParam,
 )
 from ..models.shared import Metadata, ParallelToolCalls, ReasoningEffort
+
+if TYPE_CHECKING:
+    from ..lib.assistant_stream import AsyncAssistantStream
 
 __all__ = [
     "AsyncBetaThreads",
@@ -566,6 +568,8 @@ class AsyncBetaThreads(AsyncAPIResource):
 
         Other arguments are those of :meth:`create_and_run`.
         """
+        from ..lib.pollers import poll_run
+
         return await poll_run(
             self,
             lambda: self.create_and_run(
@@ -673,6 +677,8 @@ class AsyncBetaThreads(AsyncAPIResource):
 
         Other arguments are those of :meth:`create_and_run`.
         """
+        from ..lib.assistant_stream import assistant_stream
+
         return await assistant_stream(
             self,
             lambda: self.create_and_run(
@@ -1356,6 +1362,8 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
 
         Other arguments are those of :meth:`create`.
         """
+        from ..lib.pollers import poll_run
+
         return await poll_run(
             self,
             lambda: self.create(
@@ -1428,6 +1436,8 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
 
         Other arguments are those of :meth:`create`.
         """
+        from ..lib.assistant_stream import assistant_stream
+
         return await assistant_stream(
             self,
             lambda: self.create(
@@ -1667,6 +1677,8 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
 
         Other arguments are those of :meth:`submit_tool_outputs`.
         """
+        from ..lib.pollers import poll_run
+
         return await poll_run(
             self,
             lambda: self.submit_tool_outputs(
@@ -1704,6 +1716,8 @@ class AsyncBetaThreadsRuns(AsyncRunsHelpers):
 
         Other arguments are those of :meth:`submit_tool_outputs`.
         """
+        from ..lib.assistant_stream import assistant_stream
+
         return await assistant_stream(
             self,
             lambda: self.submit_tool_outputs(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import builtins
 from functools import cached_property
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from .._options import Timeout
 from .._pagination import AsyncPaginator
@@ -15,14 +15,6 @@ from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
 from .._streaming import AsyncStream
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
-from ..lib.chat import (
-    AsyncChatCompletionStream,
-    ChatToolsArg,
-    ParsedChatCompletion,
-    ResponseFormatT,
-    parse_chat_completion,
-    stream_chat_completion,
-)
 from ..models.chat import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -54,6 +46,14 @@ from ..models.shared import (
     StopConfiguration,
     Verbosity,
 )
+
+if TYPE_CHECKING:
+    from ..lib.chat import (
+        AsyncChatCompletionStream,
+        ChatToolsArg,
+        ParsedChatCompletion,
+        ResponseFormatT,
+    )
 
 __all__ = [
     "AsyncChat",
@@ -603,6 +603,8 @@ class AsyncChatCompletions(AsyncAPIResource):
 
         Other arguments are those of :meth:`create`.
         """
+        from ..lib.chat import parse_chat_completion
+
         return await parse_chat_completion(
             self,
             lambda response_format, tools: self.create(
@@ -709,6 +711,8 @@ class AsyncChatCompletions(AsyncAPIResource):
 
         Other arguments are those of :meth:`create`.
         """
+        from ..lib.chat import stream_chat_completion
+
         return await stream_chat_completion(
             self,
             lambda response_format, tools: self.create(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 from functools import cached_property
 from types import NoneType
-from typing import Any, Literal, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 from .._client import structure_response
 from .._options import Timeout
@@ -17,14 +17,6 @@ from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
 from .._streaming import RESPONSE_END, AsyncStream, EventTracker
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
-from ..lib.response_stream import AsyncResponseStream, response_stream
-from ..lib.responses import (
-    ParsedResponse,
-    ResponsesToolsArg,
-    TextT,
-    parse_response,
-    with_output_text,
-)
 from ..models.responses import (
     CompactResource,
     ContextManagementParam,
@@ -52,6 +44,10 @@ from ..models.responses import (
     TruncationEnum,
 )
 from ..models.shared import Metadata, ModerationParam, PromptCacheOptionsParam
+
+if TYPE_CHECKING:
+    from ..lib.response_stream import AsyncResponseStream
+    from ..lib.responses import ParsedResponse, ResponsesToolsArg, TextT
 
 __all__ = [
     "AsyncResponses",
@@ -324,6 +320,8 @@ class AsyncResponses(AsyncAPIResource):
                     context_management: Context management configuration for this request.
                     max_output_tokens: An upper bound for the number of tokens that can be generated for a response, including visible output tokens and [reasoning tokens](/docs/guides/reasoning).
         """
+        from ..lib.responses import with_output_text
+
         body = strip_not_given(
             {
                 "metadata": metadata,
@@ -436,6 +434,8 @@ class AsyncResponses(AsyncAPIResource):
 
         Other arguments are those of :meth:`create`.
         """
+        from ..lib.responses import parse_response
+
         return await parse_response(
             self,
             lambda text, tools: self.create(
@@ -529,6 +529,8 @@ class AsyncResponses(AsyncAPIResource):
 
         Other arguments are those of :meth:`create`.
         """
+        from ..lib.response_stream import response_stream
+
         return await response_stream(
             self,
             lambda text: self.create(
@@ -659,6 +661,8 @@ class AsyncResponses(AsyncAPIResource):
                 `include_obfuscation` to false to optimize for bandwidth if you trust
                 the network links between your application and the OpenAI API.
         """
+        from ..lib.responses import with_output_text
+
         if stream:
             return await self._client.request_stream(
                 cast("type[ResponseStreamEvent]", ResponseStreamEvent),

@@ -14,12 +14,7 @@ from .._request import path_param
 from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
-from ..lib.pollers import (
-    AsyncFileBatchesHelpers,
-    AsyncVectorStoreFilesHelpers,
-    poll_file_batch,
-    poll_vector_store_file,
-)
+from ..lib.pollers import AsyncFileBatchesHelpers, AsyncVectorStoreFilesHelpers
 from ..models.shared import (
     ComparisonFilterParam,
     CompoundFilterParam,
@@ -418,6 +413,8 @@ class AsyncVectorStoresFileBatches(AsyncFileBatchesHelpers):
 
         Other arguments are those of :meth:`create`.
         """
+        from ..lib.pollers import poll_file_batch
+
         return await poll_file_batch(
             self,
             lambda: self.create(
@@ -677,6 +674,8 @@ class AsyncVectorStoresFiles(AsyncVectorStoreFilesHelpers):
 
         Other arguments are those of :meth:`create`.
         """
+        from ..lib.pollers import poll_vector_store_file
+
         return await poll_vector_store_file(
             self,
             lambda: self.create(

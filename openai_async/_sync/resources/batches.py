@@ -14,6 +14,7 @@ import anyio
 import anyio.to_thread
 import orjson
 
+from ..._binary import BinaryResponse
 from ..._exceptions import (
     APIResponseValidationError,
     BatchJobError,
@@ -22,12 +23,19 @@ from ..._exceptions import (
 )
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
-from ..._raw import to_raw_response, to_streamed_response
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
+from ..._streaming import AsyncStream
+from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
-from ...lib.batch_api import AsyncBatchesHelpers
+from ...lib.batch_api import FILES_API_LIMIT, UPLOAD_PART_SIZE, AsyncBatchesHelpers, BatchProgress
 from ...lib.batch_jobs import (
     MAX_BATCH_BYTES,
     MAX_BATCH_REQUESTS,
@@ -42,21 +50,16 @@ from ...lib.batch_jobs import (
 from ...lib.pollers import check_poll_interval, poll_deadline, poll_delay, poll_until
 from ...models.batch import Batch, BatchFileExpirationAfter
 from ...models.shared import Metadata
-
-if TYPE_CHECKING:
-    from ..._client import AsyncClient
-    from ...models import ChatCompletion, Completion, CreateEmbeddingResponse, Response
-    from ...models.batch import Batch
-from ..._binary import BinaryResponse
-from ..._raw import to_sync_raw_response, to_sync_streamed_response
-from ..._streaming import AsyncStream
-from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
-from ...lib.batch_api import FILES_API_LIMIT, UPLOAD_PART_SIZE, BatchProgress
 from ...resources.batches import (
     AsyncBatches,
     AsyncBatchesWithRawResponse,
     AsyncBatchesWithStreamingResponse,
 )
+
+if TYPE_CHECKING:
+    from ..._client import AsyncClient
+    from ...models import ChatCompletion, Completion, CreateEmbeddingResponse, Response
+    from ...models.batch import Batch
 
 __all__ = ["Batches", "BatchesWithRawResponse", "BatchesWithStreamingResponse"]
 

@@ -8,7 +8,12 @@ from __future__ import annotations
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, overload
 
+from ..._binary import BinaryResponse
+from ..._raw import to_sync_raw_response, to_sync_streamed_response
 from ..._resource import AsyncAPIResource
+from ..._streaming import AsyncStream
+from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
+from ...resources.beta import AsyncBeta, AsyncBetaWithRawResponse, AsyncBetaWithStreamingResponse
 
 if TYPE_CHECKING:
     from .beta_assistants import (
@@ -31,11 +36,6 @@ if TYPE_CHECKING:
         BetaThreadsWithRawResponse,
         BetaThreadsWithStreamingResponse,
     )
-from ..._binary import BinaryResponse
-from ..._raw import to_sync_raw_response, to_sync_streamed_response
-from ..._streaming import AsyncStream
-from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
-from ...resources.beta import AsyncBeta, AsyncBetaWithRawResponse, AsyncBetaWithStreamingResponse
 
 __all__ = ["Beta", "BetaWithRawResponse", "BetaWithStreamingResponse"]
 

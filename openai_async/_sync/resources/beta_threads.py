@@ -15,17 +15,33 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, cast
 
 import anyio
 
+from ..._binary import BinaryResponse
 from ..._exceptions import InvalidRequestError, PollTimeoutError
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
-from ..._raw import to_raw_response, to_streamed_response
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
 from ..._streaming import ASSISTANT_RUN_END, AsyncStream, EventTracker
+from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
-from ...lib.assistant_stream import AsyncAssistantStream, assistant_stream
-from ...lib.pollers import AsyncRunsHelpers, poll_run
+from ...lib.assistant_stream import AssistantStream
+from ...lib.pollers import (
+    POLL_AFTER_HEADER,
+    AsyncFileBatchesHelpers,
+    AsyncFilesHelpers,
+    AsyncRunsHelpers,
+    AsyncVectorStoreFilesHelpers,
+    check_poll_interval,
+    poll_deadline,
+    poll_delay,
+)
 from ...models.assistants import (
     AssistantsApiResponseFormatOptionParam,
     AssistantsApiToolChoiceOptionParam,
@@ -54,31 +70,6 @@ from ...models.assistants import (
     TruncationObjectParam,
 )
 from ...models.shared import Metadata, ParallelToolCalls, ReasoningEffort
-
-if TYPE_CHECKING:
-    from ..._client import AsyncClient
-    from ..._files import FileTypes
-    from ..._response import ResponseInfo
-    from ...models.assistants import Run
-    from ...models.shared import FileObject, VectorStoreFileAttributes
-    from ...models.vector_stores import (
-        ChunkingStrategyRequestParam,
-        VectorStoreFile,
-        VectorStoreFileBatch,
-    )
-from ..._binary import BinaryResponse
-from ..._raw import to_sync_raw_response, to_sync_streamed_response
-from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
-from ...lib.assistant_stream import AssistantStream
-from ...lib.pollers import (
-    POLL_AFTER_HEADER,
-    AsyncFileBatchesHelpers,
-    AsyncFilesHelpers,
-    AsyncVectorStoreFilesHelpers,
-    check_poll_interval,
-    poll_deadline,
-    poll_delay,
-)
 from ...resources.beta_threads import (
     AsyncBetaThreads,
     AsyncBetaThreadsMessages,
@@ -96,6 +87,19 @@ from ...resources.beta_threads import (
     AsyncBetaThreadsWithRawResponse,
     AsyncBetaThreadsWithStreamingResponse,
 )
+
+if TYPE_CHECKING:
+    from ..._client import AsyncClient
+    from ..._files import FileTypes
+    from ..._response import ResponseInfo
+    from ...lib.assistant_stream import AsyncAssistantStream
+    from ...models.assistants import Run
+    from ...models.shared import FileObject, VectorStoreFileAttributes
+    from ...models.vector_stores import (
+        ChunkingStrategyRequestParam,
+        VectorStoreFile,
+        VectorStoreFileBatch,
+    )
 
 __all__ = [
     "BetaThreads",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import builtins
 from functools import cached_property, partial
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from ..._binary import BinaryResponse
 from ..._options import Timeout
@@ -24,14 +24,6 @@ from ..._resource import AsyncAPIResource
 from ..._streaming import AsyncStream
 from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
-from ...lib.chat import (
-    AsyncChatCompletionStream,
-    ChatToolsArg,
-    ParsedChatCompletion,
-    ResponseFormatT,
-    parse_chat_completion,
-    stream_chat_completion,
-)
 from ...lib.chat_stream import ChatCompletionStream
 from ...models.chat import (
     ChatCompletion,
@@ -75,6 +67,14 @@ from ...resources.chat import (
     AsyncChatWithRawResponse,
     AsyncChatWithStreamingResponse,
 )
+
+if TYPE_CHECKING:
+    from ...lib.chat import (
+        AsyncChatCompletionStream,
+        ChatToolsArg,
+        ParsedChatCompletion,
+        ResponseFormatT,
+    )
 
 __all__ = [
     "Chat",

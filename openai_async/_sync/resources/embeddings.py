@@ -13,13 +13,21 @@ from array import array
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+from ..._binary import BinaryResponse
 from ..._client import structure_response
 from ..._exceptions import APIResponseValidationError
 from ..._options import Timeout
-from ..._raw import to_raw_response, to_streamed_response
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
 from ..._response import ResponseInfo
+from ..._streaming import AsyncStream
+from ..._syncbase import ResultIterator, Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
 from ...lib.embedding_jobs import (
     CONTEXT_TOKENS,
@@ -41,21 +49,17 @@ from ...lib.embeddings import (
     embedding_request_body,
 )
 from ...models.embeddings import CreateEmbeddingResponse
+from ...resources.embeddings import (
+    AsyncEmbeddings,
+    AsyncEmbeddingsWithRawResponse,
+    AsyncEmbeddingsWithStreamingResponse,
+)
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
     from ...lib._limiter import Limiter
-from ..._binary import BinaryResponse
-from ..._raw import to_sync_raw_response, to_sync_streamed_response
-from ..._streaming import AsyncStream
-from ..._syncbase import ResultIterator, Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
-from ...resources.embeddings import (
-    AsyncEmbeddings,
-    AsyncEmbeddingsWithRawResponse,
-    AsyncEmbeddingsWithStreamingResponse,
-)
 
 __all__ = ["Embeddings", "EmbeddingsWithRawResponse", "EmbeddingsWithStreamingResponse"]
 

@@ -18,14 +18,35 @@ from ..._exceptions import InvalidRequestError, PollTimeoutError
 from ..._files import FileTypes
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
-from ..._raw import to_raw_response, to_streamed_response
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
+from ..._streaming import AsyncStream
+from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
-from ...lib.pollers import AsyncFilesHelpers
+from ...lib.pollers import (
+    POLL_AFTER_HEADER,
+    AsyncFileBatchesHelpers,
+    AsyncFilesHelpers,
+    AsyncRunsHelpers,
+    AsyncVectorStoreFilesHelpers,
+    check_poll_interval,
+    poll_deadline,
+    poll_delay,
+)
 from ...models.files import DeleteFileResponse
 from ...models.shared import FileExpirationAfter, FileObject
+from ...resources.files import (
+    AsyncFiles,
+    AsyncFilesWithRawResponse,
+    AsyncFilesWithStreamingResponse,
+)
 
 if TYPE_CHECKING:
     from ..._client import AsyncClient
@@ -38,23 +59,6 @@ if TYPE_CHECKING:
         VectorStoreFile,
         VectorStoreFileBatch,
     )
-from ..._raw import to_sync_raw_response, to_sync_streamed_response
-from ..._streaming import AsyncStream
-from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
-from ...lib.pollers import (
-    POLL_AFTER_HEADER,
-    AsyncFileBatchesHelpers,
-    AsyncRunsHelpers,
-    AsyncVectorStoreFilesHelpers,
-    check_poll_interval,
-    poll_deadline,
-    poll_delay,
-)
-from ...resources.files import (
-    AsyncFiles,
-    AsyncFilesWithRawResponse,
-    AsyncFilesWithStreamingResponse,
-)
 
 __all__ = ["Files", "FilesWithRawResponse", "FilesWithStreamingResponse"]
 

@@ -33,12 +33,32 @@ from ..._exceptions import (
 )
 from ..._models import BaseModel
 from ..._options import Timeout
-from ..._raw import to_raw_response, to_streamed_response
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request import build_url, merge_headers, path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
+from ..._streaming import AsyncStream
+from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
-from ...lib.realtime import AsyncRealtimeHelpers
+from ...lib.realtime import (
+    RECOVERABLE_CLOSE_CODES,
+    AsyncRealtimeConnection,
+    AsyncRealtimeConnectionManager,
+    AsyncRealtimeHelpers,
+    OnReconnecting,
+    RealtimeConnection,
+    RealtimeConnectionManager,
+    ReconnectingEvent,
+    ReconnectingOverrides,
+    WebSocketConnectionOptions,
+    encode_event,
+    log,
+)
 from ...models.realtime import (
     AudioTranscription,
     RealtimeCreateClientSecretRequestExpiresAfter,
@@ -71,30 +91,6 @@ from ...models.responses import (
     ToolChoiceOptions,
 )
 from ...models.shared import VoiceIdsOrCustomVoice
-from ...resources.realtime_events import AsyncRealtimeEventHelpers, RealtimeEventHelpers
-
-if TYPE_CHECKING:
-    from ..._client import AsyncClient
-    from ..._response import ResponseInfo
-    from ..._syncbase import Portal
-    from ..._transport import WebSocket
-    from ...models.realtime import RealtimeClientEvent, RealtimeServerEvent
-from ..._raw import to_sync_raw_response, to_sync_streamed_response
-from ..._streaming import AsyncStream
-from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
-from ...lib.realtime import (
-    RECOVERABLE_CLOSE_CODES,
-    AsyncRealtimeConnection,
-    AsyncRealtimeConnectionManager,
-    OnReconnecting,
-    RealtimeConnection,
-    RealtimeConnectionManager,
-    ReconnectingEvent,
-    ReconnectingOverrides,
-    WebSocketConnectionOptions,
-    encode_event,
-    log,
-)
 from ...resources.realtime import (
     AsyncRealtime,
     AsyncRealtimeCalls,
@@ -118,6 +114,14 @@ from ...resources.realtime import (
     AsyncRealtimeWithRawResponse,
     AsyncRealtimeWithStreamingResponse,
 )
+from ...resources.realtime_events import AsyncRealtimeEventHelpers, RealtimeEventHelpers
+
+if TYPE_CHECKING:
+    from ..._client import AsyncClient
+    from ..._response import ResponseInfo
+    from ..._syncbase import Portal
+    from ..._transport import WebSocket
+    from ...models.realtime import RealtimeClientEvent, RealtimeServerEvent
 
 __all__ = [
     "Realtime",

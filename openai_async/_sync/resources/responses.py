@@ -8,7 +8,7 @@ from __future__ import annotations
 import builtins
 from functools import cached_property, partial
 from types import NoneType
-from typing import Any, Literal, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 from ..._binary import BinaryResponse
 from ..._client import structure_response
@@ -26,14 +26,7 @@ from ..._resource import AsyncAPIResource
 from ..._streaming import RESPONSE_END, AsyncStream, EventTracker
 from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
-from ...lib.response_stream import AsyncResponseStream, ResponseStream, response_stream
-from ...lib.responses import (
-    ParsedResponse,
-    ResponsesToolsArg,
-    TextT,
-    parse_response,
-    with_output_text,
-)
+from ...lib.response_stream import ResponseStream
 from ...models.responses import (
     CompactResource,
     ContextManagementParam,
@@ -72,6 +65,10 @@ from ...resources.responses import (
     AsyncResponsesWithRawResponse,
     AsyncResponsesWithStreamingResponse,
 )
+
+if TYPE_CHECKING:
+    from ...lib.response_stream import AsyncResponseStream
+    from ...lib.responses import ParsedResponse, ResponsesToolsArg, TextT
 
 __all__ = [
     "Responses",

@@ -14,19 +14,31 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, over
 
 import anyio
 
+from ..._binary import BinaryResponse
 from ..._exceptions import InvalidRequestError, PollTimeoutError
 from ..._options import Timeout
 from ..._pagination import AsyncPaginator
-from ..._raw import to_raw_response, to_streamed_response
+from ..._raw import (
+    to_raw_response,
+    to_streamed_response,
+    to_sync_raw_response,
+    to_sync_streamed_response,
+)
 from ..._request import path_param
 from ..._request_options import RequestOptions
 from ..._resource import AsyncAPIResource
+from ..._streaming import AsyncStream
+from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
 from ...lib.pollers import (
+    POLL_AFTER_HEADER,
     AsyncFileBatchesHelpers,
+    AsyncFilesHelpers,
+    AsyncRunsHelpers,
     AsyncVectorStoreFilesHelpers,
-    poll_file_batch,
-    poll_vector_store_file,
+    check_poll_interval,
+    poll_deadline,
+    poll_delay,
 )
 from ...models.shared import (
     ComparisonFilterParam,
@@ -49,43 +61,6 @@ from ...models.vector_stores import (
     VectorStoreSearchRequestRankingOptions,
     VectorStoreSearchResultsPage,
 )
-
-if TYPE_CHECKING:
-    from ..._client import AsyncClient
-    from ..._files import FileTypes
-    from ..._response import ResponseInfo
-    from ...models.assistants import Run
-    from ...models.shared import FileObject, VectorStoreFileAttributes
-    from ...models.vector_stores import (
-        ChunkingStrategyRequestParam,
-        VectorStoreFile,
-        VectorStoreFileBatch,
-    )
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ..._client import AsyncClient
-    from ..._files import FileTypes
-    from ..._response import ResponseInfo
-    from ...models.assistants import Run
-    from ...models.shared import FileObject, VectorStoreFileAttributes
-    from ...models.vector_stores import (
-        ChunkingStrategyRequestParam,
-        VectorStoreFile,
-        VectorStoreFileBatch,
-    )
-from ..._binary import BinaryResponse
-from ..._raw import to_sync_raw_response, to_sync_streamed_response
-from ..._streaming import AsyncStream
-from ..._syncbase import Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
-from ...lib.pollers import (
-    POLL_AFTER_HEADER,
-    AsyncFilesHelpers,
-    AsyncRunsHelpers,
-    check_poll_interval,
-    poll_deadline,
-    poll_delay,
-)
 from ...resources.vector_stores import (
     AsyncVectorStores,
     AsyncVectorStoresFileBatches,
@@ -97,6 +72,18 @@ from ...resources.vector_stores import (
     AsyncVectorStoresWithRawResponse,
     AsyncVectorStoresWithStreamingResponse,
 )
+
+if TYPE_CHECKING:
+    from ..._client import AsyncClient
+    from ..._files import FileTypes
+    from ..._response import ResponseInfo
+    from ...models.assistants import Run
+    from ...models.shared import FileObject, VectorStoreFileAttributes
+    from ...models.vector_stores import (
+        ChunkingStrategyRequestParam,
+        VectorStoreFile,
+        VectorStoreFileBatch,
+    )
 
 __all__ = [
     "VectorStores",
