@@ -23,7 +23,7 @@ import weakref
 from base64 import b64encode
 from collections.abc import AsyncGenerator, AsyncIterator
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from ._compat import deadline_scope
 from ._exceptions import (
@@ -301,6 +301,9 @@ class WebSocket:
             self._code = self._code or 1006
 
 
+_NO_FILES = contextlib.nullcontext()  # reusable: entering it does nothing
+
+
 def _form_data(form: Form, opened: contextlib.ExitStack) -> aiohttp.FormData:
     """A fresh multipart body for one attempt: files on disk are opened again (and
     streamed by aiohttp); ``opened`` closes them once the attempt has been sent."""
@@ -473,24 +476,13 @@ class Transport:
             if proxy_headers and url.scheme == "http":
                 # No CONNECT for plain HTTP: the proxy reads the request's own headers.
                 sent, proxy_headers = {**headers, **proxy_headers}, None
-            if isinstance(body, Form):
-                with contextlib.ExitStack() as opened:  # the form's files, open for this attempt
-                    resp = await session.request(
-                        method,
-                        url,
-                        data=_form_data(body, opened),
-                        headers=sent,
-                        timeout=client_timeout,
-                        allow_redirects=False,
-                        ssl=self._ssl,
-                        proxy=proxy_url,
-                        proxy_headers=proxy_headers,
-                    )
-            else:
+            # A form's files are open for this attempt only; other bodies need no stack.
+            files = contextlib.ExitStack() if isinstance(body, Form) else None
+            with files or _NO_FILES:
                 resp = await session.request(
                     method,
                     url,
-                    data=body,
+                    data=body if files is None else _form_data(cast(Form, body), files),
                     headers=sent,
                     timeout=client_timeout,
                     allow_redirects=False,
