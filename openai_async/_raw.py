@@ -479,17 +479,15 @@ def to_sync_raw_response(fn: Callable[P, R]) -> Callable[P, RawAPIResponse[R]]:
     return wrapped
 
 
-class APIResponse(Generic[R]):
-    """The sync twin of :class:`AsyncAPIResponse` (``with ... as response:``)."""
+class APIResponse(_ResponseBase, Generic[R]):
+    """The sync twin of :class:`AsyncAPIResponse` (``with ... as response:``); the HTTP
+    facts (``headers``, ``status_code`` ...) are the async response's own."""
 
     def __init__(self, portal: Portal, response: AsyncAPIResponse[Any]) -> None:
         self._portal = portal
         self._async = response
-
-    def __getattr__(self, name: str) -> Any:  # the HTTP facts: headers, status_code, ...
-        if name in _FACTS:
-            return getattr(self._async, name)
-        raise AttributeError(name)
+        self._capture = response._capture
+        self._response = response._response
 
     @overload
     def parse(self) -> R: ...
@@ -527,26 +525,6 @@ class APIResponse(Generic[R]):
 
     def close(self) -> None:
         self._portal.call(self._async.close)
-
-    def __repr__(self) -> str:
-        return repr(self._async).replace("AsyncAPIResponse", "APIResponse", 1)
-
-
-_FACTS = frozenset(
-    {
-        "response_info",
-        "headers",
-        "status_code",
-        "url",
-        "method",
-        "request_id",
-        "retries_taken",
-        "elapsed",
-        "is_closed",
-        "http_request",
-        "http_response",
-    }
-)
 
 
 class ResponseContextManager(Generic[R]):

@@ -349,6 +349,8 @@ def test_sync_streaming_response(sync_client, threaded_server):
     ) as response:
         assert isinstance(response, APIResponse)
         assert response.status_code == 200 and response.request_id
+        assert response.headers["content-type"].startswith("application/json")
+        assert response.retries_taken == 0 and repr(response).startswith("<APIResponse [200]")
         assert response.parse().choices[0].message.content == ECHO
         assert response.json()["object"] == "chat.completion"
     with sync_client.chat.completions.with_streaming_response.create(
