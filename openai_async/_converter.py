@@ -101,110 +101,266 @@ def _mentions_building(t: Any) -> bool:
     return any(_mentions_building(a) for a in get_args(t))
 
 
+def _is_plain(cls: type[BaseModel]) -> bool:
+    """Classes with no validators, converters or post-init hook (all generated models) are
+    filled slot by slot: parsing a dozen keyword arguments costs more than the stores."""
+    return cls.__attrs_post_init__ is BaseModel.__attrs_post_init__ and all(
+        a.validator is None and a.converter is None and a.init and a.on_setattr is None
+        for a in attrs.fields(cast(Any, cls))
+    )
+
+
+# Nested models are built inline, in the function of the outermost class, rather than by
+# calling their own hook: a stream chunk (chunk -> choices -> choice -> delta) is then one
+# function call instead of four. Bounded so that no function grows without limit.
+_INLINE_DEPTH = 4
+_INLINE_FIELDS = 160
+
+
+class _StructureSource:
+    """The source of one structure function, built class by class.
+
+    A plain class records the fields the JSON left out as a bitmask in ``_unset`` (bit
+    ``i`` for field ``i``, bit ``len(fields)`` when unknown keys were kept): reading each
+    key with a sentinel costs less than a set operation per object, and an int is smaller
+    than a frozenset. :func:`unset_keys` turns it into keys when someone asks.
+    """
+
+    def __init__(self, ns: dict[str, Any]) -> None:
+        self.ns = ns
+        self.count = 0
+        self.fields = 0
+
+    def inlinable(self, t: Any, depth: int) -> bool:
+        if not _is_model(t) or t in _building or depth >= _INLINE_DEPTH:
+            return False
+        attrs.resolve_types(t)
+        if self.fields + len(attrs.fields(t)) > _INLINE_FIELDS or not _is_plain(t):
+            return False
+        # Only a class whose hook is this factory's (nothing registered over it).
+        return getattr(_hook_for(t), "_inlinable", False) is True
+
+    def plain(self, cls: type[BaseModel], o: str, ind: str, depth: int) -> tuple[list[str], str]:
+        """Lines that build ``cls`` from the JSON object in variable ``o``; and the name of
+        the variable holding the result."""
+        p = self.count
+        self.count += 1
+        ns = self.ns
+        fields = attrs.fields(cast(Any, cls))
+        n = len(fields)
+        self.fields += n
+        obj, g, u = f"obj{p}", f"g{p}", f"u{p}"
+        ns[f"_cl{p}"] = cls
+        ns[f"_known{p}"] = frozenset(json_key(a) for a in fields)
+        required = sum(1 << i for i, a in enumerate(fields) if a.default is attrs.NOTHING)
+        lines = [
+            f"if type({o}) is not dict:",
+            f"    if not isinstance({o}, _Mapping):",
+            f"        raise _TypeError('expected a JSON object for {cls.__name__}, got ' + type({o}).__name__)",
+            f"    {o} = dict({o})",
+            f"{g} = {o}.get",
+            f"{obj} = __new(_cl{p})",
+            f"{u} = 0",
+        ]
+        _building.add(cls)
+        try:
+            for i, a in enumerate(fields):
+                lines += self.field(cls, a, f"{p}_{i}", 1 << i, obj, g, u, depth)
+        finally:
+            _building.discard(cls)
+        extra = f"{obj}._extra = {{k: v for k, v in {o}.items() if k not in _known{p}}}"
+        lines += [
+            # The keys present are the fields minus those left out, plus unknown ones.
+            f"if {u}:",
+            f"    if len({o}) + {u}.bit_count() != {n}:",
+            f"        {extra}",
+            f"        {u} |= {1 << n}",
+            f"    {obj}._unset = {u}",
+            *(
+                [f"    if {u} & {required}:", f"        _missing(_cl{p}, {u} & {required})"]
+                if required
+                else []
+            ),
+            f"elif len({o}) != {n}:",
+            f"    {extra}",
+            f"    {obj}._unset = {1 << n}",
+        ]
+        return [ind + line for line in lines], obj
+
+    def field(
+        self,
+        cls: type,
+        a: attrs.Attribute[Any],
+        n: str,
+        bit: int,
+        obj: str,
+        g: str,
+        u: str,
+        depth: int,
+    ) -> list[str]:
+        """Lines that set field ``a`` of ``obj`` from the JSON object (``g`` = its get)."""
+        v = f"v{n}"
+        has_default = a.default is not attrs.NOTHING and a.default is not None
+        if has_default:
+            self.ns[f"_d{n}"] = a.default
+        # A required field a server left out arrives as None (logged), not as a failed
+        # response: compatible servers and the spec's own examples omit some.
+        lines = [
+            f"if ({v} := {g}({json_key(a)!r}, _M)) is _M:",
+            f"    {v} = {f'_d{n}' if has_default else 'None'}",
+            f"    {u} |= {bit}",
+        ]
+        where = repr(f"{cls.__name__}.{a.name}")
+        inner = _optional_member(a.type)
+        target = inner if inner is not None else a.type
+        element = get_args(target)[0] if get_origin(target) is list else None
+        if not has_default and element is not None and self.inlinable(element, depth + 1):
+            body, item = self.plain(element, f"x{n}", "        ", depth + 1)
+            return [
+                *lines,
+                f"if {v} is None:",
+                f"    {obj}.{a.name} = None",
+                f"elif type({v}) is list:",
+                f"    l{n} = []",
+                f"    for x{n} in {v}:",
+                *body,
+                f"        l{n}.append({item})",
+                f"    {obj}.{a.name} = l{n}",
+                "else:",
+                f"    {obj}.{a.name} = _wrong({v}, list, {where})",
+            ]
+        if not has_default and element is None and self.inlinable(target, depth + 1):
+            body, item = self.plain(cast(Any, target), v, "    ", depth + 1)
+            return [
+                *lines,
+                f"if {v} is None:",
+                f"    {obj}.{a.name} = None",
+                "else:",
+                *body,
+                f"    {obj}.{a.name} = {item}",
+            ]
+        return [*lines, f"{obj}.{a.name} = {self.value(cls, a, n, v)}"]
+
+    def value(self, cls: type, a: attrs.Attribute[Any], n: str, read: str) -> str:
+        """The expression of a field that is not built inline (nested models by their
+        hook), from the expression ``read`` that reads its JSON value."""
+        ns = self.ns
+        where = repr(f"{cls.__name__}.{a.name}")
+        v = f"v{n}"
+        kind = _container_kind(a.type)
+        if _is_passthrough(a.type):
+            if kind is None:
+                return read
+            ns[f"_k{n}"] = kind
+            return f"({v} if ({v} := {read}) is None or type({v}) is _k{n} else _wrong({v}, _k{n}, {where}))"
+        inner = _optional_member(a.type)
+        target = inner if inner is not None else a.type
+        element = get_args(target)[0] if get_origin(target) is list else None
+        ns[f"_t{n}"] = element if element is not None else target
+        ns[f"_s{n}"] = _hook_for(ns[f"_t{n}"])
+        if element is not None:  # list[Model]: one comprehension, no list hook call
+            return (
+                f"(None if ({v} := {read}) is None else [_s{n}(x, _t{n}) for x in {v}]"
+                f" if type({v}) is list else _wrong({v}, list, {where}))"
+            )
+        return f"(None if ({v} := {read}) is None else _s{n}({v}, _t{n}))"
+
+
 def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseModel]:
     """Generate, once per class, a function that builds ``cls`` from a JSON object.
 
-    Scalar and ``Literal`` fields are read straight from the dict; nested types call
-    their own hook; keys the class does not declare are kept in ``model_extra``.
+    Scalar and ``Literal`` fields are read straight from the dict; nested models are
+    built inline (within limits) or by their own hook; keys the class does not declare
+    are kept in ``model_extra``.
     """
     attrs.resolve_types(cast(Any, cls))
-    fields = attrs.fields(cast(Any, cls))
     ns: dict[str, Any] = {
-        "__cl": cls,
         "__new": object.__new__,
         "_wrong": _wrong_container,
-        "_known": frozenset(json_key(a) for a in fields),
         "_Mapping": Mapping,
         "_TypeError": TypeError,
+        "_has_extra": frozenset([HAS_EXTRA]),
+        "_missing": _log_missing,
+        "_M": _MISSING,
     }
-    # Classes with no validators, converters or post-init hook (all generated models) are
-    # filled slot by slot: parsing a dozen keyword arguments costs more than the stores.
-    plain = cls.__attrs_post_init__ is BaseModel.__attrs_post_init__ and all(
-        a.validator is None and a.converter is None and a.init and a.on_setattr is None
-        for a in fields
-    )
-    args: list[str] = []
-    required = []
+    name = f"structure_{cls.__name__}"
+    source = _StructureSource(ns)
+    if _is_plain(cls):
+        body, obj = source.plain(cls, "o", "    ", 0)
+        lines = [f"def {name}(o, _=None):", *body, f"    return {obj}"]
+    else:
+        lines = [f"def {name}(o, _=None):", *_keyword_body(cls, source)]
+    text = "\n".join(lines)
+    filename = f"<openai_async structure {cls.__module__}.{cls.__qualname__}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    exec(compile(text, filename, "exec"), ns)
+    fn: Callable[[Any, Any], BaseModel] = ns[name]
+    fn._inlinable = _is_plain(cls)  # type: ignore[attr-defined]
+    return fn
+
+
+def _keyword_body(cls: type[BaseModel], source: _StructureSource) -> list[str]:
+    """The body for a class with validators or a post-init hook: built through
+    ``__init__``, nested models by their own hooks (never inlined)."""
+    ns = source.ns
+    fields = attrs.fields(cast(Any, cls))
+    ns["_cl"] = cls
+    ns["_known"] = known = frozenset(json_key(a) for a in fields)
+    ns["_required"] = frozenset(json_key(a) for a in fields if a.default is attrs.NOTHING)
+    args = []
     _building.add(cls)
     try:
         for i, a in enumerate(fields):
             key = repr(json_key(a))
-            if a.default is attrs.NOTHING:
-                required.append(json_key(a))
+            read = f"g({key})"
             if a.default is not attrs.NOTHING and a.default is not None:
                 ns[f"_d{i}"] = a.default
                 read = f"(o[{key}] if {key} in o else _d{i})"
-            else:
-                # A required field a server left out arrives as None (logged), not as a
-                # failed response: compatible servers and the spec's own examples omit some.
-                read = f"g({key})"
-            kind = _container_kind(a.type)
-            if kind is not None:
-                ns[f"_k{i}"] = kind
-                where = repr(f"{cls.__name__}.{a.name}")
-            if _is_passthrough(a.type):
-                value = read
-                if kind is not None:
-                    value = (
-                        f"(v{i} if (v{i} := {read}) is None or type(v{i}) is _k{i}"
-                        f" else _wrong(v{i}, _k{i}, {where}))"
-                    )
-            else:
-                inner = _optional_member(a.type)
-                target = inner if inner is not None else a.type
-                element = get_args(target)[0] if get_origin(target) is list else None
-                ns[f"_t{i}"] = element if element is not None else target
-                ns[f"_s{i}"] = _hook_for(ns[f"_t{i}"])
-                if element is not None:  # list[Model]: one comprehension, no list hook call
-                    value = (
-                        f"(None if (v{i} := {read}) is None else [_s{i}(x, _t{i}) for x in v{i}]"
-                        f" if type(v{i}) is list else _wrong(v{i}, list, {where}))"
-                    )
-                else:
-                    value = f"(None if (v{i} := {read}) is None else _s{i}(v{i}, _t{i}))"
-            args.append(f"    obj.{a.name} = {value}" if plain else f"        {a.name}={value},")
+            args.append(f"        {a.name}={source.value(cls, a, str(i), read)},")
     finally:
         _building.discard(cls)
-    ns["_required"] = frozenset(required)
-    ns["_n"] = len(fields)
-    ns["_has_extra"] = frozenset([HAS_EXTRA])
-    ns["_missing"] = _log_missing
-    name = f"structure_{cls.__name__}"
-    source = "\n".join(
-        [
-            f"def {name}(o, _=None):",
-            "    if type(o) is not dict:",
-            "        if not isinstance(o, _Mapping):",
-            f"            raise _TypeError('expected a JSON object for {cls.__name__}, got ' + type(o).__name__)",
-            "        o = dict(o)",
-            "    g = o.get",
-            *(["    obj = __new(__cl)", *args] if plain else ["    obj = __cl(", *args, "    )"]),
-            # One set operation tells the keys left out (for model_fields_set and
-            # exclude_unset) and, by counting, whether there are unknown ones.
-            "    m = _known.difference(o)",
-            "    if len(o) + len(m) != _n:",
-            "        obj._extra = {k: v for k, v in o.items() if k not in _known}",
-            "        m |= _has_extra",
-            # No keys left out: the slot stays empty (plain) or replaces what __init__ set.
-            "    if m:" if plain else "    if True:",
-            "        obj._unset = m",
-            "        if not _required.isdisjoint(m):",
-            "            _missing(__cl, _required & m)",
-            "    return obj",
-        ]
-    )
-    filename = f"<openai_async structure {cls.__module__}.{cls.__qualname__}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), ns)
-    fn: Callable[[Any, Any], BaseModel] = ns[name]
-    return fn
+    return [
+        "    if type(o) is not dict:",
+        "        if not isinstance(o, _Mapping):",
+        f"            raise _TypeError('expected a JSON object for {cls.__name__}, got ' + type(o).__name__)",
+        "        o = dict(o)",
+        "    g = o.get",
+        "    obj = _cl(",
+        *args,
+        "    )",
+        "    m = _known.difference(o)",
+        f"    if len(o) + len(m) != {len(known)}:",
+        "        obj._extra = {k: v for k, v in o.items() if k not in _known}",
+        "        m |= _has_extra",
+        # __init__ set the slot; this replaces it with what the JSON left out.
+        "    obj._unset = m",
+        "    if not _required.isdisjoint(m):",
+        "        _missing(_cl, _required & m)",
+        "    return obj",
+    ]
 
 
-def _log_missing(cls: type, names: frozenset[str]) -> None:
+_MISSING: Any = object()  # what a generated function's get() returns for a key not there
+
+
+def _log_missing(cls: type, names: frozenset[str] | int) -> None:
     if log.isEnabledFor(logging.DEBUG):
+        if isinstance(names, int):
+            names = unset_from_bits(cls, names)
         log.debug(
             "%s arrived without required field(s) %s; set to None", cls.__name__, sorted(names)
         )
+
+
+def unset_from_bits(cls: type, bits: int) -> frozenset[Any]:
+    """The JSON keys (and HAS_EXTRA) of a plain class's ``_unset`` bitmask."""
+    keys = _bit_keys.get(cls)
+    if keys is None:
+        keys = _bit_keys[cls] = (*(json_key(a) for a in attrs.fields(cast(Any, cls))), HAS_EXTRA)
+    return frozenset(k for i, k in enumerate(keys) if bits >> i & 1)
+
+
+_bit_keys: dict[type, tuple[Any, ...]] = {}
 
 
 def _hook_for(t: Any) -> Callable[[Any, Any], Any]:

@@ -72,9 +72,10 @@ class BaseModel:
     if TYPE_CHECKING:  # kept out of get_type_hints(), which attrs and cattrs call
         _extra: dict[str, Any]
         _response_info: ResponseInfo | None
-        # JSON keys of the fields never given, and HAS_EXTRA if _extra is set; the slot
+        # JSON keys of the fields never given, and HAS_EXTRA if _extra is set (or the
+        # converter's bitmask of them, see unset_keys); the slot
         # is left empty (read: no keys, no extras) when the JSON had every field.
-        _unset: frozenset[Any]
+        _unset: frozenset[Any] | int
         model_fields: ClassVar[Mapping[str, FieldInfo]]
     else:
         model_fields = _ModelFields()
@@ -300,9 +301,12 @@ HAS_EXTRA = ...  # in _unset: the _extra slot is set (a dump then reads it witho
 def unset_keys(obj: BaseModel) -> frozenset[Any]:
     """The JSON keys of ``obj``'s fields that were never given (and maybe HAS_EXTRA)."""
     try:
-        return _get_unset(obj)  # type: ignore[no-any-return]
+        unset = _get_unset(obj)
     except AttributeError:
         return _NO_KEYS
+    if type(unset) is int:  # the converter's bitmask: turned into keys once
+        unset = obj._unset = _converter.unset_from_bits(type(obj), unset)
+    return unset  # type: ignore[no-any-return]
 
 
 def set_meta(obj: BaseModel, unset: Iterable[Any], extra: dict[str, Any]) -> None:
@@ -351,6 +355,16 @@ def _restore(
     obj = cls.__new__(cls)
     obj.__setstate__(state)  # type: ignore[attr-defined]
     set_meta(obj, unset, extra)
+    if unset:
+        # A field left out holds its default itself (the dumps and model_fields_set test
+        # identity); pickling copied it, so put the default object back.
+        by_key = _converter.ModelPlan.of(cls).by_key
+        for key in unset:
+            field = by_key.get(key)
+            if field is not None and field.has_default:
+                value = getattr(obj, field.name)
+                if value is not field.default and value == field.default:
+                    setattr(obj, field.name, field.default)
     return obj
 
 
