@@ -60,6 +60,7 @@ __all__ = [
 log = logging.getLogger("openai_async")
 _T = TypeVar("_T")
 _DONE = object()
+_loads = orjson.loads
 _EMPTY = object()
 _DRAIN_SECONDS = 0.25  # past this, closing the connection is cheaper than waiting
 
@@ -96,9 +97,11 @@ class ChoicesTracker:
 
     def observe(self, item: Any) -> None:
         for choice in getattr(item, "choices", None) or ():
-            self._seen.add(choice.index)
+            index = choice.index
+            if index not in self._seen:
+                self._seen.add(index)
             if choice.finish_reason is not None:
-                self._finished.add(choice.index)
+                self._finished.add(index)
 
     def complete_without_marker(self) -> bool:
         return bool(self._seen) and self._seen == self._finished
@@ -291,28 +294,25 @@ class AsyncStream(Generic[_T]):
         The data goes to the JSON parser as the bytes it arrived as; empty or blank data
         (and text that is not UTF-8) is told apart only once the parser has refused it.
         """
-        data = event[0]
+        data, name = event[0], event[1]
         if data == self._done_marker:
             return _DONE
         try:
-            obj = orjson.loads(data)
+            obj = _loads(data)
         except orjson.JSONDecodeError as exc:
             obj = self._not_json(data, exc)
             if obj is _EMPTY:
                 return None
         self._empty_run = 0
         self._comment_mark = self._decoder.comments
-        if type(obj) is dict:
-            if (
-                event[1] == "error"
-                or ("error" in obj and isinstance(obj["error"], dict))
-                or obj.get("type") == "error"
-            ):
-                raise self._error_event(obj, data)
-        elif event[1] == "error":
+        if name is not None and name == "error":
+            raise self._error_event(obj, data)
+        if type(obj) is dict and (
+            ("error" in obj and isinstance(obj["error"], dict)) or obj.get("type") == "error"
+        ):
             raise self._error_event(obj, data)
         if self._event_field is not None:
-            obj = {self._event_field: event[1], "data": obj}
+            obj = {self._event_field: name, "data": obj}
         try:
             item = self._structure(obj, self._cast_to)
         except Exception as exc:
