@@ -110,11 +110,12 @@ def _is_plain(cls: type[BaseModel]) -> bool:
     )
 
 
-# Nested models are built inline, in the function of the outermost class, rather than by
-# calling their own hook: a stream chunk (chunk -> choices -> choice -> delta) is then one
-# function call instead of four. Bounded so that no function grows without limit.
-_INLINE_DEPTH = 4
-_INLINE_FIELDS = 160
+# In a stream's hook (stream_structure_hook) nested models are built inline, in the
+# function of the outer class, rather than by calling their own hook: a chat chunk
+# (chunk -> choices -> choice -> delta) is then one call instead of four. Small trees
+# only: the function is compiled when the stream starts.
+_INLINE_DEPTH = 3  # the outer class is depth 0
+_INLINE_FIELDS = 24  # fields in one function, the outer class's included
 
 
 class _StructureSource:
@@ -126,19 +127,19 @@ class _StructureSource:
     than ``dict.get`` with a sentinel, and an int is smaller than a frozenset. :func:`unset_keys` turns it into keys when someone asks.
     """
 
-    def __init__(self, ns: dict[str, Any]) -> None:
+    def __init__(self, ns: dict[str, Any], *, inline: bool) -> None:
         self.ns = ns
+        self.inline = inline
         self.count = 0
         self.fields = 0
 
     def inlinable(self, t: Any, depth: int) -> bool:
-        if not _is_model(t) or t in _building or depth >= _INLINE_DEPTH:
+        if not self.inline or not _is_model(t) or t in _building or depth >= _INLINE_DEPTH:
             return False
         attrs.resolve_types(t)
-        if self.fields + len(attrs.fields(t)) > _INLINE_FIELDS or not _is_plain(t):
-            return False
-        # Only a class whose hook is this factory's (nothing registered over it).
-        return getattr(_hook_for(t), "_inlinable", False) is True
+        # Model classes get their hooks from this factory only (the converter is private),
+        # so building one inline is what its hook would do; its own hook is not made.
+        return self.fields + len(attrs.fields(t)) <= _INLINE_FIELDS and _is_plain(t)
 
     def plain(self, cls: type[BaseModel], o: str, ind: str, depth: int) -> tuple[list[str], str]:
         """Lines that build ``cls`` from the JSON object in variable ``o``; and the name of
@@ -205,11 +206,17 @@ class _StructureSource:
         # A required field a server left out arrives as None (logged), not as a failed
         # response: compatible servers and the spec's own examples omit some.
         key = repr(json_key(a))
+        missing = f"_d{n}" if has_default else "None"
+        if _is_passthrough(a.type) and _container_kind(a.type) is None:  # most fields
+            return [
+                f"if {key} in {o}: {obj}.{a.name} = {o}[{key}]",
+                f"else: {obj}.{a.name} = {missing}; {u} |= {bit}",
+            ]
         lines = [
             f"if {key} in {o}:",
             f"    {v} = {o}[{key}]",
             "else:",
-            f"    {v} = {f'_d{n}' if has_default else 'None'}",
+            f"    {v} = {missing}",
             f"    {u} |= {bit}",
         ]
         where = repr(f"{cls.__name__}.{a.name}")
@@ -271,10 +278,29 @@ class _StructureSource:
 def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseModel]:
     """Generate, once per class, a function that builds ``cls`` from a JSON object.
 
-    Scalar and ``Literal`` fields are read straight from the dict; nested models are
-    built inline (within limits) or by their own hook; keys the class does not declare
-    are kept in ``model_extra``.
+    Scalar and ``Literal`` fields are read straight from the dict; nested models by their
+    own hook; keys the class does not declare are kept in ``model_extra``.
     """
+    return _make_structure(cls, inline=False)
+
+
+def stream_structure_hook(t: Any) -> Callable[[Any, Any], Any]:
+    """The structure hook for the items of a stream: for a plain model class, one whose
+    function builds small nested models inline (made once per class). A stream calls it
+    thousands of times, which repays compiling the bigger function; a single response
+    does not, so the converter's own hooks do not inline (cold start)."""
+    if not (_is_model(t) and _is_plain(t)):
+        return converter.get_structure_hook(t)
+    hook = _stream_hooks.get(t)
+    if hook is None:
+        hook = _stream_hooks[t] = _make_structure(t, inline=True)
+    return hook
+
+
+_stream_hooks: dict[type, Callable[[Any, Any], Any]] = {}
+
+
+def _make_structure(cls: type[BaseModel], *, inline: bool) -> Callable[[Any, Any], BaseModel]:
     attrs.resolve_types(cast(Any, cls))
     ns: dict[str, Any] = {
         "__new": object.__new__,
@@ -285,18 +311,18 @@ def _structure_model_factory(cls: type[BaseModel]) -> Callable[[Any, Any], BaseM
         "_missing": _log_missing,
     }
     name = f"structure_{cls.__name__}"
-    source = _StructureSource(ns)
+    source = _StructureSource(ns, inline=inline)
     if _is_plain(cls):
         body, obj = source.plain(cls, "o", "    ", 0)
         lines = [f"def {name}(o, _=None):", *body, f"    return {obj}"]
     else:
         lines = [f"def {name}(o, _=None):", *_keyword_body(cls, source)]
     text = "\n".join(lines)
-    filename = f"<openai_async structure {cls.__module__}.{cls.__qualname__}>"
+    kind = "stream structure" if inline else "structure"
+    filename = f"<openai_async {kind} {cls.__module__}.{cls.__qualname__}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     exec(compile(text, filename, "exec"), ns)
     fn: Callable[[Any, Any], BaseModel] = ns[name]
-    fn._inlinable = _is_plain(cls)  # type: ignore[attr-defined]
     return fn
 
 

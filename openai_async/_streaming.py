@@ -178,9 +178,9 @@ class AsyncStream(Generic[_T]):
     ) -> None:
         self._response = response
         self._cast_to = cast_to
-        from ._converter import converter
+        from ._converter import stream_structure_hook
 
-        self._structure: Callable[[Any, Any], _T] = converter.get_structure_hook(cast_to)
+        self._structure: Callable[[Any, Any], _T] = stream_structure_hook(cast_to)
         self._tracker = tracker
         marker = tracker.done_marker
         self._done_marker = None if marker is None else marker.encode()

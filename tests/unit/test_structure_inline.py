@@ -1,5 +1,6 @@
-"""Nested models built inline by the outer class's structure function: the same results as
-building each level by its own hook (unknown keys, keys left out, bad values, recursion)."""
+"""Nested models built inline by a stream's structure function (``stream_structure_hook``):
+the same results as building each level by its own hook (unknown keys, keys left out, bad
+values, recursion)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 import attrs
 import pytest
 
-from openai_async._converter import _INLINE_DEPTH, converter
+from openai_async._converter import _INLINE_DEPTH, converter, stream_structure_hook
 from openai_async._models import BaseModel
 from openai_async.models import chat
 
@@ -62,6 +63,10 @@ def _chain(depth: int) -> type[BaseModel]:
     return inner
 
 
+def structure(value: Any, cls: type[Any]) -> Any:
+    return stream_structure_hook(cls)(value, cls)
+
+
 def _nest(depth: int, leaf: dict[str, Any]) -> dict[str, Any]:
     value = leaf
     for _ in range(depth):
@@ -81,7 +86,7 @@ JSON: dict[str, Any] = {
 
 
 def test_inlined_levels_keep_unknown_keys_and_the_keys_left_out() -> None:
-    root = converter.structure(copy.deepcopy(JSON), Root)
+    root = structure(copy.deepcopy(JSON), Root)
     assert root.model_extra == {"new_root_key": 1}
     assert root.model_fields_set == {"id", "branch", "branches", "new_root_key"}
     branch = root.branch
@@ -104,7 +109,7 @@ def test_inlined_levels_keep_unknown_keys_and_the_keys_left_out() -> None:
 
 
 def test_inlined_results_equal_the_per_level_hooks() -> None:
-    root = converter.structure(copy.deepcopy(JSON), Root)
+    root = structure(copy.deepcopy(JSON), Root)
     branch_hook = converter.get_structure_hook(Branch)
     for got, raw in zip(root.branches or [], JSON["branches"], strict=True):
         alone = branch_hook(copy.deepcopy(raw), Branch)
@@ -113,7 +118,7 @@ def test_inlined_results_equal_the_per_level_hooks() -> None:
 
 
 def test_the_fields_set_survive_pickle_and_copy() -> None:
-    root = converter.structure(copy.deepcopy(JSON), Root)
+    root = structure(copy.deepcopy(JSON), Root)
     for clone in (pickle.loads(pickle.dumps(root)), copy.deepcopy(root)):
         assert clone.to_dict() == JSON
         assert clone.branch is not None and clone.branch.leaf is not None
@@ -124,7 +129,7 @@ def test_a_required_key_left_out_of_an_inlined_level_is_named(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.DEBUG, logger="openai_async"):
-        root = converter.structure({"id": "r", "branch": {"leaf": {"note": "n"}}}, Root)
+        root = structure({"id": "r", "branch": {"leaf": {"note": "n"}}}, Root)
     assert root.branch is not None and root.branch.leaf is not None
     assert root.branch.leaf.name is None
     assert "Leaf arrived without required field(s) ['name']" in caplog.text
@@ -141,14 +146,14 @@ def test_a_required_key_left_out_of_an_inlined_level_is_named(
 )
 def test_a_wrong_value_at_an_inlined_level_raises(json: dict[str, Any], message: str) -> None:
     with pytest.raises(TypeError, match=message):
-        converter.structure(json, Root)
+        structure(json, Root)
 
 
 def test_levels_deeper_than_the_inline_limit_use_their_own_hooks() -> None:
     depth = _INLINE_DEPTH + 3
     cls = _chain(depth)
     leaf = {"name": "deep", "surprise": True}
-    obj: Any = converter.structure(_nest(depth, leaf), cls)
+    obj: Any = structure(_nest(depth, leaf), cls)
     assert obj.to_dict() == _nest(depth, leaf)
     for _ in range(depth):
         obj = obj.inner
@@ -157,7 +162,7 @@ def test_levels_deeper_than_the_inline_limit_use_their_own_hooks() -> None:
 
 def test_a_recursive_schema_builds_at_any_depth() -> None:
     raw = {"value": 1, "children": [{"value": 2, "children": [{"value": 3, "x": 0}]}]}
-    node = converter.structure(copy.deepcopy(raw), Node)
+    node = structure(copy.deepcopy(raw), Node)
     assert node.children is not None and node.children[0].children is not None
     assert node.children[0].children[0].model_extra == {"x": 0}
     assert node.to_dict() == raw
@@ -167,16 +172,21 @@ def test_a_mapping_that_is_not_a_dict_is_read_at_an_inlined_level() -> None:
     from types import MappingProxyType
 
     raw = {"id": "r", "branch": MappingProxyType({"leaf": MappingProxyType({"name": "m"})})}
-    root = converter.structure(raw, Root)
+    root = structure(raw, Root)
     assert root.branch is not None and root.branch.leaf is not None
     assert root.branch.leaf.name == "m"
 
 
 def test_a_stream_chunk_is_one_function_call() -> None:
     # The chat chunk's choices and delta are built inside the chunk's own function.
-    hook = converter.get_structure_hook(chat.CreateChatCompletionStreamResponse)
+    hook = stream_structure_hook(chat.CreateChatCompletionStreamResponse)
     names = hook.__code__.co_names
     assert "_cl1" in names and "_cl2" in names  # the choice and delta classes
+    # The converter's own hook (single responses) calls the nested hooks instead: less
+    # to compile at the first response.
+    plain = converter.get_structure_hook(chat.CreateChatCompletionStreamResponse)
+    assert "_cl1" not in plain.__code__.co_names
+    assert plain is not hook and stream_structure_hook(chat.CreateChatCompletionStreamResponse) is hook
     chunk = hook(
         {"id": "c", "choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": None}]},
         None,
