@@ -16,24 +16,18 @@ from .._request_options import RequestOptions
 from .._resource import AsyncAPIResource
 from .._response import ResponseInfo
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
-from .embedding_jobs import (
-    CONTEXT_TOKENS,
-    DEFAULT_CONTEXT_TOKENS,
-    AsyncResultIterator,
-    EmbeddingInputs,
-    EmbeddingIterator,
-    EmbeddingJob,
-    JobSettings,
-    ProgressCallback,
-    collect_lists,
-    collect_matrix,
-)
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
     from ._limiter import Limiter
+    from .embedding_jobs import (
+        AsyncResultIterator,
+        EmbeddingInputs,
+        EmbeddingJob,
+        ProgressCallback,
+    )
 
 __all__ = [
     "AsyncEmbeddingsHelpers",
@@ -206,6 +200,8 @@ class AsyncEmbeddingsHelpers(AsyncAPIResource):
             max_retries=max_retries,
             options=options,
         )
+        from .embedding_jobs import collect_lists, collect_matrix  # loaded on first use
+
         if as_numpy:
             return await collect_matrix(
                 job, None if isinstance(dimensions, NotGiven) else dimensions
@@ -319,6 +315,8 @@ class AsyncEmbeddingsHelpers(AsyncAPIResource):
         fit in memory. Use ``async with`` to stop early; inputs that failed raise
         :class:`~openai_async.EmbeddingJobError` after every success was yielded.
         """
+        from .embedding_jobs import EmbeddingIterator  # loaded on first use
+
         iterator: EmbeddingIterator[Any] = EmbeddingIterator(
             lambda: self._job(
                 input,
@@ -396,6 +394,13 @@ class AsyncEmbeddingsHelpers(AsyncAPIResource):
                 max_retries=0,
             )
             return *_vector_bytes(data, len(inputs), info), info
+
+        from .embedding_jobs import (  # loaded on first use
+            CONTEXT_TOKENS,
+            DEFAULT_CONTEXT_TOKENS,
+            EmbeddingJob,
+            JobSettings,
+        )
 
         settings = JobSettings(
             model=model,

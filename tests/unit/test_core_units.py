@@ -521,13 +521,15 @@ def test_import_loads_neither_aiohttp_cattrs_nor_the_lib_helpers():
 
 def test_touching_resources_loads_no_lib_helper_until_a_helper_is_called():
     # client.chat's module names parse()/stream() helpers: their modules (structured
-    # outputs, cattrs) load when one is called, not with the resource.
+    # outputs, cattrs) load when one is called, not with the resource; so do the
+    # embedding jobs of embeddings.create_many / iter_many.
     code = (
         "import sys; from openai_async import AsyncClient; c = AsyncClient(api_key='x'); "
         "c.chat.completions; c.responses; c.beta.threads.runs; c.vector_stores.files; "
+        "c.embeddings.create; "
         "print([m for m in ('cattrs', 'openai_async.lib.chat', 'openai_async.lib.structured', "
-        "'openai_async.lib.responses', 'openai_async.lib.assistant_stream') "
-        "if m in sys.modules])"
+        "'openai_async.lib.responses', 'openai_async.lib.assistant_stream', "
+        "'openai_async.lib.embedding_jobs') if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["[]"]
