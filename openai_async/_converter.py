@@ -102,8 +102,9 @@ def _mentions_building(t: Any) -> bool:
 
 
 def _is_plain(cls: type[BaseModel]) -> bool:
-    """Classes with no validators, converters or post-init hook (all generated models) are
-    filled slot by slot: parsing a dozen keyword arguments costs more than the stores."""
+    """Whether ``cls`` has no validators, converters or post-init hook (all generated
+    models): such a class is filled slot by slot, as parsing a dozen keyword arguments
+    costs more than the stores."""
     return cls.__attrs_post_init__ is BaseModel.__attrs_post_init__ and all(
         a.validator is None and a.converter is None and a.init and a.on_setattr is None
         for a in attrs.fields(cast(Any, cls))
@@ -124,7 +125,8 @@ class _StructureSource:
     A plain class records the fields the JSON left out as a bitmask in ``_unset`` (bit
     ``i`` for field ``i``, bit ``len(fields)`` when unknown keys were kept): testing each
     key with ``in`` (then one subscript) costs less than a set operation per object and
-    than ``dict.get`` with a sentinel, and an int is smaller than a frozenset. :func:`unset_keys` turns it into keys when someone asks.
+    than ``dict.get`` with a sentinel, and an int is smaller than a frozenset.
+    :func:`unset_keys` turns it into keys when someone asks.
     """
 
     def __init__(self, ns: dict[str, Any], *, inline: bool) -> None:
