@@ -186,7 +186,9 @@ def test_a_stream_chunk_is_one_function_call() -> None:
     # to compile at the first response.
     plain = converter.get_structure_hook(chat.CreateChatCompletionStreamResponse)
     assert "_cl1" not in plain.__code__.co_names
-    assert plain is not hook and stream_structure_hook(chat.CreateChatCompletionStreamResponse) is hook
+    assert (
+        plain is not hook and stream_structure_hook(chat.CreateChatCompletionStreamResponse) is hook
+    )
     chunk = hook(
         {"id": "c", "choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": None}]},
         None,

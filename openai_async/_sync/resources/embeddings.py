@@ -29,18 +29,6 @@ from ..._response import ResponseInfo
 from ..._streaming import AsyncStream
 from ..._syncbase import ResultIterator, Stream, SyncAPIResource, SyncBinaryResponse, SyncPage
 from ..._types import NOT_GIVEN, Body, Headers, NotGiven, Query, strip_not_given
-from ...lib.embedding_jobs import (
-    CONTEXT_TOKENS,
-    DEFAULT_CONTEXT_TOKENS,
-    AsyncResultIterator,
-    EmbeddingInputs,
-    EmbeddingIterator,
-    EmbeddingJob,
-    JobSettings,
-    ProgressCallback,
-    collect_lists,
-    collect_matrix,
-)
 from ...lib.embeddings import (
     AsyncEmbeddingsHelpers,
     base64_embedding_bytes,
@@ -60,6 +48,12 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from ...lib._limiter import Limiter
+    from ...lib.embedding_jobs import (
+        AsyncResultIterator,
+        EmbeddingInputs,
+        EmbeddingJob,
+        ProgressCallback,
+    )
 
 __all__ = ["Embeddings", "EmbeddingsWithRawResponse", "EmbeddingsWithStreamingResponse"]
 
