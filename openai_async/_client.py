@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 import os
@@ -10,11 +9,11 @@ import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import cached_property, partial
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, Union
+from typing import TYPE_CHECKING, Any, TypeVar, Union, cast
 
 import orjson
 
-from ._compat import deadline_scope
+from ._direct import NeedsLoop, direct_mode
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -50,6 +49,7 @@ if TYPE_CHECKING:
 
     from ._binary import BinaryResponse
     from ._request_options import RequestOptions
+    from ._synchttp import SyncResponse
     from ._transport import RawResponse, Transport, Verify
     from .lib.webhooks import Webhooks
     from .resources.admin import AsyncAdmin
@@ -754,6 +754,18 @@ class AsyncClient:
         call: Call | None = None,
     ) -> tuple[RawResponse, bytes]:
         """The retry loop: returns a successful response (and its body unless streaming)."""
+        transport = self._transport
+        if direct_mode():  # the sync facade's direct path: no event loop to await on
+            twin = transport.direct()
+            if twin is None or stream or files is not None or active_capture() is not None:
+                raise NeedsLoop
+            if not isinstance(self._api_key, str) and not (
+                self._admin_api_key is not None and path.startswith(ADMIN_PATH_PREFIXES)
+            ):
+                raise NeedsLoop  # a key provider may await
+            # The same surface for all a plain call uses (send, clock, sleep; a response's
+            # status, info, read_by and close); hooks, captures and streams never get here.
+            transport = cast("Transport", twin)
         limits = self.timeout if isinstance(timeout, NotGiven) else Timeout.of(timeout)
         retries = self.max_retries if isinstance(max_retries, NotGiven) else max_retries
         _check_max_retries(retries)
@@ -775,8 +787,8 @@ class AsyncClient:
                 self._credential_headers("-"), NOT_GIVEN
             )
             base = merge_headers(base, {**drop, "Authorization": f"Bearer {self._admin_api_key}"})
-        loop = asyncio.get_running_loop()
-        deadline = None if limits.total is None else loop.time() + limits.total
+        clock = transport.clock
+        deadline = None if limits.total is None else clock() + limits.total
         attempt = 0
         while True:
             # A key given as a string is in the base headers already: no await for it.
@@ -791,7 +803,7 @@ class AsyncClient:
             try:
                 if call is not None:
                     await call.attempt(sent, attempt)
-                response = await self._transport.send(request, timeout=limits, deadline=deadline)
+                response = await transport.send(request, timeout=limits, deadline=deadline)
                 response.info.request = sent
                 if call is not None:
                     await call.attempt_response(response)
@@ -810,7 +822,7 @@ class AsyncClient:
                 if exc.request is None:
                     exc.request = sent
                 error, status, headers_in = exc, None, None
-            remaining = None if deadline is None else deadline - loop.time()
+            remaining = None if deadline is None else deadline - clock()
             if remaining is not None and remaining <= 0 and isinstance(error, APIConnectionError):
                 raise APITimeoutError(
                     f"{method} {path}: the total deadline of {limits.total} s ran out"
@@ -847,7 +859,7 @@ class AsyncClient:
                 error,
                 extra={"retry_delay": delay, "retry_attempt": attempt + 1},
             )
-            await asyncio.sleep(delay)
+            await transport.sleep(delay)
             attempt += 1
 
 
@@ -960,18 +972,11 @@ def _decode_json(raw: bytes, info: ResponseInfo) -> Any:
         ) from None
 
 
-async def _read_body(response: RawResponse, deadline: float | None) -> bytes:
-    if deadline is None:
-        return await response.read()
-    try:
-        async with deadline_scope(deadline):
-            return await response.read()
-    except asyncio.TimeoutError:
-        response.close()
-        raise APITimeoutError("reading the response body ran past the total deadline") from None
+def _read_body(response: RawResponse | SyncResponse, deadline: float | None) -> Awaitable[bytes]:
+    return response.read_by(deadline)
 
 
-async def _read_error_body(response: RawResponse, deadline: float | None) -> bytes:
+async def _read_error_body(response: RawResponse | SyncResponse, deadline: float | None) -> bytes:
     """The body of an error response; an unreadable one counts as empty."""
     try:
         return await _read_body(response, deadline)
@@ -979,7 +984,7 @@ async def _read_error_body(response: RawResponse, deadline: float | None) -> byt
         return b""
 
 
-def _status_error(response: RawResponse, raw: bytes) -> APIStatusError:
+def _status_error(response: RawResponse | SyncResponse, raw: bytes) -> APIStatusError:
     """The error for a response of status >= 400; ``body`` is the ``error`` object of a JSON
     body (as the official SDK has it), else the decoded body or the text."""
     text = raw.decode("utf-8", "replace")

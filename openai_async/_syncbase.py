@@ -15,7 +15,8 @@ from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from ._exceptions import SyncInAsyncContextError
+from ._direct import run_direct
+from ._exceptions import ConfigurationError, SyncInAsyncContextError
 from ._pagination import AsyncPage, AsyncPaginator, PageFields, PageInfo
 from ._streaming import AsyncStream
 
@@ -66,8 +67,6 @@ class Portal:
             return portal
         with self._lock:
             if self._closed:
-                from ._exceptions import ConfigurationError
-
                 raise ConfigurationError("the client is closed; create a new client")
             if self._portal is None:
                 from anyio.from_thread import start_blocking_portal
@@ -93,6 +92,19 @@ class Portal:
         self._get()
         coro = cast("Coroutine[Any, Any, _T]", fn(*args))  # our async methods: coroutines
         return _run_on(self._loop, coro)
+
+    def call_direct(self, fn: Callable[..., Awaitable[_T]], *args: Any) -> _T:
+        """Run a plain call (one request, no loop needed) in this thread if it can be, else
+        as :meth:`call` does: the sync facade's fast path (see ``_synchttp``)."""
+        if self._closed:
+            raise ConfigurationError("the client is closed; create a new client")
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            done, result = run_direct(cast("Callable[..., Coroutine[Any, Any, _T]]", fn), args)
+            if done:
+                return cast("_T", result)
+        return self.call(fn, *args)
 
     def run_now(self, fn: Callable[[], object]) -> None:
         """Run the plain callable ``fn`` on the portal's loop, at once (safe in ``__del__``).
@@ -186,6 +198,15 @@ def _stop(
         cm.__exit__(None, None, None)
 
 
+def _shutdown(portal: Portal, client: AsyncClient) -> None:
+    """Close a sync client: its loop's connections, then the direct path's (which a
+    client that only made plain calls has without ever starting its loop)."""
+    try:
+        portal.close(client.aclose)
+    finally:
+        client._transport.close_direct()
+
+
 class SyncClientBase:
     """Lifecycle shared by the generated sync clients: ``close()`` and ``with``."""
 
@@ -203,7 +224,7 @@ class SyncClientBase:
             self._portal = parent._portal
             return
         portal = Portal()
-        weakref.finalize(self, portal.close, self._async.aclose)
+        weakref.finalize(self, _shutdown, portal, self._async)
         self._portal = portal
 
     # The settings, as attributes like the official SDK's clients; read-only here:
@@ -255,7 +276,7 @@ class SyncClientBase:
 
     def close(self) -> None:
         """Close the connections and stop the client's event-loop thread."""
-        self._portal.close(self._async.aclose)
+        _shutdown(self._portal, self._async)
 
     def __enter__(self: _Self) -> _Self:
         return self

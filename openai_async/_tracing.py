@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 import attrs
 import orjson
 
+from ._direct import NeedsLoop, direct_mode
 from ._exceptions import APIStatusError
 from ._response import HTTPResponse, RequestInfo
 
@@ -195,6 +196,8 @@ def observed(send: _Send) -> _Send:
         otel = _otel(client._telemetry)
         if otel is None and hooks is None:
             return send(client, method, path, **kw)
+        if direct_mode():  # hooks may await: the sync facade runs this call on its loop
+            raise NeedsLoop
         return _traced(send, client, method, path, kw, hooks, otel)
 
     return cast(_Send, wrapper)

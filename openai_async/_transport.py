@@ -19,6 +19,7 @@ import contextlib
 import logging
 import os
 import ssl
+import threading
 import weakref
 from base64 import b64encode
 from collections.abc import AsyncGenerator, AsyncIterator
@@ -44,7 +45,17 @@ if TYPE_CHECKING:
     import aiohttp
     from yarl import URL
 
-__all__ = ["MAX_REDIRECTS", "RawResponse", "Transport", "Verify", "WebSocket"]
+    from ._synchttp import SyncTransport
+
+__all__ = [
+    "MAX_REDIRECTS",
+    "REDIRECT_STATUSES",
+    "RawResponse",
+    "Transport",
+    "Verify",
+    "WebSocket",
+    "redirect_request",
+]
 
 log = logging.getLogger("openai_async")
 
@@ -53,7 +64,8 @@ log = logging.getLogger("openai_async")
 Verify = bool | str | os.PathLike[str] | ssl.SSLContext
 
 MAX_REDIRECTS = 10
-_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_DIRECT_LOCK = threading.Lock()
 # Meant for one origin only: dropped when a redirect leads elsewhere.
 _CREDENTIAL_HEADERS = frozenset({"authorization", "api-key", "cookie", "proxy-authorization"})
 
@@ -105,6 +117,25 @@ def _env_proxy(url: URL) -> tuple[URL, dict[str, str] | None] | None:
         return None
     proxy = proxies.get(url.scheme) or proxies.get("all")
     return proxy_setting(proxy) if proxy else None
+
+
+def redirect_request(
+    status: int,
+    method: str,
+    headers: dict[str, str],
+    body: bytes | Form | None,
+    *,
+    same_origin: bool,
+) -> tuple[str, dict[str, str], bytes | Form | None]:
+    """The method, headers and body a redirect with ``status`` is followed with: credential
+    headers stay with their origin; 303 (and 301/302 after a POST) turns into a bodiless GET,
+    as browsers and aiohttp do. Shared by both transports."""
+    if not same_origin:
+        headers = {k: v for k, v in headers.items() if k.lower() not in _CREDENTIAL_HEADERS}
+    if status == 303 or (status in (301, 302) and method == "POST"):
+        method, body = ("GET" if method != "HEAD" else method), None
+        headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+    return method, headers, body
 
 
 def _limit(value: int | None, name: str) -> int:
@@ -188,6 +219,17 @@ class RawResponse:
             raise _mapped(exc, "reading the response body") from exc
         finally:
             self._resp.release()
+
+    async def read_by(self, deadline: float | None) -> bytes:
+        """The whole body, read before the loop time ``deadline`` (``None``: no limit)."""
+        if deadline is None:
+            return await self.read()
+        try:
+            async with deadline_scope(deadline):
+                return await self.read()
+        except asyncio.TimeoutError:
+            self.close()
+            raise APITimeoutError("reading the response body ran past the total deadline") from None
 
     async def read_chunk(self) -> bytes:
         """The next piece of the body as it arrives; ``b""`` at the end."""
@@ -388,6 +430,7 @@ class Transport:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._keeper: AsyncGenerator[None, None] | None = None
         self._closed = False
+        self._direct: SyncTransport | None = None
         # Streams and WebSockets still open: closed with the transport.
         self._responses: weakref.WeakSet[RawResponse | WebSocket] = weakref.WeakSet()
 
@@ -415,6 +458,38 @@ class Transport:
         await keeper.asend(None)
         self._session, self._loop, self._keeper = session, loop, keeper
         return session
+
+    @staticmethod
+    def clock() -> float:
+        """The time deadlines are measured in: the running loop's."""
+        return _loop().time()
+
+    @staticmethod
+    async def sleep(delay: float) -> None:
+        await asyncio.sleep(delay)
+
+    def direct(self) -> SyncTransport | None:
+        """The blocking twin of this transport that the sync facade's plain calls send
+        through (same TLS settings, its own connections), or ``None`` when these settings
+        need aiohttp: a session passed in, a proxy, or the environment's settings."""
+        direct = self._direct
+        if direct is None:
+            if not self._owns_session or self._proxy is not None or self._trust_env:
+                return None
+            from ._synchttp import SyncTransport
+
+            with _DIRECT_LOCK:
+                if self._direct is None:
+                    self._direct = SyncTransport(self._ssl)
+                direct = self._direct
+        return direct
+
+    def close_direct(self) -> None:
+        """Close the blocking twin's connections (it refuses new calls after)."""
+        with _DIRECT_LOCK:
+            direct = self._direct
+        if direct is not None:
+            direct.close()
 
     async def send(
         self, request: PreparedRequest, *, timeout: Timeout, deadline: float | None
@@ -491,7 +566,7 @@ class Transport:
                     proxy_headers=proxy_headers,
                 )
             if (
-                resp.status not in _REDIRECT_STATUSES
+                resp.status not in REDIRECT_STATUSES
                 or (location := resp.headers.get("Location")) is None
             ):
                 return resp, hops > 0
@@ -502,12 +577,9 @@ class Transport:
                 raise APIConnectionError("refused a redirect to an invalid URL") from None
             if target.scheme not in ("http", "https"):
                 raise APIConnectionError(f"refused a redirect to a non-HTTP URL ({target.scheme}:)")
-            if target.origin() != url.origin():
-                headers = {k: v for k, v in headers.items() if k.lower() not in _CREDENTIAL_HEADERS}
-            if resp.status == 303 or (resp.status in (301, 302) and method == "POST"):
-                # As browsers and aiohttp do: the body is not sent again.
-                method, body = ("GET" if method != "HEAD" else method), None
-                headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+            method, headers, body = redirect_request(
+                resp.status, method, headers, body, same_origin=target.origin() == url.origin()
+            )
             url = target
         raise APIConnectionError(f"more than {MAX_REDIRECTS} redirects")
 
@@ -578,6 +650,7 @@ class Transport:
     async def aclose(self) -> None:
         """Close the session if this transport created it; the transport is unusable after."""
         self._closed = True
+        self.close_direct()
         for response in list(self._responses):  # streams left open (a borrowed session too)
             _drop(response)
         keeper, self._keeper = self._keeper, None

@@ -179,7 +179,8 @@ def _method_lines(
         else:
             lines.append(f"        return {sync_name(sub)}(self._portal, self._async.{fn.name})")
     elif isinstance(fn, ast.AsyncFunctionDef):
-        call = f"self._portal.call(partial(self._async.{fn.name}, {_forward_args(fn)}))"
+        how = "call_direct" if _plain_call(fn) else "call"
+        call = f"self._portal.{how}(partial(self._async.{fn.name}, {_forward_args(fn)}))"
         wrap = [(a, s) for a, s in WRAPPED if re.search(rf"\b{a}\b", returns)]
         if not wrap:
             lines.append(f"        return {call}")
@@ -215,6 +216,44 @@ def _method_lines(
     else:
         lines.append(f"        return self._async.{fn.name}({_forward_args(fn)})")
     return lines
+
+
+_REQUESTS = {"request", "request_json", "request_stream", "request_binary"}
+
+
+def _plain_call(fn: ast.AsyncFunctionDef) -> bool:
+    """Whether the sync facade may run ``fn`` without its event loop (``call_direct``):
+    every run of its body sends at most one request (``self._client.request*``) and awaits
+    nothing else, with no loop, ``with`` or warning. The send loop refuses what still needs
+    the event loop (a stream, files) before sending, and the portal then runs the call."""
+    nodes = list(ast.walk(fn))
+    if any(
+        isinstance(n, (ast.For, ast.While, ast.AsyncFor, ast.AsyncWith, ast.With)) for n in nodes
+    ):
+        return False
+    if any(isinstance(n, ast.Call) and ast.unparse(n.func) == "warnings.warn" for n in nodes):
+        return False
+    awaits = [n for n in nodes if isinstance(n, ast.Await)]
+    for node in awaits:
+        call = node.value
+        if not (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr in _REQUESTS
+            and ast.unparse(call.func.value) == "self._client"
+        ):
+            return False
+    # A send that is returned ends the run; one other send may come last, in a plain line.
+    returned = {id(n.value) for n in nodes if isinstance(n, ast.Return)}
+    others = [n for n in awaits if id(n) not in returned]
+    if not others:
+        return bool(awaits)
+    last = [s for s in fn.body if any(isinstance(n, ast.Await) for n in ast.walk(s))][-1]
+    return (
+        len(others) == 1
+        and isinstance(last, (ast.Assign, ast.Expr))
+        and any(n is others[0] for n in ast.walk(last))
+    )
 
 
 def _union_members(annotation: str) -> list[str]:

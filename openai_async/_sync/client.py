@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 import os
@@ -13,7 +12,7 @@ import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import cached_property, partial
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, Union
+from typing import TYPE_CHECKING, Any, TypeVar, Union, cast
 
 import orjson
 
@@ -28,7 +27,7 @@ from .._client import (
     log,
     structure_response,
 )
-from .._compat import deadline_scope
+from .._direct import NeedsLoop, direct_mode
 from .._exceptions import (
     APIConnectionError,
     APIError,
@@ -65,6 +64,7 @@ if TYPE_CHECKING:
 
     from .._binary import BinaryResponse
     from .._request_options import RequestOptions
+    from .._synchttp import SyncResponse
     from .._transport import RawResponse, Transport, Verify
     from ..lib.webhooks import Webhooks
     from ..resources.admin import AsyncAdmin

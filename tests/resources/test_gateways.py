@@ -11,6 +11,7 @@ import asyncio
 import base64
 import ssl
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -386,6 +387,24 @@ async def test_verification_is_off_only_when_asked(tls_gateway):
         assert [c async for c in stream]
 
 
+async def test_the_sync_clients_direct_calls_verify_tls_the_same(tls_gateway, ca, tmp_path):
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+
+    def retrieve(**options: Any) -> str:
+        with Client(api_key=API_KEY, base_url=tls_gateway.base_url, **options) as client:
+            model = client.models.retrieve("gpt-4o").id
+            assert client._portal._portal is None  # sent in this thread, over http.client
+            return model
+
+    with pytest.raises(APIConnectionError, match="certificate verify failed"):
+        await anyio.to_thread.run_sync(lambda: retrieve(max_retries=0))
+    assert tls_gateway.paths == []
+    for verify in (bundle, False):
+        assert await anyio.to_thread.run_sync(partial(retrieve, verify=verify)) == "gpt-4o"
+    assert len(tls_gateway.paths) == 2
+
+
 async def test_https_through_a_connect_proxy(tls_gateway, proxy, ca, tmp_path):
     bundle = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(bundle))
@@ -472,6 +491,36 @@ async def test_redirect_loops_and_odd_targets_are_connection_errors(server):
         server.add_fault(Fault.status(302, headers={"Location": "ftp://127.0.0.1/x"}))
         with pytest.raises(APIConnectionError, match="non-HTTP"):
             await client.models.list()
+
+
+async def test_the_sync_clients_direct_calls_follow_redirects_the_same(server, elsewhere):
+    location = f"{elsewhere.base_url}/chat/completions"
+
+    def chat() -> Any:
+        with Client(api_key=API_KEY, base_url=server.base_url, max_retries=0) as client:
+            reply = client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+            assert client._portal._portal is None  # sent in this thread, over http.client
+            return reply
+
+    server.add_fault(Fault.status(307, headers={"Location": location}))
+    reply = await anyio.to_thread.run_sync(chat)
+    assert reply.response_info.url == location
+    assert server.requests[0].headers["Authorization"] == f"Bearer {API_KEY}"
+    moved = elsewhere.requests[0]
+    assert moved.method == "POST" and moved.json()["model"] == "gpt-4o"
+    assert "Authorization" not in moved.headers
+    server.add_fault(Fault.status(303, headers={"Location": f"{elsewhere.base_url}/models"}))
+    reply = await anyio.to_thread.run_sync(chat)  # the list of models, read as it can be
+    assert reply.response_info.method == "GET"
+    assert (elsewhere.requests[-1].method, elsewhere.requests[-1].body) == ("GET", b"")
+    for _ in range(11):
+        server.add_fault(Fault.status(307, headers={"Location": "/v1/chat/completions"}))
+    with pytest.raises(APIConnectionError, match="more than 10 redirects"):
+        await anyio.to_thread.run_sync(chat)
+    server.reset()
+    server.add_fault(Fault.status(302, headers={"Location": "ftp://127.0.0.1/x"}))
+    with pytest.raises(APIConnectionError, match="non-HTTP"):
+        await anyio.to_thread.run_sync(chat)
 
 
 # -- connection limits --------------------------------------------------------------------

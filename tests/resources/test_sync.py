@@ -237,6 +237,9 @@ def test_close_stops_the_portal_thread(threaded_server):
     before = live_threads()
     client = Client(api_key=API_KEY, base_url=threaded_server.base_url)
     assert client.models.retrieve("gpt-4o").id == "gpt-4o"
+    assert live_threads() - before == set()  # a plain call runs in the calling thread
+    stream = client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+    assert [chunk.id for chunk in stream]  # a stream needs the portal's loop
     started = live_threads() - before
     assert len(started) == 1
     client.close()

@@ -439,7 +439,7 @@ class AdminOrganizationAdminApiKeys(SyncAPIResource):
         Args:
             expires_in_seconds: The number of seconds until the API key expires. Omit this field for a key that does not expire.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 name=name,
@@ -467,7 +467,7 @@ class AdminOrganizationAdminApiKeys(SyncAPIResource):
 
         Get details for a specific organization API key by its ID.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 key_id,
@@ -493,7 +493,7 @@ class AdminOrganizationAdminApiKeys(SyncAPIResource):
 
         Delete the specified admin API key.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 key_id,
@@ -644,7 +644,7 @@ class AdminOrganizationCertificates(SyncAPIResource):
                     name: An optional name for the certificate
                     certificate: The certificate content in PEM format
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 certificate=certificate,
@@ -672,7 +672,7 @@ class AdminOrganizationCertificates(SyncAPIResource):
         """Activate certificates at the organization level.
 
         You can atomically and idempotently activate up to 10 certificates at a time."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.activate,
                 certificate_ids=certificate_ids,
@@ -699,7 +699,7 @@ class AdminOrganizationCertificates(SyncAPIResource):
         """Deactivate certificates at the organization level.
 
         You can atomically and idempotently deactivate up to 10 certificates at a time."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.deactivate,
                 certificate_ids=certificate_ids,
@@ -730,7 +730,7 @@ class AdminOrganizationCertificates(SyncAPIResource):
                 Args:
                     include: A list of additional fields to include in the response. Currently the only supported value is `content` to fetch the PEM content of the certificate.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 certificate_id,
@@ -760,7 +760,7 @@ class AdminOrganizationCertificates(SyncAPIResource):
         Args:
             name: The updated name for the certificate
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.update,
                 certificate_id,
@@ -787,7 +787,7 @@ class AdminOrganizationCertificates(SyncAPIResource):
         """Delete a certificate from the organization.
 
         The certificate must be inactive for the organization and all projects."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 certificate_id,
@@ -825,7 +825,7 @@ class AdminOrganizationDataRetention(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> OrganizationDataRetention:
         """Retrieves organization data retention controls."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 extra_headers=extra_headers,
@@ -857,7 +857,7 @@ class AdminOrganizationDataRetention(SyncAPIResource):
         Args:
             retention_type: The desired organization data retention type.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.update,
                 retention_type=retention_type,
@@ -943,7 +943,7 @@ class AdminOrganizationGroups(SyncAPIResource):
         Args:
             name: Human readable name for the group.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 name=name,
@@ -967,7 +967,7 @@ class AdminOrganizationGroups(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> GroupResponse:
         """Retrieves a group."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 group_id,
@@ -996,7 +996,7 @@ class AdminOrganizationGroups(SyncAPIResource):
         Args:
             name: New display name for the group.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.update,
                 group_id,
@@ -1021,7 +1021,7 @@ class AdminOrganizationGroups(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> GroupDeletedResource:
         """Deletes a group from the organization."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 group_id,
@@ -1099,7 +1099,7 @@ class AdminOrganizationInvites(SyncAPIResource):
             role: `owner` or `reader`
             projects: An array of projects to which membership is granted at the same time the org invite is accepted. If omitted, the user will be invited to the default project for compatibility with legacy behavior. If empty list is passed, the user will not be invited to any projects, including the default one.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 email=email,
@@ -1125,7 +1125,7 @@ class AdminOrganizationInvites(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> Invite:
         """Retrieves an invite."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 invite_id,
@@ -1148,7 +1148,7 @@ class AdminOrganizationInvites(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> InviteDeleteResponse:
         """Delete an invite. If the invite has already been accepted, it cannot be deleted."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 invite_id,
@@ -1281,7 +1281,7 @@ class AdminOrganizationProjects(SyncAPIResource):
             residency: Create the project with the specified residency configuration. Your organization must have access to the requested residency configuration in order to use it. See [data residency controls](/docs/guides/your-data#data-residency-controls) to review the functionality and limitations of setting this field.
             external_key_id: External key ID to associate with the project.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 name=name,
@@ -1307,7 +1307,7 @@ class AdminOrganizationProjects(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> Project:
         """Retrieves a project."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 project_id,
@@ -1338,7 +1338,7 @@ class AdminOrganizationProjects(SyncAPIResource):
             name: The updated name of the project, this name appears in reports.
             external_key_id: External key ID to associate with the project.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.update,
                 project_id,
@@ -1365,7 +1365,7 @@ class AdminOrganizationProjects(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> Project:
         """Archives a project in the organization. Archived projects cannot be used or updated."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.archive,
                 project_id,
@@ -1447,7 +1447,7 @@ class AdminOrganizationRoles(SyncAPIResource):
             permissions: Permissions to grant to the role.
             description: Optional description of the role.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 role_name=role_name,
@@ -1473,7 +1473,7 @@ class AdminOrganizationRoles(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> Role:
         """Retrieves an organization role."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 role_id,
@@ -1506,7 +1506,7 @@ class AdminOrganizationRoles(SyncAPIResource):
             description: New description for the role.
             role_name: New name for the role.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.update,
                 role_id,
@@ -1533,7 +1533,7 @@ class AdminOrganizationRoles(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> RoleDeletedResource:
         """Deletes a custom role from the organization."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 role_id,
@@ -1618,7 +1618,7 @@ class AdminOrganizationSpendAlerts(SyncAPIResource):
             currency: The currency for the threshold amount.
             interval: The time interval for evaluating spend against the threshold.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 threshold_amount=threshold_amount,
@@ -1645,7 +1645,7 @@ class AdminOrganizationSpendAlerts(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> OrganizationSpendAlert:
         """Retrieves an organization spend alert."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 alert_id,
@@ -1679,7 +1679,7 @@ class AdminOrganizationSpendAlerts(SyncAPIResource):
             currency: The currency for the threshold amount.
             interval: The time interval for evaluating spend against the threshold.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.update,
                 alert_id,
@@ -1707,7 +1707,7 @@ class AdminOrganizationSpendAlerts(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> OrganizationSpendAlertDeletedResource:
         """Deletes an organization spend alert."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 alert_id,
@@ -1745,7 +1745,7 @@ class AdminOrganizationSpendLimit(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> OrganizationSpendLimitResource:
         """Get the organization's hard spend limit."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 extra_headers=extra_headers,
@@ -1776,7 +1776,7 @@ class AdminOrganizationSpendLimit(SyncAPIResource):
             currency: The currency for the threshold amount. Currently, only `USD` is supported.
             interval: The time interval for evaluating spend against the threshold. Currently, only `month` is supported.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.update,
                 threshold_amount=threshold_amount,
@@ -1801,7 +1801,7 @@ class AdminOrganizationSpendLimit(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> OrganizationSpendLimitDeletedResource:
         """Delete the organization's hard spend limit."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 extra_headers=extra_headers,
@@ -2516,7 +2516,7 @@ class AdminOrganizationUsers(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> User:
         """Retrieves a user by their identifier."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 user_id,
@@ -2551,7 +2551,7 @@ class AdminOrganizationUsers(SyncAPIResource):
             technical_level: Technical level metadata.
             developer_persona: Developer persona metadata.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.update,
                 user_id,
@@ -2579,7 +2579,7 @@ class AdminOrganizationUsers(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> UserDeleteResponse:
         """Deletes a user from the organization."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 user_id,
@@ -2659,7 +2659,7 @@ class AdminOrganizationGroupsRoles(SyncAPIResource):
         Args:
             role_id: Identifier of the role to assign.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 group_id,
@@ -2685,7 +2685,7 @@ class AdminOrganizationGroupsRoles(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> AssignedRoleDetails:
         """Retrieves an organization role assigned to a group."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 role_id,
@@ -2710,7 +2710,7 @@ class AdminOrganizationGroupsRoles(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> DeletedRoleAssignmentResource:
         """Unassigns an organization role from a group within the organization."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 role_id,
@@ -2791,7 +2791,7 @@ class AdminOrganizationGroupsUsers(SyncAPIResource):
         Args:
             user_id: Identifier of the user to add to the group.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 group_id,
@@ -2817,7 +2817,7 @@ class AdminOrganizationGroupsUsers(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> GroupMemberUser:
         """Retrieves a user in a group."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 user_id,
@@ -2842,7 +2842,7 @@ class AdminOrganizationGroupsUsers(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> GroupUserDeletedResource:
         """Removes a user from a group."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 user_id,
@@ -2918,7 +2918,7 @@ class AdminOrganizationProjectsApiKeys(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> ProjectApiKey:
         """Retrieves an API key in the project."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 api_key_id,
@@ -2946,7 +2946,7 @@ class AdminOrganizationProjectsApiKeys(SyncAPIResource):
 
         Returns confirmation of the key deletion, or an error if the key belonged to
         a service account."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 api_key_id,
@@ -3025,7 +3025,7 @@ class AdminOrganizationProjectsCertificates(SyncAPIResource):
         """Activate certificates at the project level.
 
         You can atomically and idempotently activate up to 10 certificates at a time."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.activate,
                 project_id,
@@ -3053,7 +3053,7 @@ class AdminOrganizationProjectsCertificates(SyncAPIResource):
     ) -> OrganizationProjectCertificateDeactivationResponse:
         """Deactivate certificates at the project level. You can atomically and
         idempotently deactivate up to 10 certificates at a time."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.deactivate,
                 project_id,
@@ -3096,7 +3096,7 @@ class AdminOrganizationProjectsDataRetention(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> ProjectDataRetention:
         """Retrieves project data retention controls."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 project_id,
@@ -3132,7 +3132,7 @@ class AdminOrganizationProjectsDataRetention(SyncAPIResource):
         Args:
             retention_type: The desired project data retention type.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.update,
                 project_id,
@@ -3220,7 +3220,7 @@ class AdminOrganizationProjectsGroups(SyncAPIResource):
             group_id: Identifier of the group to add to the project.
             role: Identifier of the project role to grant to the group.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 project_id,
@@ -3252,7 +3252,7 @@ class AdminOrganizationProjectsGroups(SyncAPIResource):
         Args:
             group_type: The type of group to retrieve.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 group_id,
@@ -3278,7 +3278,7 @@ class AdminOrganizationProjectsGroups(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> ProjectGroupDeletedResource:
         """Revokes a group's access to a project."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 group_id,
@@ -3320,7 +3320,7 @@ class AdminOrganizationProjectsHostedToolPermissions(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> ProjectHostedToolPermissions:
         """Returns hosted tool permissions for a project."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 project_id,
@@ -3357,7 +3357,7 @@ class AdminOrganizationProjectsHostedToolPermissions(SyncAPIResource):
             mcp: The MCP permission update.
             code_interpreter: The code interpreter permission update.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.update,
                 project_id,
@@ -3404,7 +3404,7 @@ class AdminOrganizationProjectsModelPermissions(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> ProjectModelPermissions:
         """Returns model permissions for a project."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 project_id,
@@ -3435,7 +3435,7 @@ class AdminOrganizationProjectsModelPermissions(SyncAPIResource):
             mode: The model permissions mode to apply.
             model_ids: The model IDs included in this permissions policy.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.update,
                 project_id,
@@ -3461,7 +3461,7 @@ class AdminOrganizationProjectsModelPermissions(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> ProjectModelPermissionsDeleteResponse:
         """Deletes model permissions for a project."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 project_id,
@@ -3552,7 +3552,7 @@ class AdminOrganizationProjectsRateLimits(SyncAPIResource):
             max_requests_per_1_day: The maximum requests per day. Only relevant for certain models.
             batch_1_day_max_input_tokens: The maximum batch input tokens per day. Only relevant for certain models.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.update,
                 rate_limit_id,
@@ -3644,7 +3644,7 @@ class AdminOrganizationProjectsRoles(SyncAPIResource):
             permissions: Permissions to grant to the role.
             description: Optional description of the role.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 project_id,
@@ -3672,7 +3672,7 @@ class AdminOrganizationProjectsRoles(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> Role:
         """Retrieves a project role."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 role_id,
@@ -3707,7 +3707,7 @@ class AdminOrganizationProjectsRoles(SyncAPIResource):
             description: New description for the role.
             role_name: New name for the role.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.update,
                 role_id,
@@ -3736,7 +3736,7 @@ class AdminOrganizationProjectsRoles(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> RoleDeletedResource:
         """Deletes a custom role from a project."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 role_id,
@@ -3822,7 +3822,7 @@ class AdminOrganizationProjectsServiceAccounts(SyncAPIResource):
             name: The name of the service account being created.
             create_service_account_only: Create the service account without default roles or an API key.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 project_id,
@@ -3849,7 +3849,7 @@ class AdminOrganizationProjectsServiceAccounts(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> ProjectServiceAccount:
         """Retrieves a service account in the project."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 service_account_id,
@@ -3882,7 +3882,7 @@ class AdminOrganizationProjectsServiceAccounts(SyncAPIResource):
             name: The updated service account name.
             role: The updated service account role.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.update,
                 service_account_id,
@@ -3913,7 +3913,7 @@ class AdminOrganizationProjectsServiceAccounts(SyncAPIResource):
 
         Returns confirmation of service account deletion, or an error if the project
         is archived (archived projects have no service accounts)."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 service_account_id,
@@ -4002,7 +4002,7 @@ class AdminOrganizationProjectsSpendAlerts(SyncAPIResource):
             currency: The currency for the threshold amount.
             interval: The time interval for evaluating spend against the threshold.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 project_id,
@@ -4031,7 +4031,7 @@ class AdminOrganizationProjectsSpendAlerts(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> ProjectSpendAlert:
         """Retrieves a project spend alert."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 alert_id,
@@ -4067,7 +4067,7 @@ class AdminOrganizationProjectsSpendAlerts(SyncAPIResource):
             currency: The currency for the threshold amount.
             interval: The time interval for evaluating spend against the threshold.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.update,
                 alert_id,
@@ -4097,7 +4097,7 @@ class AdminOrganizationProjectsSpendAlerts(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> ProjectSpendAlertDeletedResource:
         """Deletes a project spend alert."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 alert_id,
@@ -4137,7 +4137,7 @@ class AdminOrganizationProjectsSpendLimit(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> ProjectSpendLimitResource:
         """Get a project's hard spend limit."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 project_id,
@@ -4160,7 +4160,7 @@ class AdminOrganizationProjectsSpendLimit(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> ProjectSpendLimitDeletedResource:
         """Delete a project's hard spend limit."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 project_id,
@@ -4193,7 +4193,7 @@ class AdminOrganizationProjectsSpendLimit(SyncAPIResource):
             currency: The currency for the threshold amount. Currently, only `USD` is supported.
             interval: The time interval for evaluating spend against the threshold. Currently, only `month` is supported.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.update,
                 project_id,
@@ -4282,7 +4282,7 @@ class AdminOrganizationProjectsUsers(SyncAPIResource):
             email: Email of the user to add.
             role: `owner` or `member`
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 project_id,
@@ -4310,7 +4310,7 @@ class AdminOrganizationProjectsUsers(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> ProjectUser:
         """Retrieves a user in the project."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 user_id,
@@ -4341,7 +4341,7 @@ class AdminOrganizationProjectsUsers(SyncAPIResource):
         Args:
             role: `owner` or `member`
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.update,
                 user_id,
@@ -4371,7 +4371,7 @@ class AdminOrganizationProjectsUsers(SyncAPIResource):
 
         Returns confirmation of project user deletion, or an error if the project is
         archived (archived projects have no users)."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 user_id,
@@ -4452,7 +4452,7 @@ class AdminOrganizationUsersRoles(SyncAPIResource):
         Args:
             role_id: Identifier of the role to assign.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 user_id,
@@ -4478,7 +4478,7 @@ class AdminOrganizationUsersRoles(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> AssignedRoleDetails:
         """Retrieves an organization role assigned to a user."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 role_id,
@@ -4503,7 +4503,7 @@ class AdminOrganizationUsersRoles(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> DeletedRoleAssignmentResource:
         """Unassigns an organization role from a user within the organization."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 role_id,
@@ -4587,7 +4587,7 @@ class AdminOrganizationProjectsGroupsRoles(SyncAPIResource):
         Args:
             role_id: Identifier of the role to assign.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 group_id,
@@ -4615,7 +4615,7 @@ class AdminOrganizationProjectsGroupsRoles(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> AssignedRoleDetails:
         """Retrieves a project role assigned to a group."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 role_id,
@@ -4642,7 +4642,7 @@ class AdminOrganizationProjectsGroupsRoles(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> DeletedRoleAssignmentResource:
         """Unassigns a project role from a group within a project."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 role_id,
@@ -4694,7 +4694,7 @@ class AdminOrganizationProjectsServiceAccountsApiKeys(SyncAPIResource):
             name: API key name.
             scopes: API key scopes.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 service_account_id,
@@ -4781,7 +4781,7 @@ class AdminOrganizationProjectsUsersRoles(SyncAPIResource):
         Args:
             role_id: Identifier of the role to assign.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 user_id,
@@ -4809,7 +4809,7 @@ class AdminOrganizationProjectsUsersRoles(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> AssignedRoleDetails:
         """Retrieves a project role assigned to a user."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 role_id,
@@ -4836,7 +4836,7 @@ class AdminOrganizationProjectsUsersRoles(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> DeletedRoleAssignmentResource:
         """Unassigns a project role from a user within a project."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 role_id,

@@ -224,7 +224,7 @@ class AudioSpeech(SyncAPIResource):
                     speed: The speed of the generated audio. Select a value from `0.25` to `4.0`. `1.0` is the default.
                     stream_format: The format to stream the audio in. Supported formats are `sse` and `audio`. `sse` is not supported for `tts-1` or `tts-1-hd`.
         """
-        result: Any = self._portal.call(
+        result: Any = self._portal.call_direct(
             partial(
                 self._async.create,
                 model=model,
@@ -444,7 +444,7 @@ class AudioTranscriptions(SyncAPIResource):
                     known_speaker_names: Optional list of speaker names that correspond to the audio samples provided in `known_speaker_references[]`. Each entry should be a short identifier (for example `customer` or `agent`). Up to 4 speakers are supported.
                     known_speaker_references: Optional list of audio samples (as [data URLs](https://developer.mozilla.org/en-US/docs/Web/HTTP/Basics_of_HTTP/Data_URLs)) that contain known speaker references matching `known_speaker_names[]`. Each sample must be between 2 and 10 seconds, and can use any of the same input audio formats supported by `file`.
         """
-        result = self._portal.call(
+        result = self._portal.call_direct(
             partial(
                 self._async.create,
                 file=file,
@@ -514,7 +514,7 @@ class AudioTranslations(SyncAPIResource):
             response_format: The format of the output, in one of these options: `json`, `text`, `srt`, `verbose_json`, or `vtt`.
             temperature: The sampling temperature, between 0 and 1. Higher values like 0.8 will make the output more random, while lower values like 0.2 will make it more focused and deterministic. If set to 0, the model will use [log probability](https://en.wikipedia.org/wiki/Log_probability) to automatically increase the temperature until certain thresholds are hit.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 file=file,
@@ -569,7 +569,7 @@ class AudioVoiceConsents(SyncAPIResource):
             recording: The consent audio recording file. Maximum size is 10 MiB.
             language: The BCP 47 language tag for the consent phrase (for example, `en-US`).
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 name=name,
@@ -630,7 +630,7 @@ class AudioVoiceConsents(SyncAPIResource):
 
         Retrieve consent recording metadata used for creating custom voices.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 consent_id,
@@ -661,7 +661,7 @@ class AudioVoiceConsents(SyncAPIResource):
         Args:
             name: The updated label for this consent recording.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.update,
                 consent_id,
@@ -689,7 +689,7 @@ class AudioVoiceConsents(SyncAPIResource):
 
         Delete a consent recording that was uploaded for creating custom voices.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 consent_id,
@@ -739,7 +739,7 @@ class AudioVoices(SyncAPIResource):
             audio_sample: The sample audio recording file. Maximum size is 10 MiB.
             consent: The consent recording ID (for example, `cons_1234`).
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 name=name,

@@ -261,7 +261,7 @@ class Batches(SyncAPIResource):
             endpoint: The endpoint to be used for all requests in the batch. Currently `/v1/responses`, `/v1/chat/completions`, `/v1/embeddings`, `/v1/completions`, `/v1/moderations`, `/v1/images/generations`, `/v1/images/edits`, and `/v1/videos` are supported. Note that `/v1/embeddings` batches are also restricted to a maximum of 50,000 embedding inputs across all requests in the batch.
             completion_window: The time frame within which the batch should be processed. Currently only `24h` is supported.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 input_file_id=input_file_id,
@@ -319,7 +319,7 @@ class Batches(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> Batch:
         """Retrieves a batch."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 batch_id,
@@ -343,7 +343,7 @@ class Batches(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> Batch:
         """Cancels an in-progress batch. The batch will be in status `cancelling` for up to 10 minutes, before changing to `cancelled`, where it will have partial results (if any) available in the output file."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.cancel,
                 batch_id,

@@ -112,7 +112,7 @@ class BetaChatkitSessions(SyncAPIResource):
         """Cancel an active ChatKit session and return its most recent metadata.
 
         Cancelling prevents new requests from using the issued client secret."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.cancel,
                 session_id,
@@ -149,7 +149,7 @@ class BetaChatkitSessions(SyncAPIResource):
             rate_limits: Optional override for per-minute request limits. When omitted, defaults to 10.
             chatkit_configuration: Optional overrides for ChatKit runtime configuration features
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 workflow=workflow,
@@ -231,7 +231,7 @@ class BetaChatkitThreads(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> ThreadResource:
         """Retrieve a ChatKit thread by its identifier."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 thread_id,
@@ -254,7 +254,7 @@ class BetaChatkitThreads(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> DeletedThreadResource:
         """Delete a ChatKit thread along with its items and stored attachments."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 thread_id,

@@ -342,7 +342,7 @@ class BetaResponses(SyncAPIResource):
                     max_output_tokens: An upper bound for the number of tokens that can be generated for a response, including visible output tokens and [reasoning tokens](/docs/guides/reasoning).
                     multi_agent: Configuration for server-hosted multi-agent execution.
         """
-        result = self._portal.call(
+        result = self._portal.call_direct(
             partial(
                 self._async.create,
                 stream=stream,
@@ -471,7 +471,7 @@ class BetaResponses(SyncAPIResource):
                 `include_obfuscation` to false to optimize for bandwidth if you trust
                 the network links between your application and the OpenAI API.
         """
-        result = self._portal.call(
+        result = self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 response_id,
@@ -501,7 +501,7 @@ class BetaResponses(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> None:
         """Deletes a model response with the given ID."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 response_id,
@@ -527,7 +527,7 @@ class BetaResponses(SyncAPIResource):
         """Cancels a model response with the given ID. Only responses created with
         the `background` parameter set to `true` can be cancelled.
         [Learn more](/docs/guides/background)."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.cancel,
                 response_id,
@@ -572,7 +572,7 @@ class BetaResponses(SyncAPIResource):
                     service_tier: Specifies the processing type used for serving the request.   - If set to 'auto', then the request will be processed with the service tier configured in the Project settings. Unless otherwise configured, the Project will use 'default'.   - If set to 'default', then the request will be processed with the standard pricing and performance for the selected model.   - If set to '[flex](/docs/guides/flex-processing)', then the request will be processed with the Flex Processing service tier.   - To opt-in to [Fast mode](/api/docs/guides/fast-mode) at the request level, include the `service_tier=fast` or `service_tier=priority` parameter for Responses or Chat Completions. The response will show `service_tier=priority` regardless of if you specify `service_tier=fast` or `priority` in your request.   - When not set, the default behavior is 'auto'.
                           When the `service_tier` parameter is set, the response body will include the `service_tier` value based on the processing mode actually used to serve the request. This response value may be different from the value set in the parameter.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.compact,
                 model=model,
@@ -705,7 +705,7 @@ class BetaResponsesInputTokens(SyncAPIResource):
                     tool_choice: Controls which tool the model should use, if any.
                     parallel_tool_calls: Whether to allow the model to run tool calls in parallel.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.count,
                 model=model,

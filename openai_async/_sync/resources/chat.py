@@ -476,7 +476,7 @@ class ChatCompletions(SyncAPIResource):
                     function_call: Deprecated in favor of `tool_choice`.
                     functions: Deprecated in favor of `tools`.
         """
-        result = self._portal.call(
+        result = self._portal.call_direct(
             partial(
                 self._async.create,
                 messages=messages,
@@ -753,7 +753,7 @@ class ChatCompletions(SyncAPIResource):
     ) -> ChatCompletion:
         """Get a stored chat completion. Only Chat Completions that have been created
         with the `store` parameter set to `true` will be returned."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 completion_id,
@@ -780,7 +780,7 @@ class ChatCompletions(SyncAPIResource):
         """Modify a stored chat completion. Only Chat Completions that have been
         created with the `store` parameter set to `true` can be modified. Currently,
         the only supported modification is to update the `metadata` field."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.update,
                 completion_id,
@@ -806,7 +806,7 @@ class ChatCompletions(SyncAPIResource):
     ) -> ChatCompletionDeleted:
         """Delete a stored chat completion. Only Chat Completions that have been
         created with the `store` parameter set to `true` can be deleted."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 completion_id,

@@ -189,7 +189,7 @@ class Completions(SyncAPIResource):
                     top_p: An alternative to sampling with temperature, called nucleus sampling, where the model considers the results of the tokens with top_p probability mass. So 0.1 means only the tokens comprising the top 10% probability mass are considered.
                     user: A unique identifier representing your end-user, which can help OpenAI to monitor and detect abuse. [Learn more](/docs/guides/safety-best-practices#end-user-ids).
         """
-        result = self._portal.call(
+        result = self._portal.call_direct(
             partial(
                 self._async.create,
                 model=model,

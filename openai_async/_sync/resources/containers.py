@@ -146,7 +146,7 @@ class Containers(SyncAPIResource):
             memory_limit: Optional memory limit for the container. Defaults to "1g".
             network_policy: Network access policy for the container.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 name=name,
@@ -178,7 +178,7 @@ class Containers(SyncAPIResource):
 
         Retrieves a container.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 container_id,
@@ -204,7 +204,7 @@ class Containers(SyncAPIResource):
 
         Delete a container.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 container_id,
@@ -259,7 +259,7 @@ class ContainersFiles(SyncAPIResource):
                     file_id: Name of the file to create.
                     file: The File object (not file name) to be uploaded.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 container_id,
@@ -326,7 +326,7 @@ class ContainersFiles(SyncAPIResource):
 
         Retrieves a container file.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 file_id,
@@ -354,7 +354,7 @@ class ContainersFiles(SyncAPIResource):
 
         Delete a container file.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 file_id,
@@ -400,7 +400,7 @@ class ContainersFilesContent(SyncAPIResource):
         """
         return SyncBinaryResponse(
             self._portal,
-            self._portal.call(
+            self._portal.call_direct(
                 partial(
                     self._async.retrieve,
                     file_id,

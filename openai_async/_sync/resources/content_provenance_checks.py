@@ -69,7 +69,7 @@ class ContentProvenanceChecks(SyncAPIResource):
                 Args:
                     file: The image or audio file to check for supported OpenAI provenance signals.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 file=file,

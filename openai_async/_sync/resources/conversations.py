@@ -89,7 +89,7 @@ class Conversations(SyncAPIResource):
                         Keys are strings with a maximum length of 64 characters. Values are strings         with a maximum length of 512 characters.
             items: Initial items to include in the conversation context. You may add up to 20 items at a time.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 metadata=metadata,
@@ -114,7 +114,7 @@ class Conversations(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> Conversation:
         """Get a conversation."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 conversation_id,
@@ -137,7 +137,7 @@ class Conversations(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> DeletedConversationResource:
         """Delete a conversation. Items in the conversation will not be deleted."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 conversation_id,
@@ -167,7 +167,7 @@ class Conversations(SyncAPIResource):
             metadata: Set of 16 key-value pairs that can be attached to an object. This can be         useful for storing additional information about the object in a structured         format, and querying for objects via API or the dashboard.
                         Keys are strings with a maximum length of 64 characters. Values are strings         with a maximum length of 512 characters.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.update,
                 conversation_id,
@@ -217,7 +217,7 @@ class ConversationsItems(SyncAPIResource):
                 parameter for [listing Conversation items above](/docs/api-reference/conversations/list-items#conversations_list_items-include) for more information.
             items: The items to add to the conversation. You may add up to 20 items at a time.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 conversation_id,
@@ -298,7 +298,7 @@ class ConversationsItems(SyncAPIResource):
             include: Additional fields to include in the response. See the `include`
                 parameter for [listing Conversation items above](/docs/api-reference/conversations/list-items#conversations_list_items-include) for more information.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 item_id,
@@ -324,7 +324,7 @@ class ConversationsItems(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> Conversation:
         """Delete an item from a conversation with the given IDs."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 item_id,

@@ -377,7 +377,7 @@ class Embeddings(SyncAPIResource):
             dimensions: The number of dimensions the resulting output embeddings should have. Only supported in `text-embedding-3` and later models.
             user: A unique identifier representing your end-user, which can help OpenAI to monitor and detect abuse. [Learn more](/docs/guides/safety-best-practices#end-user-ids).
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 input=input,

@@ -155,7 +155,7 @@ class Evals(SyncAPIResource):
                     data_source_config: The configuration for the data source used for the evaluation runs. Dictates the schema of the data used in the evaluation.
                     testing_criteria: A list of graders for all eval runs in this group. Graders can reference variables in the data source using double curly braces notation, like `{{item.variable_name}}`. To reference the model's output, use the `sample` namespace (ie, `{{sample.output_text}}`).
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 data_source_config=data_source_config,
@@ -182,7 +182,7 @@ class Evals(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> Eval:
         """Get an evaluation by ID."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 eval_id,
@@ -212,7 +212,7 @@ class Evals(SyncAPIResource):
         Args:
             name: Rename the evaluation.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.update,
                 eval_id,
@@ -238,7 +238,7 @@ class Evals(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> DeleteEvalResponse:
         """Delete an evaluation."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 eval_id,
@@ -331,7 +331,7 @@ class EvalsRuns(SyncAPIResource):
             name: The name of the run.
             data_source: Details about the run's data source.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 eval_id,
@@ -359,7 +359,7 @@ class EvalsRuns(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> EvalRun:
         """Get an evaluation run by ID."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 run_id,
@@ -385,7 +385,7 @@ class EvalsRuns(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> EvalRun:
         """Cancel an ongoing evaluation run."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.cancel,
                 run_id,
@@ -411,7 +411,7 @@ class EvalsRuns(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> DeleteEvalRunResponse:
         """Delete an eval run."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 run_id,
@@ -494,7 +494,7 @@ class EvalsRunsOutputItems(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> EvalRunOutputItem:
         """Get an evaluation run output item by ID."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 output_item_id,

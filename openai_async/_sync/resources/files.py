@@ -178,7 +178,7 @@ class Files(SyncAPIResource):
                         - `user_data`: Flexible file type for any purpose
                         - `evals`: Used for eval data sets
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 file=file,
@@ -204,7 +204,7 @@ class Files(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> DeleteFileResponse:
         """Delete a file and remove it from all vector stores."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 file_id,
@@ -227,7 +227,7 @@ class Files(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> FileObject:
         """Returns information about a specific file."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 file_id,
@@ -252,7 +252,7 @@ class Files(SyncAPIResource):
         """Returns a response containing the contents of the specified file."""
         return SyncBinaryResponse(
             self._portal,
-            self._portal.call(
+            self._portal.call_direct(
                 partial(
                     self._async.content,
                     file_id,

@@ -220,7 +220,7 @@ class FineTuningJobs(SyncAPIResource):
                     seed: The seed controls the reproducibility of the job. Passing in the same seed and job parameters should produce the same results, but may differ in rare cases.
                         If a seed is not specified, one will be generated for you.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 model=model,
@@ -287,7 +287,7 @@ class FineTuningJobs(SyncAPIResource):
         """Get info about a fine-tuning job.
 
         [Learn more about fine-tuning](/docs/guides/model-optimization)."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 fine_tuning_job_id,
@@ -311,7 +311,7 @@ class FineTuningJobs(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> FineTuningJob:
         """Immediately cancel a fine-tune job."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.cancel,
                 fine_tuning_job_id,
@@ -368,7 +368,7 @@ class FineTuningJobs(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> FineTuningJob:
         """Pause a fine-tune job."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.pause,
                 fine_tuning_job_id,
@@ -393,7 +393,7 @@ class FineTuningJobs(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> FineTuningJob:
         """Resume a fine-tune job."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.resume,
                 fine_tuning_job_id,
@@ -450,7 +450,7 @@ class FineTuningAlphaGraders(SyncAPIResource):
                 The `output_json` variable will be populated if the model sample is a
                 valid JSON string.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.run,
                 grader=grader,
@@ -485,7 +485,7 @@ class FineTuningAlphaGraders(SyncAPIResource):
         Args:
             grader: The grader used for the fine-tuning job.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.validate,
                 grader=grader,
@@ -573,7 +573,7 @@ class FineTuningCheckpointsPermissions(SyncAPIResource):
                 Args:
                     project_ids: The project identifiers to grant access to.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 fine_tuned_model_checkpoint,
@@ -601,7 +601,7 @@ class FineTuningCheckpointsPermissions(SyncAPIResource):
         """**NOTE:** This endpoint requires an [admin API key](../admin-api-keys).
 
         Organization owners can use this endpoint to delete a permission for a fine-tuned model checkpoint."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 permission_id,

@@ -244,7 +244,7 @@ class Images(SyncAPIResource):
                 [Image generation guide](/docs/guides/image-generation) for more information.
             quality: The quality of the image that will be generated for GPT image models. Defaults to `auto`.
         """
-        result = self._portal.call(
+        result = self._portal.call_direct(
             partial(
                 self._async.edit,
                 image=image,
@@ -500,7 +500,7 @@ class Images(SyncAPIResource):
             style: The style of the generated images. This parameter is only supported for `dall-e-3`. Must be one of `vivid` or `natural`. Vivid causes the model to lean towards generating hyper-real and dramatic images. Natural causes the model to produce more natural, less hyper-real looking images.
             user: A unique identifier representing your end-user, which can help OpenAI to monitor and detect abuse. [Learn more](/docs/guides/safety-best-practices#end-user-ids).
         """
-        result = self._portal.call(
+        result = self._portal.call_direct(
             partial(
                 self._async.generate,
                 prompt=prompt,
@@ -555,7 +555,7 @@ class Images(SyncAPIResource):
             size: The size of the generated images. Must be one of `256x256`, `512x512`, or `1024x1024`.
             user: A unique identifier representing your end-user, which can help OpenAI to monitor and detect abuse. [Learn more](/docs/guides/safety-best-practices#end-user-ids).
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create_variation,
                 image=image,

@@ -80,7 +80,7 @@ class Models(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> Model:
         """Retrieves a model instance, providing basic information about the model such as the owner and permissioning."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 model,
@@ -103,7 +103,7 @@ class Models(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> ModelDeleted:
         """Delete a fine-tuned model. You must have the Owner role in your organization to delete a model."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 model,

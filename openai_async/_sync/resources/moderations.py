@@ -84,7 +84,7 @@ class Moderations(SyncAPIResource):
                         [the moderation guide](/docs/guides/moderation), and learn about
                         available models [here](/docs/models#moderation).
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 input=input,

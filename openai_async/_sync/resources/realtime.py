@@ -264,7 +264,7 @@ class RealtimeCalls(SyncAPIResource):
         """
         return SyncBinaryResponse(
             self._portal,
-            self._portal.call(
+            self._portal.call_direct(
                 partial(
                     self._async.create,
                     sdp=sdp,
@@ -356,7 +356,7 @@ class RealtimeCalls(SyncAPIResource):
                         limit output tokens, or `inf` for the maximum available tokens for a
                         given model. Defaults to `inf`.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.accept,
                 call_id,
@@ -396,7 +396,7 @@ class RealtimeCalls(SyncAPIResource):
     ) -> None:
         """End an active Realtime API call, whether it was initiated over SIP or
         WebRTC."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.hangup,
                 call_id,
@@ -427,7 +427,7 @@ class RealtimeCalls(SyncAPIResource):
             target_uri: URI that should appear in the SIP Refer-To header. Supports values like
                 `tel:+14155550123` or `sip:agent@example.com`.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.refer,
                 call_id,
@@ -459,7 +459,7 @@ class RealtimeCalls(SyncAPIResource):
             status_code: SIP response code to send back to the caller. Defaults to `603` (Decline)
                 when omitted.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.reject,
                 call_id,
@@ -525,7 +525,7 @@ class RealtimeClientSecrets(SyncAPIResource):
                     session: Session configuration to use for the client secret. Choose either a realtime
                         session or a transcription session.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 expires_after=expires_after,
@@ -629,7 +629,7 @@ class RealtimeSessions(SyncAPIResource):
                         limit output tokens, or `inf` for the maximum available tokens for a
                         given model. Defaults to `inf`.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 client_secret=client_secret,
@@ -712,7 +712,7 @@ class RealtimeTranscriptionSessions(SyncAPIResource):
                     include: The set of items to include in the transcription. Current available items are:
                         `item.input_audio_transcription.logprobs`
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 turn_detection=turn_detection,
@@ -794,7 +794,7 @@ class RealtimeTranslationsClientSecrets(SyncAPIResource):
                         continue after that time once started. A secret can be used to create multiple sessions
                         until it expires.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 session=session,

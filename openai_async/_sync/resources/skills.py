@@ -98,7 +98,7 @@ class Skills(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> SkillResource:
         """Create a new skill."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 files=files,
@@ -155,7 +155,7 @@ class Skills(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> DeletedSkillResource:
         """Delete a skill by its ID."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 skill_id,
@@ -178,7 +178,7 @@ class Skills(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> SkillResource:
         """Get a skill by its ID."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 skill_id,
@@ -207,7 +207,7 @@ class Skills(SyncAPIResource):
         Args:
             default_version: The skill version number to set as default.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.update,
                 skill_id,
@@ -250,7 +250,7 @@ class SkillsContent(SyncAPIResource):
         """Download a skill zip bundle by its ID."""
         return SyncBinaryResponse(
             self._portal,
-            self._portal.call(
+            self._portal.call_direct(
                 partial(
                     self._async.retrieve,
                     skill_id,
@@ -301,7 +301,7 @@ class SkillsVersions(SyncAPIResource):
         Args:
             default: Whether to set this version as the default.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 skill_id,
@@ -363,7 +363,7 @@ class SkillsVersions(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> SkillVersionResource:
         """Get a specific skill version."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 version,
@@ -388,7 +388,7 @@ class SkillsVersions(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> DeletedSkillVersionResource:
         """Delete a skill version."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 version,
@@ -431,7 +431,7 @@ class SkillsVersionsContent(SyncAPIResource):
         """Download a skill version zip bundle."""
         return SyncBinaryResponse(
             self._portal,
-            self._portal.call(
+            self._portal.call_direct(
                 partial(
                     self._async.retrieve,
                     version,

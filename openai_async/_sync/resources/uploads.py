@@ -104,7 +104,7 @@ class Uploads(SyncAPIResource):
                     bytes: The number of bytes in the file you are uploading.
                     mime_type: The MIME type of the file.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 filename=filename,
@@ -135,7 +135,7 @@ class Uploads(SyncAPIResource):
         """Cancels the Upload. No Parts may be added after an Upload is cancelled.
 
         Returns the Upload object with status `cancelled`."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.cancel,
                 upload_id,
@@ -174,7 +174,7 @@ class Uploads(SyncAPIResource):
                     part_ids: The ordered list of Part IDs.
                     md5: The optional md5 checksum for the file contents to verify if the bytes uploaded matches what you expect.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.complete,
                 upload_id,
@@ -226,7 +226,7 @@ class UploadsParts(SyncAPIResource):
                 Args:
                     data: The chunk of bytes for this Part.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 upload_id,

@@ -183,7 +183,7 @@ class VectorStores(SyncAPIResource):
             description: A description for the vector store. Can be used to describe the vector store's purpose.
             chunking_strategy: The chunking strategy used to chunk the file(s). If not set, will use the `auto` strategy. Only applicable if `file_ids` is non-empty.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 file_ids=file_ids,
@@ -212,7 +212,7 @@ class VectorStores(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> VectorStore:
         """Retrieves a vector store."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 vector_store_id,
@@ -243,7 +243,7 @@ class VectorStores(SyncAPIResource):
         Args:
             name: The name of the vector store.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.update,
                 vector_store_id,
@@ -270,7 +270,7 @@ class VectorStores(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> DeleteVectorStoreResponse:
         """Delete a vector store."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 vector_store_id,
@@ -307,7 +307,7 @@ class VectorStores(SyncAPIResource):
             filters: A filter to apply based on file attributes.
             ranking_options: Ranking options for search.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.search,
                 vector_store_id,
@@ -419,7 +419,7 @@ class VectorStoresFileBatches(SyncAPIResource):
             file_ids: A list of [File](/docs/api-reference/files) IDs that the vector store should use. Useful for tools like `file_search` that can access files.  If `attributes` or `chunking_strategy` are provided, they will be  applied to all files in the batch. The maximum batch size is 2000 files. This endpoint is recommended for multi-file ingestion and helps reduce per-vector-store write request pressure. Mutually exclusive with `files`.
             files: A list of objects that each include a `file_id` plus optional `attributes` or `chunking_strategy`. Use this when you need to override metadata for specific files. The global `attributes` or `chunking_strategy` will be ignored and must be specified for each file. The maximum batch size is 2000 files. This endpoint is recommended for multi-file ingestion and helps reduce per-vector-store write request pressure. Mutually exclusive with `file_ids`.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 vector_store_id,
@@ -491,7 +491,7 @@ class VectorStoresFileBatches(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> VectorStoreFileBatch:
         """Retrieves a vector store file batch."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 batch_id,
@@ -517,7 +517,7 @@ class VectorStoresFileBatches(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> VectorStoreFileBatch:
         """Cancel a vector store file batch. This attempts to cancel the processing of files in this batch as soon as possible."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.cancel,
                 batch_id,
@@ -699,7 +699,7 @@ class VectorStoresFiles(SyncAPIResource):
         Args:
             file_id: A [File](/docs/api-reference/files) ID that the vector store should use. Useful for tools like `file_search` that can access files. For multi-file ingestion, we recommend [`file_batches`](/docs/api-reference/vector-stores-file-batches/createBatch) to minimize per-vector-store write requests.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.create,
                 vector_store_id,
@@ -768,7 +768,7 @@ class VectorStoresFiles(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> VectorStoreFile:
         """Retrieves a vector store file."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.retrieve,
                 file_id,
@@ -793,7 +793,7 @@ class VectorStoresFiles(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> DeleteVectorStoreFileResponse:
         """Delete a vector store file. This will remove the file from the vector store but the file itself will not be deleted. To delete the file, use the [delete file](/docs/api-reference/files/delete) endpoint."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.delete,
                 file_id,
@@ -820,7 +820,7 @@ class VectorStoresFiles(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> VectorStoreFile:
         """Update attributes on a vector store file."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.update,
                 file_id,
@@ -847,7 +847,7 @@ class VectorStoresFiles(SyncAPIResource):
         options: RequestOptions | None = None,
     ) -> VectorStoreFileContentResponse:
         """Retrieve the parsed contents of a vector store file."""
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.content,
                 file_id,
