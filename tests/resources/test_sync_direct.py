@@ -207,7 +207,7 @@ def test_closing_closes_the_connections_and_refuses_calls(threaded_server):
     assert direct is not None
     idle = [conn for conns in direct._idle.values() for conn in conns]
     client.close()
-    assert [conn.sock for conn in idle] == [None]
+    assert [conn.sock.fileno() for conn in idle] == [-1]
     with pytest.raises(ConfigurationError, match="closed"):
         client.models.retrieve("gpt-4o")
 
@@ -220,7 +220,7 @@ def test_a_dropped_client_closes_its_connections(threaded_server):
     idle = [conn for conns in direct._idle.values() for conn in conns]
     del client, direct
     gc.collect()  # an unclosed socket would warn here, and warnings are errors
-    assert [conn.sock for conn in idle] == [None]
+    assert [conn.sock.fileno() for conn in idle] == [-1]
 
 
 class OneShotServer:
@@ -277,3 +277,164 @@ def test_a_connection_closed_while_idle_is_replaced_without_a_retry():
         assert server.connections >= 3
     finally:
         server.close()
+
+
+# -- the wire: framing and malformed responses, from a server that sends scripted bytes --
+
+MODEL_JSON = orjson.dumps({"id": "gpt-4o", "object": "model", "created": 1, "owned_by": "x"})
+
+
+class ScriptedBytesServer:
+    """Reads each request (head and Content-Length body) and answers with the next of
+    ``answers``: raw response bytes, and whether to close the connection after them."""
+
+    def __init__(self, *answers: tuple[bytes, bool]) -> None:
+        self.answers = list(answers)
+        self.received: list[bytes] = []
+        self.connections = 0
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen()
+        self.base_url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/v1"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while self.answers:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with conn:
+                data = b""
+                while self.answers:
+                    while b"\r\n\r\n" not in data:
+                        piece = conn.recv(65536)
+                        if not piece:
+                            break
+                        data += piece
+                    if b"\r\n\r\n" not in data:
+                        break
+                    head, _, data = data.partition(b"\r\n\r\n")
+                    length = 0
+                    for line in head.split(b"\r\n")[1:]:
+                        name, _, value = line.partition(b":")
+                        if name.strip().lower() == b"content-length":
+                            length = int(value)
+                    while len(data) < length:
+                        data += conn.recv(65536)
+                    self.received.append(head)
+                    data = data[length:]
+                    answer, close = self.answers.pop(0)
+                    conn.sendall(answer)
+                    if close:
+                        break
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+@pytest.fixture
+def scripted() -> Iterator[Any]:
+    servers: list[ScriptedBytesServer] = []
+
+    def start(*answers: tuple[bytes, bool]) -> ScriptedBytesServer:
+        servers.append(ScriptedBytesServer(*answers))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def _json_answer(extra: bytes = b"", body: bytes = MODEL_JSON) -> bytes:
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n%s"
+        % (extra, len(body), body)
+    )
+
+
+def _retrieve(base_url: str) -> Any:
+    with Client(api_key=API_KEY, base_url=base_url, max_retries=0) as client:
+        model = client.models.retrieve("gpt-4o")
+        assert not portal_started(client)
+        return model
+
+
+def test_chunked_bodies_with_extensions_and_trailers_are_read(scripted):
+    half = len(MODEL_JSON) // 2
+    body = b"%x;name=value\r\n%s\r\n%X\r\n%s\r\n0\r\nX-Trailer: 1\r\n\r\n" % (
+        half,
+        MODEL_JSON[:half],
+        len(MODEL_JSON) - half,
+        MODEL_JSON[half:],
+    )
+    head = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    server = scripted((head + body, False), (_json_answer(), False))
+    with Client(api_key=API_KEY, base_url=server.base_url, max_retries=0) as client:
+        assert client.models.retrieve("gpt-4o").id == "gpt-4o"
+        assert client.models.retrieve("gpt-4o").id == "gpt-4o"
+    assert len(server.received) == 2
+    assert server.connections == 1  # the body (trailers too) read exactly: kept alive
+
+
+def test_a_body_that_ends_with_the_connection_is_read_to_the_end(scripted):
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+    server = scripted((head + MODEL_JSON, True))
+    assert _retrieve(server.base_url).id == "gpt-4o"
+
+
+def test_interim_responses_and_folded_headers_are_understood(scripted):
+    interim = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n"
+    folded = b"X-Request-Id: req_\r\n 123\r\n"
+    server = scripted((interim + _json_answer(folded), False))
+    model = _retrieve(server.base_url)
+    assert model.response_info.request_id == "req_ 123"
+
+
+def test_the_request_is_one_well_formed_message(scripted):
+    server = scripted((_json_answer(), False))
+    with Client(api_key=API_KEY, base_url=server.base_url, max_retries=0) as client:
+        client.chat.completions.create(model="m", messages=MESSAGES, extra_headers={"X-A": "1"})
+    lines = server.received[0].split(b"\r\n")
+    assert lines[0] == b"POST /v1/chat/completions HTTP/1.1"
+    names = [line.split(b":")[0].lower() for line in lines[1:]]
+    assert names.count(b"host") == names.count(b"content-length") == 1
+    assert b"x-a" in names and b"transfer-encoding" not in names
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (b"HTTP/2 200 OK\r\n\r\n", "status line"),
+        (b"garbage\r\n\r\n", "status line"),
+        (b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", "malformed response header"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\n", "Content-Length"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", "Content-Length"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{}", "broke"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "chunk size"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}", "broke"),
+        (b"HTTP/1.1 200 OK\r\nContent-Le", "middle of the response head"),
+        (b"", "without a response"),
+    ],
+)
+def test_malformed_or_cut_responses_are_connection_errors(scripted, answer, message):
+    server = scripted((answer, True))
+    with pytest.raises(APIConnectionError, match=message):
+        _retrieve(server.base_url)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"X-Bad": "a\r\nX-Injected: 1"}, {"X-Bad": "nul\x00"}, {"Bad Name": "x"}, {"X-Bad": "\u2615"}],
+)
+def test_headers_that_cannot_be_sent_are_invalid_requests(scripted, headers):
+    server = scripted((_json_answer(), False))
+    with (
+        Client(api_key=API_KEY, base_url=server.base_url, max_retries=0) as client,
+        pytest.raises(InvalidRequestError),
+    ):
+        client.models.retrieve("gpt-4o", extra_headers=headers)
+    assert server.received == []
