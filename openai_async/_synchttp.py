@@ -67,6 +67,7 @@ _LINES = re.compile(r"\r?\n")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _BAD_VALUE = re.compile(r"[\x00\r\n]")
 _BAD_TARGET = re.compile(r"[\x00-\x20\x7f]")
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,15}")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -253,12 +254,9 @@ class _Connection:
         parts = []
         while True:
             size_field = self.read_line().split(b";", 1)[0].strip()
-            try:
-                size = int(size_field, 16)
-            except ValueError:
-                size = -1
-            if size < 0 or not size_field.isalnum():
+            if not _CHUNK_SIZE.fullmatch(size_field):
                 raise _Broken(f"a malformed chunk size {size_field[:40]!r}")
+            size = int(size_field, 16)
             if size == 0:
                 break
             parts.append(self.read_exact(size))
@@ -370,8 +368,8 @@ class SyncTransport:
             if response.status not in REDIRECT_STATUSES or location is None:
                 return self._finish(response, method, url, request, redirected=hops > 0)
             response.close_connection()
-            target = urljoin(url, location)
             try:
+                target = urljoin(url, location)
                 parts, old = urlsplit(target), urlsplit(url)
                 same = (parts.scheme, parts.hostname, parts.port) == (
                     old.scheme,

@@ -415,6 +415,7 @@ def test_the_request_is_one_well_formed_message(scripted):
         (b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", "Content-Length"),
         (b"HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{}", "broke"),
         (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "chunk size"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0x2\r\n{}\r\n", "chunk size"),
         (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}", "broke"),
         (b"HTTP/1.1 200 OK\r\nContent-Le", "middle of the response head"),
         (b"", "without a response"),
