@@ -35,6 +35,7 @@ SCENARIOS: dict[str, tuple[str, int, int, int]] = {
     "many_streams": ("stream", 200, 200, 200),
     "responses_streams": ("responses_stream", 50, 16, 400),
     "sync_chat": ("sync_chat", 500, 1, 0),
+    "sync_stream": ("sync_stream", 1, 1, 20000),
 }
 
 # A fresh process's whole program: import, build a client, one chat (``cold`` below).
@@ -178,7 +179,7 @@ async def run_openai_async(kind: str, count: int, conc: int, chunks: int, base: 
         return await pool(count, conc, fns[kind])
 
 
-def run_openai_async_sync(count: int, base: str) -> float:
+def run_openai_async_sync(kind: str, count: int, chunks: int, base: str) -> float:
     from openai_async import Client
 
     with Client(api_key="bench", base_url=base) as client:
@@ -188,7 +189,20 @@ def run_openai_async_sync(count: int, base: str) -> float:
             assert r.choices[0].message.content
             return 1
 
-        return sync_loop(count, one)
+        def stream() -> int:
+            n = 0
+            s = client.chat.completions.create(
+                model=MODEL,
+                messages=MESSAGES,  # type: ignore[arg-type]
+                stream=True,
+                extra_query={"chunks": chunks},
+            )
+            for chunk in s:
+                if chunk.choices and chunk.choices[0].delta.content:
+                    n += 1
+            return n
+
+        return sync_loop(count, stream if kind == "sync_stream" else one)
 
 
 # --- the official SDK -------------------------------------------------------------------
@@ -260,7 +274,7 @@ async def run_openai(
         return await pool(count, conc, fns[kind])
 
 
-def run_openai_sync(count: int, base: str) -> float:
+def run_openai_sync(kind: str, count: int, chunks: int, base: str) -> float:
     import openai
 
     with openai.OpenAI(api_key="bench", base_url=base) as client:
@@ -270,7 +284,20 @@ def run_openai_sync(count: int, base: str) -> float:
             assert r.choices[0].message.content
             return 1
 
-        return sync_loop(count, one)
+        def stream() -> int:
+            n = 0
+            s = client.chat.completions.create(
+                model=MODEL,
+                messages=MESSAGES,  # type: ignore[arg-type]
+                stream=True,
+                extra_query={"chunks": chunks},
+            )
+            for chunk in s:
+                if chunk.choices and chunk.choices[0].delta.content:
+                    n += 1
+            return n
+
+        return sync_loop(count, stream if kind == "sync_stream" else one)
 
 
 # --- the floor: aiohttp + orjson, http.client ---------------------------------------------
@@ -352,7 +379,7 @@ async def run_floor(kind: str, count: int, conc: int, chunks: int, base: str) ->
         return await pool(count, conc, fns[kind])
 
 
-def run_floor_sync(count: int, base: str) -> float:
+def run_floor_sync(kind: str, count: int, chunks: int, base: str) -> float:
     import http.client
     from urllib.parse import urlsplit
 
@@ -369,8 +396,28 @@ def run_floor_sync(count: int, base: str) -> float:
         assert data["choices"][0]["message"]["content"]
         return 1
 
+    def stream() -> int:
+        n = 0
+        stream_body = orjson.dumps({"model": MODEL, "messages": MESSAGES, "stream": True})
+        path = f"{url.path}/chat/completions?chunks={chunks}"
+        conn.request("POST", path, body=stream_body, headers=headers)
+        response = conn.getresponse()
+        buf = b""
+        while piece := response.read1(65536):
+            buf += piece
+            *events, buf = buf.split(b"\n\n")
+            for event in events:
+                data = event[6:]
+                if data == b"[DONE]":
+                    continue
+                choices = orjson.loads(data)["choices"]
+                if choices and choices[0]["delta"].get("content"):
+                    n += 1
+        response.read()  # ends the response: the connection is ready for the next request
+        return n
+
     try:
-        return sync_loop(count, one)
+        return sync_loop(count, stream if kind == "sync_stream" else one)
     finally:
         conn.close()
 
@@ -378,11 +425,11 @@ def run_floor_sync(count: int, base: str) -> float:
 def main() -> None:
     client, scenario, base = sys.argv[1:4]
     kind, count, conc, chunks = SCENARIOS[scenario]
-    if kind == "sync_chat":
+    if kind.startswith("sync_"):
         sync_runs: dict[str, Callable[[], float]] = {
-            "openai_async": lambda: run_openai_async_sync(count, base),
-            "openai": lambda: run_openai_sync(count, base),
-            "floor": lambda: run_floor_sync(count, base),
+            "openai_async": lambda: run_openai_async_sync(kind, count, chunks, base),
+            "openai": lambda: run_openai_sync(kind, count, chunks, base),
+            "floor": lambda: run_floor_sync(kind, count, chunks, base),
         }
         rate = sync_runs[client]()
     else:

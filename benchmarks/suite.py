@@ -43,6 +43,7 @@ SCENARIOS = {
     "many_streams": ("200 streams x 200 chunks (chunks/s)", "200 chat\nstreams"),
     "responses_streams": ("50 Responses streams x 400 deltas (events/s)", "Responses\nstreams"),
     "sync_chat": ("500 sequential sync chats (req/s)", "sync chat"),
+    "sync_stream": ("one sync stream of 20,000 chunks (chunks/s)", "one sync\nchat stream"),
 }
 ALL_CLIENTS = ("openai_async", "openai", "openai_aiohttp", "floor")
 IMPORTS = {
@@ -169,7 +170,7 @@ def main() -> None:
         for scenario in scenarios:
             cpu0, wall0 = _cpu_seconds(server.pid), time.perf_counter()
             runnable = [
-                c for c in clients if not (scenario == "sync_chat" and c == "openai_aiohttp")
+                c for c in clients if not (scenario.startswith("sync_") and c == "openai_aiohttp")
             ]
             # Rounds of one run per client: a slow spell of a shared VM then hits every
             # client of the round, and each ratio compares runs of the same round.

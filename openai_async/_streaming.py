@@ -221,10 +221,34 @@ class AsyncStream(Generic[_T]):
             return await self._next_from_network()
         except BaseException as exc:
             # StopAsyncIteration, errors and cancellation all end the stream here.
-            self._finish()
-            if self._call is not None:
-                self._call.end(exc)
+            self._end(exc)
             raise
+
+    def _end(self, exc: BaseException) -> None:
+        self._finish()
+        if self._call is not None:
+            self._call.end(exc)
+
+    async def take_ready(self) -> tuple[list[_T], Exception | None]:
+        """The next chunk, then the chunks already received that decode without waiting
+        for the network (never past the end marker); and the error that came after them,
+        if one did (the stream has ended then, as when ``__anext__`` raises it).
+
+        The sync ``Stream`` calls this: one crossing to the portal thread per network read
+        rather than per chunk. Raises what ``__anext__`` raises when no chunk comes first.
+        """
+        items = [await self.__anext__()]
+        pending = self._pending
+        done = self._done_marker
+        try:
+            while pending and pending[0][0] != done:
+                item = self._decode(pending.popleft())
+                if item is not None:
+                    items.append(item)  # type: ignore[arg-type]
+        except Exception as exc:
+            self._end(exc)
+            return items, exc
+        return items, None
 
     async def _next_from_network(self) -> _T:
         """Read until an event with data arrives, within one ``stream_idle`` limit."""

@@ -7,6 +7,7 @@ async methods through :class:`Portal`, so behaviour lives in one place.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import threading
 import weakref
@@ -349,6 +350,29 @@ class Stream(_PortalIterator[_T]):
         self._portal = portal
         self._stream = self._source = stream
         portal._streams.add(stream)
+        # Chunks of the last network read not handed out yet, and the error after them.
+        self._ready: collections.deque[_T] = collections.deque()
+        self._error: Exception | None = None
+
+    def __next__(self) -> _T:
+        ready = self._ready
+        if ready:
+            return ready.popleft()
+        error = self._error
+        if error is not None:
+            self._error = None
+            raise error
+        try:
+            items, self._error = self._portal.call(self._stream.take_ready)
+        except StopAsyncIteration:
+            raise StopIteration from None
+        ready.extend(items)
+        return ready.popleft()
+
+    def close(self) -> None:
+        self._ready.clear()
+        self._error = None
+        super().close()
 
     @property
     def response_info(self) -> ResponseInfo:

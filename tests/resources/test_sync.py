@@ -10,10 +10,12 @@ import typing
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 import pytest
 
 from openai_async import (
     APIConnectionError,
+    APIStreamError,
     AsyncClient,
     AuthenticationError,
     Client,
@@ -25,7 +27,7 @@ from openai_async import (
     SyncPage,
 )
 from openai_async.models import ChatCompletion, ChatCompletionChunk, Model
-from openai_async.testing import Fault, LocalServer, Reply
+from openai_async.testing import Fault, LocalServer, Reply, Scripted
 from tests.conftest import API_KEY, FAST_RETRIES
 
 MESSAGES: list[Any] = [{"role": "user", "content": "Hi there"}]
@@ -189,6 +191,67 @@ def test_stream_errors_surface_in_the_for_loop(sync_client, threaded_server):
         for chunk in stream:
             chunks.append(chunk)
     assert len(chunks) == 2
+
+
+def _sse_chunks(count: int, tail: bytes = b"") -> bytes:
+    """``count`` chat chunks (one word each) as one SSE body, then ``tail``."""
+    events = [
+        orjson.dumps(
+            {
+                "id": "c",
+                "object": "chat.completion.chunk",
+                "created": 1,
+                "model": "m",
+                "choices": [{"index": 0, "delta": {"content": f"w{i} "}, "finish_reason": None}],
+            }
+        )
+        for i in range(count)
+    ]
+    return b"".join(b"data: " + event + b"\n\n" for event in events) + tail
+
+
+def _sse_route(server: LocalServer, body: bytes) -> None:
+    server.add_route(
+        "POST",
+        "/chat/completions",
+        lambda r: Scripted(body=body, content_type="text/event-stream"),
+    )
+
+
+def test_chunks_already_received_are_handed_out_without_the_portal(sync_client, threaded_server):
+    # One write: five chunks and the end marker.
+    _sse_route(threaded_server, _sse_chunks(5) + b"data: [DONE]\n\n")
+    stream = sync_client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+    first = next(stream)  # crosses to the portal: the first network read
+    assert first.choices[0].delta.content == "w0 "
+    # Hold the portal's loop: what was received with the first chunk needs no crossing.
+    holding, release, outcome = threading.Event(), threading.Event(), []
+
+    def hold() -> None:
+        holding.set()
+        outcome.append(release.wait(10))
+
+    sync_client._portal._loop.call_soon_threadsafe(hold)
+    assert holding.wait(10)
+    words = [next(stream).choices[0].delta.content for _ in range(4)]
+    release.set()
+    assert words == ["w1 ", "w2 ", "w3 ", "w4 "]
+    assert list(stream) == []
+    assert outcome == [True]  # released by the test, not by its own timeout
+    assert stream._stream._response.closed
+
+
+def test_an_error_after_received_chunks_comes_after_them(sync_client, threaded_server):
+    error = b'data: {"error": {"message": "overloaded", "type": "server_error"}}\n\n'
+    _sse_route(threaded_server, _sse_chunks(3, error) + _sse_chunks(2))
+    stream = sync_client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+    words = []
+    with pytest.raises(APIStreamError, match="overloaded"):
+        for chunk in stream:
+            words.append(chunk.choices[0].delta.content)
+    assert words == ["w0 ", "w1 ", "w2 "]  # none dropped, none past the error
+    assert stream._stream._response.closed
+    assert list(stream) == []
 
 
 def test_models_list(sync_client):
