@@ -445,7 +445,7 @@ class SyncPage(PageFields, Generic[_T]):
     @classmethod
     def first(cls, portal: Portal, paginator: AsyncPaginator[_T]) -> SyncPage[_T]:
         """Fetch the first page of ``paginator``."""
-        return cls(portal, portal.call(_first_page, paginator))
+        return cls(portal, portal.call_direct(_first_page, paginator))
 
     @property
     def data(self) -> list[_T]:
@@ -467,7 +467,7 @@ class SyncPage(PageFields, Generic[_T]):
         return self._page.has_next_page()
 
     def get_next_page(self) -> SyncPage[_T]:
-        return SyncPage(self._portal, self._portal.call(self._page.get_next_page))
+        return SyncPage(self._portal, self._portal.call_direct(self._page.get_next_page))
 
     def iter_pages(self) -> Iterator[SyncPage[_T]]:
         """This page, then each following one as it is fetched."""

@@ -448,7 +448,7 @@ async def test_sync_pages_walk_every_page(paged_server):
 
     base_url, _ = paged_server
 
-    def walk() -> tuple[list[str], bool, list[str], list[str]]:
+    def walk() -> tuple[list[str], bool, list[str], list[str], bool]:
         with Client(api_key=API_KEY, base_url=base_url) as client:
             paginator = AsyncPaginator(client._async, "/things", Model, query={"limit": 3})
             page = SyncPage.first(client._portal, paginator)
@@ -457,10 +457,12 @@ async def test_sync_pages_walk_every_page(paged_server):
                 page.has_next_page(),
                 [m.id for m in page],
                 [m.id for m in page.get_next_page().data],
+                client._portal._portal is None,
             )
 
     # The sync client must not run on a thread with an event loop: give it a worker thread.
-    first, more, every, second = await anyio.to_thread.run_sync(walk)
+    first, more, every, second, no_portal = await anyio.to_thread.run_sync(walk)
+    assert no_portal  # each page is one request, sent from the calling thread
     assert first == ["m0", "m1", "m2"]
     assert more
     assert every == [f"m{i}" for i in range(10)]

@@ -314,6 +314,8 @@ def test_with_statement_stops_the_portal_thread(threaded_server):
     before = live_threads()
     with Client(api_key=API_KEY, base_url=threaded_server.base_url) as client:
         client.models.list()
+        assert live_threads() - before == set()  # pages are plain calls too
+        assert list(client.chat.completions.create(model="m", messages=MESSAGES, stream=True))
         started = live_threads() - before
         assert len(started) == 1
     assert all_stopped(started)
@@ -367,7 +369,7 @@ def test_client_collected_on_its_own_portal_thread_still_stops_it(threaded_serve
 
 
 def test_with_options_shares_the_portal(sync_client, threaded_server):
-    sync_client.models.list()  # the portal thread starts on first use
+    sync_client.models.list()
     before = live_threads()
     other = sync_client.with_options(max_retries=0, default_headers={"X-Custom": "1"})
     assert other._portal is sync_client._portal
