@@ -322,9 +322,12 @@ class AsyncResponseStream:
     async def final_parsed(self) -> ParsedResponse[Any]:
         """:meth:`final_response` with its output text parsed into the ``text_format``
         class the stream was started with (see :func:`~.responses.parsed_response`)."""
+        return self._parsed(await self.final_response())
+
+    def _parsed(self, response: Response) -> ParsedResponse[Any]:
         if self.text_format is None:
             raise InvalidRequestError("final_parsed() needs a stream started with text_format")
-        return parsed_response(await self.final_response(), self.text_format)
+        return parsed_response(response, self.text_format)
 
     async def aclose(self) -> None:
         """Stop reading and release the connection."""
@@ -338,7 +341,8 @@ class AsyncResponseStream:
 
 
 class ResponseStream(_PortalIterator["ResponseStreamEvent"]):
-    """The sync facade's :class:`AsyncResponseStream`, run on the portal."""
+    """The sync facade's :class:`AsyncResponseStream`: its events come through a sync
+    :class:`~openai_async.Stream`, and add up in the calling thread."""
 
     def __init__(self, portal: Portal, stream: AsyncResponseStream) -> None:
         self._portal = portal
@@ -369,14 +373,26 @@ class ResponseStream(_PortalIterator["ResponseStreamEvent"]):
             if isinstance(event, ResponseTextDeltaEvent):
                 yield event.delta
 
+    def __next__(self) -> ResponseStreamEvent:
+        # The raw stream hands out what each network read brought (one crossing to the
+        # portal per read); the accumulator runs here, in the calling thread.
+        event = self._raw.__next__()
+        self._async.accumulator.add(event)
+        return event
+
+    def close(self) -> None:
+        self._raw.close()
+
     def final_response(self) -> Response:
-        return self._portal.call(self._async.final_response)
+        for _ in self:
+            pass
+        return self._async.accumulator.final_response()
 
     def final_text(self) -> str:
-        return self._portal.call(self._async.final_text)
+        return self.final_response().output_text or ""
 
     def final_parsed(self) -> ParsedResponse[Any]:
-        return self._portal.call(self._async.final_parsed)
+        return self._async._parsed(self.final_response())
 
 
 async def response_stream(

@@ -29,6 +29,7 @@ from openai_async.models.responses import (
 from openai_async.testing import LocalServer, RecordedRequest, Scripted
 from tests.conftest import API_KEY, FAST_RETRIES
 from tests.resources.test_streaming import pooled
+from tests.resources.test_sync import portal_held
 from tests.unit.test_response_stream_units import RESPONSE_ID, Script, hello
 
 pytestmark = pytest.mark.anyio
@@ -243,6 +244,27 @@ def test_sync_iteration_yields_typed_events(sync_client, threaded_server):
     with sync_start(sync_client) as stream:
         events = [event.type for event in stream]
     assert events == [e["type"] for e in script.events]
+
+
+def test_sync_events_that_arrived_together_add_up_in_the_calling_thread(
+    sync_client, threaded_server
+):
+    script = hello()
+    body = b"".join(
+        (f"event: {name}\n" if name else "").encode() + f"data: {data}\n\n".encode()
+        for name, data in script.sse()
+    )  # one write: every event of the reply
+    threaded_server.add_route(
+        "POST", "/v1/responses", lambda r: Scripted(body=body, content_type="text/event-stream")
+    )
+    with sync_start(sync_client) as stream:
+        first = next(stream)
+        with portal_held(sync_client):
+            rest = [next(stream) for _ in range(len(script.events) - 1)]
+            so_far = stream.current_response
+        final = stream.final_response()
+    assert [e.type for e in [first, *rest]] == [e["type"] for e in script.events]
+    assert so_far is final and final.output_text == "Hello there"
 
 
 def test_sync_failed_and_incomplete_raise(sync_client, threaded_server):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import inspect
 import sys
@@ -218,26 +219,38 @@ def _sse_route(server: LocalServer, body: bytes) -> None:
     )
 
 
+@contextlib.contextmanager
+def portal_held(client: Client) -> Iterator[None]:
+    """Keep the client's portal loop busy for the block: what needs the loop waits. A
+    block that waited on it (up to 10 s, then the hold gives up) fails the test."""
+    holding, release, done = threading.Event(), threading.Event(), threading.Event()
+    outcome: list[bool] = []
+
+    def hold() -> None:
+        holding.set()
+        outcome.append(release.wait(10))
+        done.set()
+
+    client._portal._loop.call_soon_threadsafe(hold)
+    assert holding.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        done.wait(10)
+    assert outcome == [True], "the block waited for the portal's loop"
+
+
 def test_chunks_already_received_are_handed_out_without_the_portal(sync_client, threaded_server):
     # One write: five chunks and the end marker.
     _sse_route(threaded_server, _sse_chunks(5) + b"data: [DONE]\n\n")
     stream = sync_client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
     first = next(stream)  # crosses to the portal: the first network read
     assert first.choices[0].delta.content == "w0 "
-    # Hold the portal's loop: what was received with the first chunk needs no crossing.
-    holding, release, outcome = threading.Event(), threading.Event(), []
-
-    def hold() -> None:
-        holding.set()
-        outcome.append(release.wait(10))
-
-    sync_client._portal._loop.call_soon_threadsafe(hold)
-    assert holding.wait(10)
-    words = [next(stream).choices[0].delta.content for _ in range(4)]
-    release.set()
+    with portal_held(sync_client):  # what came with the first chunk needs no crossing
+        words = [next(stream).choices[0].delta.content for _ in range(4)]
     assert words == ["w1 ", "w2 ", "w3 ", "w4 "]
     assert list(stream) == []
-    assert outcome == [True]  # released by the test, not by its own timeout
     assert stream._stream._response.closed
 
 
