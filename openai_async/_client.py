@@ -689,6 +689,8 @@ class AsyncClient:
         files: Sequence[str] | None = None,
     ) -> BinaryResponse:
         """Send a request whose response is not JSON; its body is read as it arrives."""
+        if direct_mode():
+            raise NeedsLoop  # a binary body is read through aiohttp, on the event loop
         client, extra_headers, extra_query = self._for_call(options, extra_headers, extra_query)
         headers = merge_headers({"Accept": "*/*"}, extra_headers)
         response, _ = await client._send(
@@ -757,14 +759,15 @@ class AsyncClient:
         transport = self._transport
         if direct_mode():  # the sync facade's direct path: no event loop to await on
             twin = transport.direct()
-            if twin is None or stream or files is not None or active_capture() is not None:
+            if twin is None or files is not None or active_capture() is not None:
                 raise NeedsLoop
             if not isinstance(self._api_key, str) and not (
                 self._admin_api_key is not None and path.startswith(ADMIN_PATH_PREFIXES)
             ):
                 raise NeedsLoop  # a key provider may await
-            # The same surface for all a plain call uses (send, clock, sleep; a response's
-            # status, info, read_by and close); hooks, captures and streams never get here.
+            # The same surface for all a plain call or a stream uses (send, clock, sleep; a
+            # response's status, info, read_by, read_chunk_by and close); hooks and
+            # captures never get here.
             transport = cast("Transport", twin)
         limits = self.timeout if isinstance(timeout, NotGiven) else Timeout.of(timeout)
         retries = self.max_retries if isinstance(max_retries, NotGiven) else max_retries

@@ -4,9 +4,10 @@ A call of the sync ``Client`` normally hops to the client's event-loop thread (t
 and back. A plain call (one JSON request, one JSON response, no hooks or tracing) needs
 no event loop: :func:`run_direct` drives its coroutine by hand, and the client's send loop
 sends through the transport's blocking twin (``_synchttp.SyncTransport``). The send loop,
-retries, deadlines, errors and models are the same code either way.
+retries, deadlines, errors and models are the same code either way. A stream sent this way
+is read from its socket in the calling thread too (the sync ``Stream`` drives it).
 
-What needs the event loop (a stream, files, a raw response, hooks or tracing, a key
+What needs the event loop (files, a binary body, a raw response, hooks or tracing, a key
 provider; a session or proxy passed in) raises :class:`NeedsLoop` before anything is sent,
 and the portal runs the call from the start.
 """

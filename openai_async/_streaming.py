@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import orjson
 
-from ._compat import deadline_scope
 from ._exceptions import (
     APIError,
     APIResponseValidationError,
@@ -43,6 +42,7 @@ from ._sse import RawEvent, SSEDecoder
 from ._tracing import claim_stream
 
 if TYPE_CHECKING:
+    from ._synchttp import SyncResponse
     from ._transport import RawResponse
 
 __all__ = [
@@ -170,7 +170,7 @@ class AsyncStream(Generic[_T]):
 
     def __init__(
         self,
-        response: RawResponse,
+        response: RawResponse | SyncResponse,
         *,
         cast_to: type[_T],
         tracker: StreamTracker,
@@ -255,7 +255,7 @@ class AsyncStream(Generic[_T]):
         pending = self._pending
         deadline = None
         if self._idle_timeout is not None:
-            deadline = asyncio.get_running_loop().time() + self._idle_timeout
+            deadline = self._response.clock() + self._idle_timeout
         while True:
             chunk = await self._read(deadline)
             if chunk:
@@ -275,8 +275,7 @@ class AsyncStream(Generic[_T]):
 
     async def _read(self, deadline: float | None) -> bytes:
         try:
-            async with deadline_scope(deadline):
-                return await self._response.read_chunk()
+            return await self._response.read_chunk_by(deadline)
         except asyncio.TimeoutError:
             raise APITimeoutError(
                 f"no stream event arrived for {self._idle_timeout} s (stream_idle timeout)",
@@ -304,10 +303,11 @@ class AsyncStream(Generic[_T]):
 
     async def _drain(self) -> None:
         """After the end marker: read to the end of the body so the connection can be reused."""
+        response = self._response
+        deadline = response.clock() + _DRAIN_SECONDS
         try:
-            async with deadline_scope(asyncio.get_running_loop().time() + _DRAIN_SECONDS):
-                while await self._response.read_chunk():
-                    pass
+            while await response.read_chunk_by(deadline):
+                pass
         except (APIError, asyncio.TimeoutError):
             pass
         self._finish()

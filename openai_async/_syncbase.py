@@ -17,9 +17,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from ._direct import run_direct
-from ._exceptions import ConfigurationError, SyncInAsyncContextError
+from ._exceptions import APIConnectionError, ConfigurationError, SyncInAsyncContextError
 from ._pagination import AsyncPage, AsyncPaginator, PageFields, PageInfo
 from ._streaming import AsyncStream
+from ._synchttp import SyncResponse
 
 if TYPE_CHECKING:
     import os
@@ -201,10 +202,13 @@ def _stop(
 
 def _shutdown(portal: Portal, client: AsyncClient) -> None:
     """Close a sync client: its loop's connections, then the direct path's (which a
-    client that only made plain calls has without ever starting its loop)."""
+    client that only made plain calls and streams has without ever starting its loop)."""
     try:
         portal.close(client.aclose)
     finally:
+        for stream in list(portal._streams):
+            if isinstance(stream._response, SyncResponse):
+                stream.close_now()
         client._transport.close_direct()
 
 
@@ -339,16 +343,31 @@ class _PortalIterator(Generic[_T]):
 _PI = TypeVar("_PI", bound=_PortalIterator[Any])
 
 
+def _drive(fn: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
+    """Run a direct stream's coroutine in this thread: its reads block, never suspend."""
+    coro = fn()
+    try:
+        coro.send(None)
+    except StopIteration as stop:
+        return cast("_T", stop.value)
+    coro.close()
+    raise APIConnectionError("a sync stream's read was suspended; nothing can resume it")
+
+
 class Stream(_PortalIterator[_T]):
     """A ``for`` loop over the typed chunks of a streamed response.
 
     Use ``with`` (or :meth:`close`) to release the connection when you stop early;
     leaving a ``for`` loop early releases it too.
+
+    A stream sent by the direct path (see ``_direct``) is read from its socket in the
+    calling thread; one sent on the portal's loop crosses to it once per network read.
     """
 
     def __init__(self, portal: Portal, stream: AsyncStream[_T]) -> None:
         self._portal = portal
         self._stream = self._source = stream
+        self._direct = isinstance(stream._response, SyncResponse)
         portal._streams.add(stream)
         # Chunks of the last network read not handed out yet, and the error after them.
         self._ready: collections.deque[_T] = collections.deque()
@@ -363,7 +382,10 @@ class Stream(_PortalIterator[_T]):
             self._error = None
             raise error
         try:
-            items, self._error = self._portal.call(self._stream.take_ready)
+            if self._direct:
+                items, self._error = _drive(self._stream.take_ready)
+            else:
+                items, self._error = self._portal.call(self._stream.take_ready)
         except StopAsyncIteration:
             raise StopIteration from None
         ready.extend(items)
@@ -372,7 +394,10 @@ class Stream(_PortalIterator[_T]):
     def close(self) -> None:
         self._ready.clear()
         self._error = None
-        super().close()
+        if self._direct:
+            self._stream.close_now()
+        else:
+            super().close()
 
     @property
     def response_info(self) -> ResponseInfo:
@@ -390,7 +415,7 @@ class Stream(_PortalIterator[_T]):
         # connection from whatever thread collects it.
         stream = getattr(self, "_stream", None)
         if stream is not None and not stream._response.closed:
-            self._portal.run_now(stream.close_now)
+            _close_soon(self._portal, stream)
 
 
 class _SyncStreamIterator(Iterator[_T]):
@@ -407,7 +432,16 @@ class _SyncStreamIterator(Iterator[_T]):
     def __del__(self) -> None:
         inner = self._stream._stream
         if not inner._finished:
-            self._stream._portal.run_now(inner.close_now)
+            _close_soon(self._stream._portal, inner)
+
+
+def _close_soon(portal: Portal, stream: AsyncStream[Any]) -> None:
+    """Close a dropped stream: a direct one here (its socket is any thread's to close),
+    one of the portal's loop on that loop (aiohttp objects are not thread-safe)."""
+    if isinstance(stream._response, SyncResponse):
+        stream.close_now()
+    else:
+        portal.run_now(stream.close_now)
 
 
 class ResultIterator(_PortalIterator[_T]):

@@ -1,7 +1,7 @@
 """The sync facade's direct path: a blocking HTTP/1.1 client on plain sockets.
 
-:class:`SyncTransport` is the aiohttp transport's twin for plain calls of the sync
-``Client`` (see ``_direct``): it blocks where the aiohttp transport awaits, pools
+:class:`SyncTransport` is the aiohttp transport's twin for plain calls and streams of the
+sync ``Client`` (see ``_direct``): it blocks where the aiohttp transport awaits, pools
 keep-alive connections per origin, follows redirects by the same rule and maps failures
 to the same exceptions. Only the socket work differs; the send loop is shared.
 
@@ -14,6 +14,7 @@ parsing) where this spends ~60k.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
@@ -95,6 +96,42 @@ def _decoded(body: bytes, encoding: str | None) -> bytes:
     except zlib.error as exc:
         raise APIConnectionError(f"the response body cannot be decoded ({coding}): {exc}") from None
     return body  # identity, or a coding nobody asked for: as aiohttp, left as it is
+
+
+class _Inflater:
+    """``_decoded`` piece by piece, for a stream's body."""
+
+    __slots__ = ("_coding", "_fed", "_z")
+
+    def __init__(self, coding: str) -> None:
+        self._coding = coding.strip().lower()
+        gzip = self._coding in ("gzip", "x-gzip")
+        self._z = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzip else zlib.decompressobj()
+        self._fed = False  # something decoded already: no more guessing the wrapper
+
+    def feed(self, piece: bytes) -> bytes:
+        if self._coding not in ("gzip", "x-gzip", "deflate"):
+            return piece  # identity, or a coding nobody asked for: left as it is
+        try:
+            data = self._z.decompress(piece)
+        except zlib.error as exc:
+            if self._coding == "deflate" and not self._fed:
+                # Deflate without its zlib wrapper, as some servers send it.
+                self._fed = True
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+                return self.feed(piece)
+            raise APIConnectionError(
+                f"the stream cannot be decoded ({self._coding}): {exc}"
+            ) from None
+        self._fed = True
+        return data
+
+    def flush(self) -> bytes:
+        if self._coding not in ("gzip", "x-gzip", "deflate"):
+            return b""
+        if not self._z.eof:
+            raise APIConnectionError(f"the stream ended in the middle of its {self._coding} data")
+        return self._z.flush()
 
 
 @lru_cache(maxsize=1024)
@@ -234,6 +271,14 @@ class _Connection:
         self.buf = joined[size:]
         return joined[:size]
 
+    def read_upto(self, size: int) -> bytes:
+        """What has arrived, at most ``size`` bytes; waits only when nothing has."""
+        buf = self.buf
+        if not buf:
+            return self._more(min(size, 65536))[:size] if size < 65536 else self._more()
+        self.buf = buf[size:]
+        return buf[:size]
+
     def read_line(self) -> bytes:
         buf = self.buf
         while (end := buf.find(b"\n")) < 0:
@@ -366,7 +411,9 @@ class SyncTransport:
             response = self._attempt(method, url, headers, body, timeout, deadline)
             location = response.headers.get("Location")
             if response.status not in REDIRECT_STATUSES or location is None:
-                return self._finish(response, method, url, request, redirected=hops > 0)
+                return self._finish(
+                    response, method, url, request, redirected=hops > 0, read_timeout=timeout.read
+                )
             response.close_connection()
             try:
                 target = urljoin(url, location)
@@ -395,6 +442,7 @@ class SyncTransport:
         request: PreparedRequest,
         *,
         redirected: bool,
+        read_timeout: float | None,
     ) -> SyncResponse:
         info = ResponseInfo(
             status_code=response.status,
@@ -410,7 +458,7 @@ class SyncTransport:
                 response.status,
                 info.request_id,
             )
-        return SyncResponse(self, response, info)
+        return SyncResponse(self, response, info, read_timeout)
 
     def _attempt(
         self,
@@ -457,7 +505,16 @@ class SyncTransport:
 class _Pending:
     """A response whose head has arrived, and the connection its body is to be read from."""
 
-    __slots__ = ("conn", "headers", "length", "method", "origin", "status", "will_close")
+    __slots__ = (
+        "conn",
+        "headers",
+        "left",
+        "length",
+        "method",
+        "origin",
+        "status",
+        "will_close",
+    )
 
     def __init__(
         self,
@@ -471,6 +528,9 @@ class _Pending:
         from multidict import CIMultiDict, CIMultiDictProxy  # aiohttp's; no aiohttp import
 
         self.origin, self.conn, self.method, self.status = origin, conn, method, status
+        # read_some: bytes left of the body (Content-Length) or of the current chunk
+        # (chunked; -1 before the first chunk's size line).
+        self.left = -1
         headers: CIMultiDictProxy[str] = CIMultiDictProxy(CIMultiDict(lines))
         self.headers = headers
         tokens = headers.get("Connection", "").lower()
@@ -506,6 +566,38 @@ class _Pending:
             return conn.read_to_end()
         return conn.read_exact(length) if length else b""
 
+    def read_some(self) -> bytes:
+        """The next piece of the body as it arrives (a stream's); ``b""`` at its end."""
+        conn, length = self.conn, self.length
+        if length is None:  # chunked
+            if self.left == 0 and conn.read_line():
+                raise _Broken("a chunk is longer than its size says")
+            if self.left <= 0:
+                size_field = conn.read_line().split(b";", 1)[0].strip()
+                if not _CHUNK_SIZE.fullmatch(size_field):
+                    raise _Broken(f"a malformed chunk size {size_field[:40]!r}")
+                self.left = int(size_field, 16)
+                if self.left == 0:
+                    while conn.read_line():  # trailer fields, up to the blank line
+                        pass
+                    self.length = 0  # the end: later calls return b""
+                    return b""
+            piece = conn.read_upto(self.left)
+            self.left -= len(piece)
+            return piece
+        if length < 0:  # to the connection's end
+            if conn.buf:
+                piece, conn.buf = conn.buf, b""
+                return piece
+            return conn.sock.recv(65536)
+        if self.left < 0:
+            self.left = length
+        if self.left == 0:
+            return b""
+        piece = conn.read_upto(self.left)
+        self.left -= len(piece)
+        return piece
+
     def close_connection(self) -> None:
         self.conn.close()
 
@@ -514,12 +606,22 @@ class SyncResponse:
     """A response of the sync transport whose body has not been read yet (the same
     surface as the aiohttp transport's ``RawResponse`` for what the send loop uses)."""
 
-    __slots__ = ("__weakref__", "_pending", "_transport", "info")
+    __slots__ = ("__weakref__", "_decoder", "_pending", "_read_timeout", "_transport", "info")
 
-    def __init__(self, transport: SyncTransport, pending: _Pending, info: ResponseInfo) -> None:
+    def __init__(
+        self,
+        transport: SyncTransport,
+        pending: _Pending,
+        info: ResponseInfo,
+        read_timeout: float | None = None,
+    ) -> None:
         self._transport = transport
         self._pending: _Pending | None = pending
         self.info = info
+        self._read_timeout = read_timeout  # between reads of a stream's body
+        self._decoder: _Inflater | None = None
+
+    clock = staticmethod(time.monotonic)
 
     @property
     def status(self) -> int:
@@ -568,6 +670,61 @@ class SyncResponse:
         else:
             self._transport.checkin(pending.origin, conn)
         return _decoded(body, self.info.headers.get("Content-Encoding"))
+
+    async def read_chunk_by(self, deadline: float | None) -> bytes:
+        """The next piece of a stream's body as it arrives, decoded; ``b""`` at its end
+        (the connection goes back to the pool then). Past ``deadline`` (:meth:`clock`
+        time), ``asyncio.TimeoutError``, as the aiohttp transport's; the read timeout
+        applies to each read. Never suspends: the sync facade drives it without a loop."""
+        while True:
+            piece = self._read_piece(deadline)
+            decoder = self._decoder
+            if decoder is None:
+                coding = self.info.headers.get("Content-Encoding")
+                if coding is None or not piece:
+                    return piece
+                decoder = self._decoder = _Inflater(coding)
+            if not piece:
+                return decoder.flush()
+            data = decoder.feed(piece)
+            if data:  # else the piece held compressed headers only: read on
+                return data
+
+    def _read_piece(self, deadline: float | None) -> bytes:
+        pending = self._pending
+        if pending is None:
+            return b""
+        conn = pending.conn
+        timeout = self._read_timeout
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise asyncio.TimeoutError
+            timeout = left if timeout is None else min(timeout, left)
+        try:
+            conn.sock.settimeout(timeout)
+            piece = pending.read_some()
+        except TimeoutError:
+            if deadline is None or time.monotonic() < deadline:
+                self.close()
+                raise APITimeoutError("reading the stream timed out") from None
+            idle = True
+        except (OSError, _Broken) as exc:
+            self.close()
+            raise APIConnectionError(
+                f"the connection broke while reading the stream: {exc}"
+            ) from exc
+        else:
+            idle = False
+        if idle:  # raised here: on 3.11+ it is the TimeoutError caught above
+            raise asyncio.TimeoutError
+        if not piece:
+            self._pending = None
+            if pending.will_close:
+                conn.close()
+            else:
+                self._transport.checkin(pending.origin, conn)
+        return piece
 
     def release(self) -> None:
         self.close()

@@ -217,11 +217,12 @@ async def _traced(
 
 
 # Streamed calls whose span an AsyncStream is about to take over (see claim_stream).
-_STREAMS: weakref.WeakKeyDictionary[RawResponse, Call] = weakref.WeakKeyDictionary()
+_STREAMS: weakref.WeakKeyDictionary[object, Call] = weakref.WeakKeyDictionary()
 
 
-def claim_stream(response: RawResponse) -> Call | None:
-    """The call an event stream's span belongs to (the stream ends it), if any."""
+def claim_stream(response: object) -> Call | None:
+    """The call an event stream's span belongs to (the stream ends it), if any (never a
+    direct stream's: a traced call takes the event loop)."""
     return _STREAMS.pop(response, None) if _STREAMS else None
 
 

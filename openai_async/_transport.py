@@ -238,6 +238,17 @@ class RawResponse:
         except _TRANSPORT_ERRORS as exc:
             raise _mapped(exc, "reading the stream") from exc
 
+    async def read_chunk_by(self, deadline: float | None) -> bytes:
+        """:meth:`read_chunk` before the :meth:`clock` time ``deadline`` (``None``: no
+        limit); past it, ``asyncio.TimeoutError``."""
+        async with deadline_scope(deadline):
+            return await self.read_chunk()
+
+    @staticmethod
+    def clock() -> float:
+        """The time ``read_chunk_by`` deadlines are in: the running loop's."""
+        return asyncio.get_running_loop().time()
+
     async def iter_chunks(self) -> AsyncIterator[bytes]:
         while chunk := await self.read_chunk():
             yield chunk

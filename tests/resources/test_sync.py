@@ -53,6 +53,15 @@ def sync_client(threaded_server: LocalServer) -> Iterator[Client]:
         yield client
 
 
+#: A request hook runs on the event loop: a client with one sends every call, streams
+#: included, through its portal thread (the path the tests of that thread need).
+ON_THE_LOOP: Any = {"request": [lambda request: None]}
+
+
+def looped_client(server: LocalServer) -> Client:
+    return Client(api_key=API_KEY, base_url=server.base_url, hooks=ON_THE_LOOP)
+
+
 def text_of(chunks: list[ChatCompletionChunk]) -> str:
     return "".join(c.delta.content or "" for chunk in chunks for c in chunk.choices)
 
@@ -155,9 +164,7 @@ def test_break_out_of_for_closes_the_connection_at_once(sync_client, threaded_se
     assert sync_client.models.retrieve("gpt-4o").id == "gpt-4o"
 
 
-def test_a_sync_stream_dropped_unread_is_closed_on_its_loop(
-    sync_client, threaded_server, monkeypatch
-):
+def test_a_sync_stream_dropped_unread_is_closed_on_its_loop(threaded_server, monkeypatch):
     from openai_async._transport import RawResponse
 
     closed_on: list[int] = []
@@ -169,17 +176,16 @@ def test_a_sync_stream_dropped_unread_is_closed_on_its_loop(
 
     monkeypatch.setattr(RawResponse, "close", close)
     threaded_server.add_reply(Reply("a b c d e f", delay_between_chunks=0.05))
-    stream = sync_client.chat.completions.create(
-        model="gpt-4o-mini", messages=MESSAGES, stream=True
-    )
-    response = stream._stream._response
-    assert not response.closed
-    del stream
-    gc.collect()
-    assert response.closed
-    # aiohttp objects are not thread-safe: the close ran on the client's loop thread.
-    assert closed_on and set(closed_on) == {sync_client._portal._thread_id}
-    assert sync_client.models.retrieve("gpt-4o").id == "gpt-4o"
+    with looped_client(threaded_server) as client:
+        stream = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True)
+        response = stream._stream._response
+        assert not response.closed
+        del stream
+        gc.collect()
+        assert response.closed
+        # aiohttp objects are not thread-safe: the close ran on the client's loop thread.
+        assert closed_on and set(closed_on) == {client._portal._thread_id}
+        assert client.models.retrieve("gpt-4o").id == "gpt-4o"
 
 
 def test_stream_errors_surface_in_the_for_loop(sync_client, threaded_server):
@@ -241,17 +247,18 @@ def portal_held(client: Client) -> Iterator[None]:
     assert outcome == [True], "the block waited for the portal's loop"
 
 
-def test_chunks_already_received_are_handed_out_without_the_portal(sync_client, threaded_server):
+def test_chunks_already_received_are_handed_out_without_the_portal(threaded_server):
     # One write: five chunks and the end marker.
     _sse_route(threaded_server, _sse_chunks(5) + b"data: [DONE]\n\n")
-    stream = sync_client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
-    first = next(stream)  # crosses to the portal: the first network read
-    assert first.choices[0].delta.content == "w0 "
-    with portal_held(sync_client):  # what came with the first chunk needs no crossing
-        words = [next(stream).choices[0].delta.content for _ in range(4)]
-    assert words == ["w1 ", "w2 ", "w3 ", "w4 "]
-    assert list(stream) == []
-    assert stream._stream._response.closed
+    with looped_client(threaded_server) as client:
+        stream = client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+        first = next(stream)  # crosses to the portal: the first network read
+        assert first.choices[0].delta.content == "w0 "
+        with portal_held(client):  # what came with the first chunk needs no crossing
+            words = [next(stream).choices[0].delta.content for _ in range(4)]
+        assert words == ["w1 ", "w2 ", "w3 ", "w4 "]
+        assert list(stream) == []
+        assert stream._stream._response.closed
 
 
 def test_an_error_after_received_chunks_comes_after_them(sync_client, threaded_server):
@@ -314,8 +321,8 @@ def test_close_stops_the_portal_thread(threaded_server):
     client = Client(api_key=API_KEY, base_url=threaded_server.base_url)
     assert client.models.retrieve("gpt-4o").id == "gpt-4o"
     assert live_threads() - before == set()  # a plain call runs in the calling thread
-    stream = client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
-    assert [chunk.id for chunk in stream]  # a stream needs the portal's loop
+    raw = client.models.with_raw_response.retrieve("gpt-4o")
+    assert raw.parse().id == "gpt-4o"  # a raw response needs the portal's loop
     started = live_threads() - before
     assert len(started) == 1
     client.close()
@@ -327,8 +334,9 @@ def test_with_statement_stops_the_portal_thread(threaded_server):
     before = live_threads()
     with Client(api_key=API_KEY, base_url=threaded_server.base_url) as client:
         client.models.list()
-        assert live_threads() - before == set()  # pages are plain calls too
         assert list(client.chat.completions.create(model="m", messages=MESSAGES, stream=True))
+        assert live_threads() - before == set()  # pages and streams need no loop
+        assert client.models.with_raw_response.retrieve("gpt-4o").parse().id == "gpt-4o"
         started = live_threads() - before
         assert len(started) == 1
     assert all_stopped(started)
@@ -343,7 +351,7 @@ def test_a_client_that_never_sent_starts_no_thread():
 def test_unclosed_client_is_collected_without_warning_and_its_thread_stops(threaded_server):
     threaded_server.add_reply(Reply("a b c d e f", delay_between_chunks=0.05))
     before = live_threads()
-    client = Client(api_key=API_KEY, base_url=threaded_server.base_url)
+    client = looped_client(threaded_server)
     stream = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True)
     next(stream)
     assert not stream._stream._response.closed

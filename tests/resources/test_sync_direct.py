@@ -157,13 +157,10 @@ def test_calls_that_need_the_loop_go_through_the_portal(threaded_server):
         hooked.models.retrieve("gpt-4o")
         assert portal_started(hooked) and len(seen) == 1  # the hook ran once
     with Client(api_key=API_KEY, base_url=threaded_server.base_url) as client:
-        chunks = list(client.chat.completions.create(model="m", messages=MESSAGES, stream=True))
-        assert chunks and portal_started(client)
-    with Client(api_key=API_KEY, base_url=threaded_server.base_url) as client:
         raw = client.models.with_raw_response.retrieve("gpt-4o")
         assert raw.parse().id == "gpt-4o" and portal_started(client)
     # Each call reached the server once: nothing sent twice when a call moved to the loop.
-    assert len(threaded_server.requests) == 4
+    assert len(threaded_server.requests) == 3
 
 
 def test_many_threads_share_one_client(client, threaded_server):
@@ -444,3 +441,155 @@ def test_headers_that_cannot_be_sent_are_invalid_requests(scripted, headers):
     ):
         client.models.retrieve("gpt-4o", extra_headers=headers)
     assert server.received == []
+
+
+# -- streams: read from the socket in the calling thread -----------------------------------
+
+
+def _chunk(i: int) -> bytes:
+    return orjson.dumps(
+        {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "m",
+            "choices": [{"index": 0, "delta": {"content": f"w{i} "}, "finish_reason": None}],
+        }
+    )
+
+
+SSE = b"".join(b"data: " + _chunk(i) + b"\n\n" for i in range(6)) + b"data: [DONE]\n\n"
+WORDS = [f"w{i} " for i in range(6)]
+
+
+def _words(stream: Any) -> list[str]:
+    return [chunk.choices[0].delta.content for chunk in stream]
+
+
+def test_a_stream_is_read_in_the_calling_thread(client, threaded_server):
+    stream = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True)
+    assert stream.request_id  # headers as received
+    text = "".join(c.delta.content or "" for chunk in stream for c in chunk.choices)
+    assert text.endswith("You said: Hi")
+    assert not portal_started(client)
+    assert threaded_server.requests[-1].headers["Accept"] == "text/event-stream"
+    assert client.models.retrieve("gpt-4o").id == "gpt-4o"
+    direct = client._async._transport.direct()
+    assert direct is not None
+    idle = [conn for conns in direct._idle.values() for conn in conns]
+    assert len(idle) == 1  # the stream read to its end gave its connection back
+
+
+@pytest.mark.parametrize(
+    ("coding", "encode"),
+    [("gzip", gzip.compress), ("deflate", zlib.compress), ("deflate", _raw_deflate)],
+)
+def test_a_compressed_stream_is_decoded_as_it_arrives(client, threaded_server, coding, encode):
+    threaded_server.add_route(
+        "POST",
+        "/chat/completions",
+        lambda r: Scripted(
+            body=encode(SSE),
+            content_type="text/event-stream",
+            headers={"Content-Encoding": coding},
+            chunk_size=7,  # pieces that split the compressed data anywhere
+        ),
+    )
+    assert _words(client.chat.completions.create(model="m", messages=MESSAGES, stream=True)) == (
+        WORDS
+    )
+    assert not portal_started(client)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"not gzip at all", "cannot be decoded"),
+        (gzip.compress(SSE)[:-12], "in the middle of its gzip data"),  # cut, framed whole
+    ],
+)
+def test_a_stream_that_cannot_be_decoded_is_a_connection_error(
+    client, threaded_server, body, message
+):
+    threaded_server.add_route(
+        "POST",
+        "/chat/completions",
+        lambda r: Scripted(
+            body=body, content_type="text/event-stream", headers={"Content-Encoding": "gzip"}
+        ),
+    )
+    stream = client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+    with pytest.raises(APIConnectionError, match=message):
+        list(stream)
+    assert stream._stream._response.closed
+
+
+def test_the_stream_idle_limit_holds_without_the_loop(client, threaded_server):
+    threaded_server.add_route(
+        "POST",
+        "/chat/completions",
+        lambda r: Scripted(events=[(None, _chunk(0).decode())], event_delay=10),
+    )
+    stream = client.chat.completions.create(
+        model="m", messages=MESSAGES, stream=True, timeout=Timeout(stream_idle=0.3)
+    )
+    with pytest.raises(APITimeoutError, match="stream_idle"):
+        next(stream)
+    assert stream._stream._response.closed
+    assert not portal_started(client)
+
+
+def test_a_direct_stream_dropped_or_left_open_is_closed(threaded_server):
+    threaded_server.add_route(
+        "POST",
+        "/chat/completions",
+        lambda r: Scripted(events=[(None, _chunk(i).decode()) for i in range(3)], event_delay=1),
+    )
+    client = Client(api_key=API_KEY, base_url=threaded_server.base_url)
+    dropped = client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+    conn = dropped._stream._response._pending.conn
+    del dropped
+    gc.collect()  # closed here, in this thread: an unclosed socket would warn (an error)
+    assert conn.sock.fileno() == -1
+    left_open = client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+    conn = left_open._stream._response._pending.conn
+    client.close()
+    assert conn.sock.fileno() == -1 and left_open._stream._response.closed
+    assert not portal_started(client)
+
+
+def test_streams_of_every_framing_are_read_piece_by_piece(scripted):
+    sse_head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+    cut = len(SSE) // 3
+    chunked = b"%x;ext=1\r\n%s\r\n%x\r\n%s\r\n0\r\nX-Trailer: 1\r\n\r\n" % (
+        cut,
+        SSE[:cut],
+        len(SSE) - cut,
+        SSE[cut:],
+    )
+    server = scripted(
+        (sse_head + b"Transfer-Encoding: chunked\r\n\r\n" + chunked, False),
+        (sse_head + b"Content-Length: %d\r\n\r\n%s" % (len(SSE), SSE), False),
+        (sse_head + b"Connection: close\r\n\r\n" + SSE, True),
+    )
+    with Client(api_key=API_KEY, base_url=server.base_url, max_retries=0) as client:
+        for _ in range(3):
+            assert (
+                _words(client.chat.completions.create(model="m", messages=MESSAGES, stream=True))
+                == WORDS
+            )
+        assert not portal_started(client)
+    assert server.connections == 1  # kept alive after the chunked and the sized bodies
+
+
+@pytest.mark.parametrize(
+    "framing",
+    [b"Transfer-Encoding: chunked\r\n\r\n%x\r\n" % 4000, b"Content-Length: 4000\r\n\r\n"],
+)
+def test_a_stream_cut_short_is_a_connection_error(scripted, framing):
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n" + framing
+    server = scripted((head + SSE[:100], True))
+    with Client(api_key=API_KEY, base_url=server.base_url, max_retries=0) as client:
+        stream = client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+        with pytest.raises(APIConnectionError, match="broke while reading the stream"):
+            list(stream)
