@@ -219,13 +219,22 @@ def _method_lines(
 
 
 _REQUESTS = {"request", "request_json", "request_stream", "request_binary"}
+# Helpers of the lib layer that send one request (through the ``start`` function they are
+# given) and await nothing else: a method that awaits one of them is a plain call too.
+_ONE_REQUEST_HELPERS = {
+    "parse_chat_completion",
+    "parse_response",
+    "response_stream",
+    "stream_chat_completion",
+}
 
 
 def _plain_call(fn: ast.AsyncFunctionDef) -> bool:
     """Whether the sync facade may run ``fn`` without its event loop (``call_direct``):
-    every run of its body sends at most one request (``self._client.request*``) and awaits
-    nothing else, with no loop, ``with`` or warning. The send loop refuses what still needs
-    the event loop (a stream, files) before sending, and the portal then runs the call."""
+    every run of its body sends at most one request (``self._client.request*``, or a helper
+    of ``_ONE_REQUEST_HELPERS``) and awaits nothing else, with no loop, ``with`` or warning.
+    The send loop refuses what still needs the event loop (files, hooks) before sending, and
+    the portal then runs the call."""
     nodes = list(ast.walk(fn))
     if any(
         isinstance(n, (ast.For, ast.While, ast.AsyncFor, ast.AsyncWith, ast.With)) for n in nodes
@@ -236,6 +245,8 @@ def _plain_call(fn: ast.AsyncFunctionDef) -> bool:
     awaits = [n for n in nodes if isinstance(n, ast.Await)]
     for node in awaits:
         call = node.value
+        if isinstance(call, ast.Call) and ast.unparse(call.func) in _ONE_REQUEST_HELPERS:
+            continue
         if not (
             isinstance(call, ast.Call)
             and isinstance(call.func, ast.Attribute)

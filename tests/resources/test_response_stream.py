@@ -29,11 +29,12 @@ from openai_async.models.responses import (
 from openai_async.testing import LocalServer, RecordedRequest, Scripted
 from tests.conftest import API_KEY, FAST_RETRIES
 from tests.resources.test_streaming import pooled
-from tests.resources.test_sync import portal_held
+from tests.resources.test_sync import looped_client, portal_held
 from tests.unit.test_response_stream_units import RESPONSE_ID, Script, hello
 
 pytestmark = pytest.mark.anyio
 
+MESSAGES: list[Any] = [{"role": "user", "content": "Hi"}]
 FAILED = {"code": "server_error", "message": "The model crashed."}
 
 
@@ -257,14 +258,25 @@ def test_sync_events_that_arrived_together_add_up_in_the_calling_thread(
     threaded_server.add_route(
         "POST", "/v1/responses", lambda r: Scripted(body=body, content_type="text/event-stream")
     )
-    with sync_start(sync_client) as stream:
-        first = next(stream)
-        with portal_held(sync_client):
+    with looped_client(threaded_server) as client, sync_start(client) as stream:
+        first = next(stream)  # on the loop: a hook runs there
+        with portal_held(client):
             rest = [next(stream) for _ in range(len(script.events) - 1)]
             so_far = stream.current_response
         final = stream.final_response()
     assert [e.type for e in [first, *rest]] == [e["type"] for e in script.events]
     assert so_far is final and final.output_text == "Hello there"
+
+
+def test_sync_stream_helpers_run_in_the_calling_thread(sync_client, threaded_server):
+    script_route(threaded_server, hello())
+    with sync_start(sync_client) as stream:
+        assert list(stream.text_deltas()) == ["Hel", "lo", " there"]
+        assert stream.final_text() == "Hello there"
+    chat = sync_client.chat.completions.stream(model="gpt-4o-mini", messages=MESSAGES)
+    with chat:
+        assert "".join(chat.text_deltas()).endswith("You said: Hi")
+    assert sync_client._portal._portal is None  # no event-loop thread was needed
 
 
 def test_sync_failed_and_incomplete_raise(sync_client, threaded_server):

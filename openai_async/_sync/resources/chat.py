@@ -586,7 +586,7 @@ class ChatCompletions(SyncAPIResource):
 
         Other arguments are those of :meth:`create`.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.parse,
                 messages=messages,
@@ -692,7 +692,7 @@ class ChatCompletions(SyncAPIResource):
         """
         return ChatCompletionStream.from_async(
             self._portal,
-            self._portal.call(
+            self._portal.call_direct(
                 partial(
                     self._async.stream,
                     messages=messages,

@@ -439,7 +439,7 @@ class Responses(SyncAPIResource):
 
         Other arguments are those of :meth:`create`.
         """
-        return self._portal.call(
+        return self._portal.call_direct(
             partial(
                 self._async.parse,
                 metadata=metadata,
@@ -532,7 +532,7 @@ class Responses(SyncAPIResource):
         """
         return ResponseStream(
             self._portal,
-            self._portal.call(
+            self._portal.call_direct(
                 partial(
                     self._async.stream,
                     metadata=metadata,
