@@ -813,11 +813,11 @@ class AsyncClient:
                 if response.status < 400:
                     capture = active_capture()
                     if capture is not None:  # .with_raw_response / .with_streaming_response
-                        read = partial(_read_body, response, deadline)
+                        read = partial(response.read_by, deadline)
                         return response, await capture.take(response, attempt, stream, read)
                     if stream:
                         return response, b""
-                    return response, await _read_body(response, deadline)
+                    return response, await response.read_by(deadline)
                 error = _status_error(response, await _read_error_body(response, deadline))
                 status: int | None = response.status
                 headers_in: Mapping[str, str] | None = response.info.headers
@@ -975,14 +975,10 @@ def _decode_json(raw: bytes, info: ResponseInfo) -> Any:
         ) from None
 
 
-def _read_body(response: RawResponse | SyncResponse, deadline: float | None) -> Awaitable[bytes]:
-    return response.read_by(deadline)
-
-
 async def _read_error_body(response: RawResponse | SyncResponse, deadline: float | None) -> bytes:
     """The body of an error response; an unreadable one counts as empty."""
     try:
-        return await _read_body(response, deadline)
+        return await response.read_by(deadline)
     except APIConnectionError:
         return b""
 

@@ -81,25 +81,16 @@ class _Closed(_Broken):
 
 
 def _decoded(body: bytes, encoding: str | None) -> bytes:
-    """The body without the gzip / deflate content coding we asked for."""
+    """The whole body without the gzip / deflate content coding we asked for."""
     if not encoding or not body:
         return body
-    coding = encoding.strip().lower()
-    try:
-        if coding in ("gzip", "x-gzip"):
-            return zlib.decompress(body, 16 + zlib.MAX_WBITS)
-        if coding == "deflate":  # zlib-wrapped as the RFC says, or raw as some servers send
-            try:
-                return zlib.decompress(body)
-            except zlib.error:
-                return zlib.decompress(body, -zlib.MAX_WBITS)
-    except zlib.error as exc:
-        raise APIConnectionError(f"the response body cannot be decoded ({coding}): {exc}") from None
-    return body  # identity, or a coding nobody asked for: as aiohttp, left as it is
+    inflater = _Inflater(encoding)
+    return inflater.feed(body) + inflater.flush()
 
 
 class _Inflater:
-    """``_decoded`` piece by piece, for a stream's body."""
+    """Undoes the gzip / deflate content coding we asked for, piece by piece (a stream's
+    body as it arrives; a whole body is one piece)."""
 
     __slots__ = ("_coding", "_fed", "_z")
 
@@ -121,7 +112,7 @@ class _Inflater:
                 self._z = zlib.decompressobj(-zlib.MAX_WBITS)
                 return self.feed(piece)
             raise APIConnectionError(
-                f"the stream cannot be decoded ({self._coding}): {exc}"
+                f"the response body cannot be decoded ({self._coding}): {exc}"
             ) from None
         self._fed = True
         return data
@@ -130,7 +121,9 @@ class _Inflater:
         if self._coding not in ("gzip", "x-gzip", "deflate"):
             return b""
         if not self._z.eof:
-            raise APIConnectionError(f"the stream ended in the middle of its {self._coding} data")
+            raise APIConnectionError(
+                f"the response body ended in the middle of its {self._coding} data"
+            )
         return self._z.flush()
 
 
@@ -293,22 +286,6 @@ class _Connection:
         while data := self.sock.recv(1 << 20):
             parts.append(data)
         self.buf = b""
-        return b"".join(parts)
-
-    def read_chunked(self) -> bytes:
-        parts = []
-        while True:
-            size_field = self.read_line().split(b";", 1)[0].strip()
-            if not _CHUNK_SIZE.fullmatch(size_field):
-                raise _Broken(f"a malformed chunk size {size_field[:40]!r}")
-            size = int(size_field, 16)
-            if size == 0:
-                break
-            parts.append(self.read_exact(size))
-            if self.read_line():
-                raise _Broken("a chunk is longer than its size says")
-        while self.read_line():  # trailer fields, up to the blank line: not kept
-            pass
         return b"".join(parts)
 
 
@@ -560,8 +537,8 @@ class _Pending:
 
     def read_body(self) -> bytes:
         conn, length = self.conn, self.length
-        if length is None:
-            return conn.read_chunked()
+        if length is None:  # chunked: the framing read_some follows
+            return b"".join(iter(self.read_some, b""))
         if length < 0:
             return conn.read_to_end()
         return conn.read_exact(length) if length else b""

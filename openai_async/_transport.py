@@ -247,7 +247,7 @@ class RawResponse:
     @staticmethod
     def clock() -> float:
         """The time ``read_chunk_by`` deadlines are in: the running loop's."""
-        return asyncio.get_running_loop().time()
+        return _loop().time()
 
     async def iter_chunks(self) -> AsyncIterator[bytes]:
         while chunk := await self.read_chunk():

@@ -225,62 +225,6 @@ def test_a_dropped_client_closes_its_connections(threaded_server):
     assert [conn.sock.fileno() for conn in idle] == [-1]
 
 
-class OneShotServer:
-    """Answers one request per connection with a keep-alive response, then closes the
-    connection without saying so: what a server does to an idle keep-alive connection."""
-
-    def __init__(self) -> None:
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen()
-        self.port = self.listener.getsockname()[1]
-        self.connections = 0
-        self.requests = 0
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        body = orjson.dumps({"id": "gpt-4o", "object": "model", "created": 1, "owned_by": "x"})
-        while True:
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                return
-            self.connections += 1
-            with conn:
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    piece = conn.recv(65536)
-                    if not piece:
-                        break
-                    data += piece
-                if not data:
-                    continue
-                self.requests += 1
-                conn.sendall(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                    b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
-                )
-                conn.recv(65536)  # the client's next request, or its close: then we close
-
-    def close(self) -> None:
-        self.listener.close()
-
-
-def test_a_connection_closed_while_idle_is_replaced_without_a_retry():
-    server = OneShotServer()
-    try:
-        with Client(
-            api_key=API_KEY, base_url=f"http://127.0.0.1:{server.port}/v1", max_retries=0
-        ) as client:
-            for _ in range(3):
-                assert client.models.retrieve("gpt-4o").id == "gpt-4o"
-        assert server.requests == 3
-        assert server.connections >= 3
-    finally:
-        server.close()
-
-
 # -- the wire: framing and malformed responses, from a server that sends scripted bytes --
 
 MODEL_JSON = orjson.dumps({"id": "gpt-4o", "object": "model", "created": 1, "owned_by": "x"})
@@ -354,6 +298,17 @@ def _json_answer(extra: bytes = b"", body: bytes = MODEL_JSON) -> bytes:
         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n%s"
         % (extra, len(body), body)
     )
+
+
+def test_a_connection_closed_while_idle_is_replaced_without_a_retry(scripted):
+    # Each keep-alive answer is followed by the server closing the connection without
+    # saying so: what a server does to an idle keep-alive connection.
+    server = scripted(*[(_json_answer(), True)] * 3)
+    with Client(api_key=API_KEY, base_url=server.base_url, max_retries=0) as client:
+        for _ in range(3):
+            assert client.models.retrieve("gpt-4o").id == "gpt-4o"
+    assert len(server.received) == 3
+    assert server.connections == 3
 
 
 def _retrieve(base_url: str) -> Any:
